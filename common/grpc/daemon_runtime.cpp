@@ -1,0 +1,56 @@
+#include "common/grpc/daemon_runtime.h"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+
+#include "common/log.h"
+#include "common/sd_notify.h"
+#include "common/signals.h"
+
+namespace tandem {
+
+Result<std::unique_ptr<DaemonRuntime>> DaemonRuntime::start(Options options) {
+  std::unique_ptr<DaemonRuntime> rt(new DaemonRuntime());
+  rt->name_ = options.name;
+  auto admin = AdminServer::start({.socket_path = options.args->admin_socket,
+                                   .services = std::move(options.services),
+                                   .health_names = std::move(options.health_names)});
+  if (!admin) return std::unexpected(admin.error());
+  rt->admin_ = std::move(*admin);
+  if (!options.args->pidfile.empty()) {
+    auto p = PidFile::create(options.args->pidfile);
+    if (!p) return std::unexpected(p.error());
+    rt->pidfile_.emplace(std::move(*p));
+  }
+  return rt;
+}
+
+DaemonRuntime::~DaemonRuntime() {
+  if (admin_) admin_->shutdown(std::chrono::milliseconds(0));
+}
+
+void DaemonRuntime::run(Hooks hooks) {
+  auto work = asio::make_work_guard(io_);
+  SignalHandler signals(io_, {.stop =
+                                  [this](int signo) {
+                                    log::notice(name_, ": signal ", signo, ", stopping");
+                                    io_.stop();
+                                  },
+                              .reload =
+                                  [&] {
+                                    if (hooks.reload) hooks.reload();
+                                    else log::notice(name_, ": SIGHUP ignored: this daemon has nothing to reload");
+                                  }});
+  (void)sd::ready();
+  io_.run();
+  (void)sd::stopping();
+  signals.cancel();
+  if (hooks.stop) hooks.stop();
+  admin_->shutdown();
+}
+
+void DaemonRuntime::stop() {
+  asio::post(io_, [this] { io_.stop(); });
+}
+
+}  // namespace tandem

@@ -1,0 +1,116 @@
+"""Shared helpers for Tandem's integration and e2e tests.
+
+Daemons run in the foreground as children of the test, are waited for, and are
+always killed at the end, also when a test fails. Nothing sleeps for a fixed
+time: `wait_for` polls a condition with a deadline.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+BUILD_DIR = Path(os.environ.get("TANDEM_BUILD_DIR", Path(__file__).resolve().parents[2] / "build"))
+SOURCE_DIR = Path(__file__).resolve().parents[2]
+
+
+def binary(name: str) -> str:
+    """Path of a built binary (tandem-balancer, tandem-vrrpd, tandem-peersync, tandemctl)."""
+    sub = {"tandem-balancer": "balancer", "tandem-vrrpd": "vrrpd", "tandem-peersync": "peersync",
+           "tandemctl": "cli"}[name]
+    path = BUILD_DIR / sub / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is not built (TANDEM_BUILD_DIR={BUILD_DIR})")
+    return str(path)
+
+
+def wait_for(condition, timeout=10.0, interval=0.01, what="condition"):
+    """Polls `condition()` until it returns a truthy value; raises on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_port(host="127.0.0.1") -> int:
+    """An ephemeral port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """A daemon started in the foreground; stop() or the context exit ends it."""
+
+    def __init__(self, args, env=None, cwd=None, name=None):
+        self.args = [str(a) for a in args]
+        self.name = name or Path(self.args[0]).name
+        self.log_file = tempfile.NamedTemporaryFile(prefix=f"{self.name}-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(self.args, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                     env=env, cwd=cwd, start_new_session=True)
+
+    def output(self) -> str:
+        with open(self.log_file.name, "r", errors="replace") as f:
+            return f.read()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def signal(self, signo):
+        if self.alive():
+            self.proc.send_signal(signo)
+
+    def stop(self, timeout=10.0) -> int:
+        """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+        try:
+            os.unlink(self.log_file.name)
+        except OSError:
+            pass
+
+
+def run(args, timeout=30, check=False, input=None, env=None):
+    """Runs a command to completion; returns CompletedProcess with text output."""
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                          check=check, input=input, env=env)
+
+
+def wait_for_socket(path, daemon=None, timeout=10.0):
+    """Waits until a unix socket accepts connections (and the daemon is alive)."""
+    def ready():
+        if daemon is not None and not daemon.alive():
+            raise RuntimeError(f"{daemon.name} exited with {daemon.proc.returncode}:\n{daemon.output()}")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(str(path))
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return wait_for(ready, timeout, what=f"socket {path}")

@@ -1,0 +1,17 @@
+#pragma once
+// keepalived's configuration language -> config::Config. A keyword we do not
+// support, or a value out of range, is an error "FILE:LINE: keyword: why".
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "vrrpd/config/block_lexer.h"
+#include "vrrpd/config/model.h"
+
+namespace tandem::vrrpd::config {
+
+Result<Config> parse(const std::vector<Node>& nodes);
+Result<Config> load(const std::string& path);
+
+}  // namespace tandem::vrrpd::config
