@@ -1,8 +1,19 @@
 // tandem-balancer: an HAProxy-class L4/L7 load balancer.
+#include <grp.h>
+#include <pwd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
 #include "balancer/config/parser.h"
+#include "balancer/proxy/balancer.h"
 #include "common/daemon_main.h"
 #include "common/grpc/daemon_runtime.h"
 #include "common/log.h"
+#include "common/strings.h"
 
 using namespace tandem;
 
@@ -14,8 +25,52 @@ const DaemonSpec kSpec{
     .default_config = "/etc/tandem/balancer.cfg",
     .default_socket = "/run/tandem/balancer.sock",
     .multiple_configs = true,
-    .flags = {},
+    .flags = {{"-db", "stay in the foreground even with `daemon` (HAProxy's -db)"},
+              {"-Ws", "systemd mode: foreground, sd_notify (HAProxy's -Ws)"},
+              {"-D", "go to the background (as `daemon`)"}},
 };
+
+// Raises the open-file limit to what the configuration asks (ulimit-n), or to
+// the hard limit: every connection costs two descriptors.
+Result<void> raise_file_limit(const balancer::config::Global& g) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return fail(cat("getrlimit: ", std::strerror(errno)));
+  rlim_t want = g.ulimit_n ? g.ulimit_n : rl.rlim_max;
+  if (want > rl.rlim_max && g.ulimit_n) return fail(cat("ulimit-n ", g.ulimit_n, " is above the hard limit ", rl.rlim_max));
+  rl.rlim_cur = want;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) return fail(cat("setrlimit: ", std::strerror(errno)));
+  return {};
+}
+
+// chroot, then the group and the user: after every socket is open.
+Result<void> drop_privileges(const balancer::config::Global& g) {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  bool set_uid = false, set_gid = false;
+  if (!g.user.empty()) {
+    passwd* pw = getpwnam(g.user.c_str());
+    if (!pw) return fail(cat("user '", g.user, "' does not exist"));
+    uid = pw->pw_uid;
+    gid = pw->pw_gid;
+    set_uid = set_gid = true;
+  }
+  if (!g.group.empty()) {
+    group* gr = getgrnam(g.group.c_str());
+    if (!gr) return fail(cat("group '", g.group, "' does not exist"));
+    gid = gr->gr_gid;
+    set_gid = true;
+  }
+  if (!g.chroot.empty()) {
+    if (::chroot(g.chroot.c_str()) != 0 || ::chdir("/") != 0)
+      return fail(cat("chroot ", g.chroot, ": ", std::strerror(errno)));
+  }
+  if (set_gid) {
+    if (::setgroups(0, nullptr) != 0 && errno != EPERM) return fail(cat("setgroups: ", std::strerror(errno)));
+    if (::setgid(gid) != 0) return fail(cat("setgid ", gid, ": ", std::strerror(errno)));
+  }
+  if (set_uid && ::setuid(uid) != 0) return fail(cat("setuid ", uid, ": ", std::strerror(errno)));
+  return {};
+}
 
 }  // namespace
 
@@ -23,16 +78,55 @@ int main(int argc, char** argv) {
   auto args = begin_daemon(kSpec, argc, argv);
   if (!args) return args.error();
   auto cfg = balancer::config::load(args->config_files);
+  if (cfg && args->check_only)
+    for (const std::string& w : cfg->warnings) std::fprintf(stderr, "[WARNING] %s\n", w.c_str());
   if (auto code = finish_config_check(kSpec, *args, cfg ? Result<void>{} : std::unexpected(cfg.error())))
     return *code;
+  for (const std::string& w : cfg->warnings) log::warning(w);
+
+  if (auto r = raise_file_limit(cfg->global); !r) {
+    log::alert(r.error().message);
+    return kExitConfig;
+  }
+  unsigned threads = cfg->global.nbthread ? cfg->global.nbthread : std::max(1u, std::thread::hardware_concurrency());
+  auto balancer = balancer::proxy::Balancer::create(*cfg, threads);
+  if (!balancer) {
+    log::alert(balancer.error().message);
+    return kExitConfig;
+  }
+  if ((*balancer)->listeners() == 0) {
+    log::alert("no listener: the configuration has no 'bind' line; refusing to start (as HAProxy)");
+    return kExitConfig;
+  }
+  if (auto r = (*balancer)->bind(); !r) {
+    log::alert(r.error().message);
+    return kExitConfig;
+  }
+
+  // `daemon` forks to the background unless systemd (-Ws) or -db keeps us in
+  // the foreground. Forking must happen before any thread exists.
+  bool background = (cfg->global.daemon || args->has("-D")) && !args->has("-db") && !args->has("-Ws");
+  if (background) {
+    if (::daemon(0, 0) != 0) {
+      log::alert("daemon: ", std::strerror(errno));
+      return kExitConfig;
+    }
+  }
 
   auto rt = DaemonRuntime::start({.name = "tandem-balancer", .args = &*args, .services = {}, .health_names = {}});
   if (!rt) {
     log::alert("cannot start: ", rt.error().message);
     return kExitConfig;
   }
+  if (auto r = drop_privileges(cfg->global); !r) {
+    log::alert(r.error().message);
+    return kExitConfig;
+  }
+  (*balancer)->start();
+  // Listeners are bound and the configuration is loaded: ready.
   (*rt)->health().set_status(grpc::health::v1::HealthCheckResponse::SERVING);
-  log::notice("started: ", cfg->files.size(), " configuration file(s), admin socket ", args->admin_socket);
-  (*rt)->run({});
+  log::notice("started: ", (*balancer)->listeners(), " listener(s), ", threads, " thread(s), maxconn ",
+              (*balancer)->runtime().maxconn());
+  (*rt)->run({.reload = {}, .stop = [&] { (*balancer)->stop(); }});
   return kExitOk;
 }

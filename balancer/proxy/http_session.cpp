@@ -1,0 +1,621 @@
+#include "balancer/proxy/http_session.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "balancer/http/chunked.h"
+#include "balancer/http/forward.h"
+#include "balancer/http/request_parser.h"
+#include "balancer/http/response_parser.h"
+#include "balancer/http/status.h"
+#include "balancer/lb/request_key.h"
+#include "balancer/net/cidr.h"
+#include "balancer/proxy/dispatch.h"
+#include "balancer/proxy/io.h"
+#include "balancer/proxy/tunnel.h"
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace tandem::balancer::proxy {
+
+namespace {
+
+using asio::awaitable;
+using asio::ip::tcp;
+using runtime::Ctr;
+
+// How long a keep-alive connection keeps its read buffer after a response.
+// A busy client's next request then lands in it with no extra syscall; an
+// idle one gives it back and waits for readability holding no buffer.
+constexpr Millis kHotBufferHold{500};
+
+// Rejections are logged at most this often per worker: a flood of garbage
+// must not turn into a flood of log lines.
+thread_local tandem::log::RateLimit t_reject_log(20, Millis(1000));
+
+// How a request ended, for the keep-alive decision.
+struct Exchange {
+  bool client_keep_alive = false;
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client)
+      : w_(w),
+        rt_(rt),
+        fe_(fe),
+        client_(std::move(client)),
+        limits_{rt.global().bufsize - rt.global().maxrewrite, rt.global().max_headers},
+        rparser_(limits_),
+        sparser_(limits_) {
+    client_side_.socket = &client_;
+    pump_client_side_.socket = &client_;
+  }
+
+  ~HttpSession() {
+    if (server_) release_server(false);
+    fe_.sessions().leave();
+    rt_.sessions().leave();
+  }
+
+  awaitable<void> run();
+
+ private:
+  enum class HeadStatus { ok, closed, timed_out, error };
+
+  const config::Timeouts& fe_timeouts() const { return fe_.config().timeouts; }
+  unsigned wi() const { return w_.index(); }
+
+  awaitable<HeadStatus> receive_request_head();
+  awaitable<Exchange> exchange();
+  awaitable<bool> send_request(runtime::Backend& be, bool& body_pending);
+  awaitable<void> pump_request_body();
+  awaitable<bool> forward_body(Side& from, tcp::socket& from_sock, net::IoBuffer& buf, Side& to, http::BodyKind kind,
+                               std::uint64_t length, http::ChunkedDecoder& dec, int bad_status, bool to_client,
+                               bool& truncated);
+  awaitable<void> send_error(int status, std::string_view reason, runtime::Backend* be);
+  void release_server(bool reusable);
+  void log_reject(int status, std::string_view reason);
+
+  Millis client_timeout() const { return or_none(fe_timeouts().client); }
+  Millis server_timeout() const { return backend_ ? or_none(backend_->config().timeouts.server) : Millis(0); }
+
+  Worker& w_;
+  runtime::Runtime& rt_;
+  runtime::Frontend& fe_;
+  tcp::socket client_;
+  Side client_side_;
+  Side server_side_;
+  // The request-body pump runs beside the response path on the same sockets:
+  // it needs deadlines of its own.
+  Side pump_client_side_;
+  Side pump_server_side_;
+  std::string client_ip_;
+  asio::ip::address client_addr_;
+  std::uint16_t local_port_ = 0;
+
+  http::Limits limits_;
+  net::IoBuffer cbuf_;  // bytes from the client
+  net::IoBuffer sbuf_;  // bytes from the server
+  std::string head_out_;
+  http::RequestParser rparser_;
+  http::RequestHead req_;
+  http::ResponseParser sparser_;
+  http::ResponseHead resp_;
+  http::ChunkedDecoder req_chunks_;
+  http::ChunkedDecoder resp_chunks_;
+
+  runtime::Backend* backend_ = nullptr;
+  runtime::Server* server_ = nullptr;  // holds a slot while set
+  std::unique_ptr<ServerConn> sconn_;
+  // A closed server connection a running pump may still reference; freed with
+  // the session, which the pump keeps alive.
+  std::unique_ptr<ServerConn> retired_conn_;
+  unsigned requests_ = 0;
+  bool request_started_ = false;  // bytes of a request arrived (for 408 vs silent close)
+
+  // The request body pump, when the body streams while the response is read.
+  std::uint64_t req_remaining_ = 0;
+  bool pump_running_ = false;
+  bool pump_failed_ = false;
+  bool pump_done_ = false;
+};
+
+awaitable<void> HttpSession::run() {
+  asio::error_code ec;
+  auto remote = client_.remote_endpoint(ec);
+  if (ec) co_return;
+  client_addr_ = remote.address();
+  if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
+    client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
+  client_ip_ = client_addr_.to_string();
+  local_port_ = client_.local_endpoint(ec).port();
+  int one = 1;
+  ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  for (;;) {
+    HeadStatus hs = co_await receive_request_head();
+    if (hs == HeadStatus::closed) break;
+    if (hs == HeadStatus::timed_out) {
+      // A client that started a request and stalled gets 408; an idle
+      // keep-alive connection is simply closed, as HAProxy does.
+      if (request_started_) {
+        fe_.counters().add(wi(), Ctr::request_errors);
+        log_reject(408, "timeout while receiving the request");
+        co_await send_error(408, "", nullptr);
+      }
+      break;
+    }
+    if (hs == HeadStatus::error) break;
+    Exchange x = co_await exchange();
+    ++requests_;
+    if (!x.client_keep_alive) break;
+  }
+  if (client_.is_open()) {
+    client_.shutdown(tcp::socket::shutdown_both, ec);
+    client_.close(ec);
+  }
+}
+
+// Reads until a whole request head is in cbuf_ (parsed into req_).
+awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
+  rparser_.reset();
+  request_started_ = !cbuf_.empty();
+  // timeout http-request bounds the whole head; before the first byte of a
+  // later request, timeout http-keep-alive applies (HAProxy's rules).
+  Millis http_request = or_none(fe_timeouts().http_request);
+  Millis keep_alive = fe_timeouts().http_keep_alive ? *fe_timeouts().http_keep_alive : http_request;
+  auto head_deadline = Worker::now() + (http_request.count() ? http_request : Millis(0));
+  bool idle_phase = cbuf_.empty();
+  auto idle_start = Worker::now();
+
+  for (;;) {
+    if (!cbuf_.empty()) {
+      http::ParseError err;
+      http::ParseStatus st = rparser_.parse(cbuf_.view(), req_, err);
+      if (st == http::ParseStatus::complete) co_return HeadStatus::ok;
+      if (st == http::ParseStatus::error) {
+        fe_.counters().add(wi(), Ctr::request_errors);
+        log_reject(err.status, err.reason);
+        co_await send_error(err.status, err.reason, nullptr);
+        co_return HeadStatus::error;
+      }
+    }
+    // How long we may wait for the next bytes.
+    Millis limit = client_timeout();
+    auto now = Worker::now();
+    if (idle_phase && requests_ > 0) {
+      Millis left = keep_alive.count() ? keep_alive - std::chrono::duration_cast<Millis>(now - idle_start) : Millis(0);
+      if (keep_alive.count() && left.count() <= 0) co_return HeadStatus::timed_out;
+      if (left.count() > 0 && (limit.count() == 0 || left < limit)) limit = left;
+    } else if (http_request.count()) {
+      if (idle_phase) head_deadline = now + http_request;
+      Millis left = std::chrono::duration_cast<Millis>(head_deadline - now);
+      if (left.count() <= 0) co_return HeadStatus::timed_out;
+      if (limit.count() == 0 || left < limit) limit = left;
+    }
+
+    if (!cbuf_.allocated()) {
+      // Idle: wait for the client holding no buffer.
+      IoResult r = co_await wait_readable(w_, client_side_, limit);
+      if (r.timed_out) co_return HeadStatus::timed_out;
+      if (!r.ok()) co_return HeadStatus::closed;
+      cbuf_.ensure(w_.buffers());
+    }
+    if (cbuf_.space_size() == 0) cbuf_.compact();
+    if (cbuf_.space_size() == 0) {
+      // The parser refuses heads above the limit before the buffer fills.
+      co_return HeadStatus::error;
+    }
+    bool hot = idle_phase && requests_ > 0;
+    Millis read_limit = limit;
+    if (hot && (read_limit.count() == 0 || read_limit > kHotBufferHold)) read_limit = kHotBufferHold;
+    IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), read_limit);
+    if (r.timed_out) {
+      if (hot && read_limit != limit) {
+        // Only the hot-buffer hold expired: give the buffer back and keep waiting.
+        cbuf_.release();
+        continue;
+      }
+      co_return HeadStatus::timed_out;
+    }
+    if (!r.ok() || r.n == 0) {
+      if (request_started_) {
+        fe_.counters().add(wi(), Ctr::request_errors);
+      }
+      co_return HeadStatus::closed;
+    }
+    if (idle_phase) {
+      idle_phase = false;
+      head_deadline = Worker::now() + http_request;
+    }
+    request_started_ = true;
+    cbuf_.commit(r.n);
+    fe_.counters().add(wi(), Ctr::bytes_in, r.n);
+  }
+}
+
+awaitable<Exchange> HttpSession::exchange() {
+  Exchange x;
+  fe_.counters().add(wi(), Ctr::http_requests);
+  runtime::Backend* be = fe_.default_backend();
+  if (!be) {
+    log_reject(503, "no backend for the request");
+    co_await send_error(503, "", nullptr);
+    co_return x;
+  }
+  backend_ = be;
+  be->counters().add(wi(), Ctr::http_requests);
+
+  bool body_pending = false;
+  bool sent = co_await send_request(*be, body_pending);
+  if (!sent) co_return x;  // an error response was sent, or the client is gone
+
+  // Read the response head; interim responses (100, 103) are forwarded and
+  // the final one awaited.
+  sparser_.reset();
+  bool got_any = false;
+  for (;;) {
+    if (!sbuf_.empty()) {
+      http::ParseError err;
+      http::ParseStatus st = sparser_.parse(sbuf_.view(), req_.method, resp_, err);
+      if (st == http::ParseStatus::error) {
+        server_->counters().add(wi(), Ctr::response_errors);
+        be->counters().add(wi(), Ctr::response_errors);
+        log_reject(502, err.reason);
+        release_server(false);
+        co_await send_error(502, err.reason, be);
+        co_return x;
+      }
+      if (st == http::ParseStatus::complete) {
+        if (!resp_.interim()) break;
+        head_out_.clear();
+        http::write_response_head(resp_, {req_.version, false}, head_out_);
+        sbuf_.consume(resp_.head_length);
+        IoResult wr = co_await write_all(w_, client_side_, asio::buffer(head_out_), {}, client_timeout());
+        if (!wr.ok()) {
+          release_server(false);
+          co_return x;
+        }
+        sparser_.reset();
+        continue;
+      }
+    }
+    if (!sbuf_.allocated()) sbuf_.ensure(w_.buffers());
+    if (sbuf_.space_size() == 0) sbuf_.compact();
+    IoResult r = co_await read_some(w_, server_side_, asio::buffer(sbuf_.space(), sbuf_.space_size()), server_timeout());
+    if (!r.ok() || r.n == 0) {
+      if (pump_failed_) {
+        // The client went away while sending its body: nobody to answer.
+        release_server(false);
+        co_return x;
+      }
+      int status = r.timed_out ? 504 : 502;
+      const char* why = r.timed_out ? "server timeout" : got_any ? "server closed mid-response" : "server closed without a response";
+      server_->counters().add(wi(), Ctr::response_errors);
+      be->counters().add(wi(), Ctr::response_errors);
+      log_reject(status, why);
+      release_server(false);
+      co_await send_error(status, why, be);
+      co_return x;
+    }
+    got_any = true;
+    sbuf_.commit(r.n);
+  }
+
+  // The final response head.
+  be->counters().add_status(wi(), resp_.status);
+  server_->counters().add_status(wi(), resp_.status);
+  fe_.counters().add_status(wi(), resp_.status);
+  const config::HttpConnMode mode = fe_.config().http_conn_mode;
+  bool switching = resp_.status == 101 && req_.upgrade;
+  bool client_keep = req_.wants_keep_alive() && resp_.body != http::BodyKind::until_close &&
+                     mode != config::HttpConnMode::close && !switching;
+  // An answer that arrives before the request body is complete leaves the
+  // client connection out of step: it must close after this response.
+  bool early = body_pending && !pump_done_;
+  if (early) client_keep = false;
+
+  head_out_.clear();
+  http::write_response_head(resp_, {req_.version, !client_keep && !switching}, head_out_);
+  sbuf_.consume(resp_.head_length);
+
+  if (switching) {
+    IoResult wr = co_await write_all(w_, client_side_, asio::buffer(head_out_), {}, client_timeout());
+    if (!wr.ok()) {
+      release_server(false);
+      co_return x;
+    }
+    const config::Timeouts& bt = be->config().timeouts;
+    TunnelTimeouts tt;
+    if (bt.tunnel) tt.idle = *bt.tunnel;
+    else {
+      Millis c = client_timeout(), s = server_timeout();
+      tt.idle = c.count() && s.count() ? std::min(c, s) : std::max(c, s);
+    }
+    tt.client_fin = or_none(fe_timeouts().client_fin);
+    tt.server_fin = or_none(bt.server_fin);
+    TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, sbuf_, tt);
+    fe_.counters().add(wi(), Ctr::bytes_in, tr.client_to_server);
+    fe_.counters().add(wi(), Ctr::bytes_out, tr.server_to_client);
+    release_server(false);
+    co_return x;
+  }
+
+  // Head and the body bytes already here, in one write.
+  resp_chunks_.reset();
+  std::uint64_t remaining = resp_.content_length;
+  bool body_done = resp_.body == http::BodyKind::none;
+  std::size_t first = 0;
+  if (!body_done && !sbuf_.empty()) {
+    if (resp_.body == http::BodyKind::content_length) {
+      first = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, sbuf_.size()));
+      remaining -= first;
+      body_done = remaining == 0;
+    } else if (resp_.body == http::BodyKind::chunked) {
+      http::ChunkedDecoder::Step step;
+      http::ParseError err;
+      if (!resp_chunks_.feed(sbuf_.view(), 502, step, err)) {
+        server_->counters().add(wi(), Ctr::response_errors);
+        log_reject(502, err.reason);
+        release_server(false);
+        co_await send_error(502, err.reason, be);
+        co_return x;
+      }
+      first = step.consumed;
+      body_done = step.done;
+    } else {
+      first = sbuf_.size();
+    }
+  }
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(head_out_), asio::buffer(sbuf_.data(), first), client_timeout());
+  if (!wr.ok()) {
+    release_server(false);
+    co_return x;
+  }
+  fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  sbuf_.consume(first);
+  if (!body_done) {
+    bool truncated = false;
+    bool ok = co_await forward_body(server_side_, sconn_->socket, sbuf_, client_side_, resp_.body, remaining,
+                                    resp_chunks_, 502, true, truncated);
+    if (!ok) {
+      // A response cut short cannot be repaired: the client sees the
+      // connection close before the announced end.
+      be->counters().add(wi(), Ctr::response_errors);
+      release_server(false);
+      co_return x;
+    }
+  }
+
+  // The response is complete. Reuse the server connection when it can carry
+  // another request: framed response, nothing extra after it, server willing.
+  bool server_keep = resp_.server_keeps_alive() && resp_.body != http::BodyKind::until_close && sbuf_.empty() &&
+                     mode == config::HttpConnMode::keep_alive && !(body_pending && !pump_done_);
+  release_server(server_keep);
+  sbuf_.release();
+  if (pump_running_) {
+    // The client is still sending a body nobody will read: close.
+    client_keep = false;
+  }
+  x.client_keep_alive = client_keep && !pump_failed_;
+  if (x.client_keep_alive) cbuf_.release_if_empty();
+  co_return x;
+}
+
+// Connects to a server and sends the request head with whatever body bytes
+// are already here. Starts the body pump when more is to come.
+awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pending) {
+  const config::Proxy& fecfg = fe_.config();
+  DispatchRequest dr;
+  dr.backend = &be;
+  dr.allow_reuse = requests_ > 0;  // http-reuse safe: a connection's first request opens its own
+  dr.client_dst_port = local_port_;
+  dr.hash = lb::request_hash(be.config().balance, req_, client_addr_);
+
+  head_out_.clear();
+  http::RequestRewrite rw;
+  bool fe_xff = fecfg.forwardfor.enabled;
+  const config::ForwardFor& xff = fe_xff ? fecfg.forwardfor : be.config().forwardfor;
+  const std::optional<net::Cidr>& except = fe_xff ? fe_.xff_except() : be.xff_except();
+  if (xff.enabled && !(except && except->contains(client_addr_))) {
+    rw.forwarded_for_header = xff.header;
+    rw.client_ip = client_ip_;
+    rw.forwarded_for_if_none = xff.if_none;
+  }
+  rw.close = fecfg.http_conn_mode != config::HttpConnMode::keep_alive || be.config().http_conn_mode != config::HttpConnMode::keep_alive;
+  http::write_request_head(req_, rw, head_out_);
+  std::size_t head_len = req_.head_length;
+
+  // The body bytes that arrived with the head.
+  req_chunks_.reset();
+  std::size_t first = 0;
+  req_remaining_ = 0;
+  bool body_done = req_.body == http::BodyKind::none;
+  std::string_view after = cbuf_.view().substr(head_len);
+  if (req_.body == http::BodyKind::content_length) {
+    first = static_cast<std::size_t>(std::min<std::uint64_t>(req_.content_length, after.size()));
+    req_remaining_ = req_.content_length - first;
+    body_done = req_remaining_ == 0;
+  } else if (req_.body == http::BodyKind::chunked) {
+    http::ChunkedDecoder::Step step;
+    http::ParseError err;
+    if (!req_chunks_.feed(after, 400, step, err)) {
+      fe_.counters().add(wi(), Ctr::request_errors);
+      log_reject(400, err.reason);
+      co_await send_error(400, err.reason, nullptr);
+      co_return false;
+    }
+    first = step.consumed;
+    body_done = step.done;
+  }
+
+  for (int attempt = 0;; ++attempt) {
+    Dispatched d = co_await dispatch(w_, server_side_, dr);
+    if (!d.conn) {
+      log_reject(d.error_status, d.reason);
+      co_await send_error(d.error_status, "", &be);
+      co_return false;
+    }
+    server_ = d.server;
+    sconn_ = std::move(d.conn);
+    server_side_.socket = &sconn_->socket;
+    server_->counters().add(wi(), Ctr::http_requests);
+    server_->counters().add(wi(), Ctr::sessions_total);
+
+    IoResult wr = co_await write_all(w_, server_side_, asio::buffer(head_out_),
+                                     asio::buffer(cbuf_.data() + head_len, first), server_timeout());
+    if (!wr.ok()) {
+      release_server(false);
+      // A reused connection the server had just closed: once more on a fresh
+      // one, when nothing of the request is lost.
+      if (d.reused && attempt == 0) {
+        dr.allow_reuse = false;
+        continue;
+      }
+      log_reject(503, "cannot send the request to the server");
+      co_await send_error(503, "", &be);
+      co_return false;
+    }
+    break;
+  }
+  cbuf_.consume(head_len + first);
+
+  body_pending = !body_done;
+  pump_running_ = false;
+  pump_failed_ = false;
+  pump_done_ = body_done;
+  if (body_pending) {
+    pump_running_ = true;
+    pump_server_side_.socket = &sconn_->socket;
+    asio::co_spawn(w_.io(), [self = shared_from_this()]() -> awaitable<void> { co_await self->pump_request_body(); },
+                   asio::detached);
+  }
+  co_return true;
+}
+
+// Streams the rest of the request body, concurrently with reading the response.
+awaitable<void> HttpSession::pump_request_body() {
+  bool truncated = false;
+  if (!cbuf_.allocated()) cbuf_.ensure(w_.buffers());
+  bool ok = co_await forward_body(pump_client_side_, client_, cbuf_, pump_server_side_, req_.body, req_remaining_,
+                                  req_chunks_, 400, false, truncated);
+  pump_running_ = false;
+  if (ok) {
+    pump_done_ = true;
+  } else {
+    pump_failed_ = true;
+    fe_.counters().add(wi(), Ctr::request_errors);
+    // No complete request will reach the server: stop waiting for its answer.
+    if (sconn_) {
+      asio::error_code ec;
+      sconn_->socket.cancel(ec);
+    }
+  }
+}
+
+// Copies a body from one side to the other until its end (per `kind`).
+// Returns false when either side failed or the body was malformed.
+awaitable<bool> HttpSession::forward_body(Side& from, tcp::socket&, net::IoBuffer& buf, Side& to,
+                                          http::BodyKind kind, std::uint64_t length, http::ChunkedDecoder& dec,
+                                          int bad_status, bool to_client, bool& truncated) {
+  Millis from_timeout = to_client ? server_timeout() : client_timeout();
+  Millis to_timeout = to_client ? client_timeout() : server_timeout();
+  std::uint64_t remaining = length;
+  for (;;) {
+    if (buf.empty()) {
+      if (!buf.allocated()) buf.ensure(w_.buffers());
+      IoResult r = co_await read_some(w_, from, asio::buffer(buf.space(), buf.space_size()), from_timeout);
+      if (!r.ok() || r.n == 0) {
+        if (kind == http::BodyKind::until_close && (r.ec == asio::error::eof || (r.ok() && r.n == 0))) co_return true;
+        truncated = true;
+        co_return false;
+      }
+      buf.commit(r.n);
+    }
+    std::size_t n = buf.size();
+    bool done = false;
+    if (kind == http::BodyKind::content_length) {
+      n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, n));
+      remaining -= n;
+      done = remaining == 0;
+    } else if (kind == http::BodyKind::chunked) {
+      http::ChunkedDecoder::Step step;
+      http::ParseError err;
+      if (!dec.feed(buf.view(), bad_status, step, err)) {
+        log_reject(bad_status, err.reason);
+        co_return false;
+      }
+      n = step.consumed;
+      done = step.done;
+    }
+    if (n) {
+      IoResult wr = co_await write_all(w_, to, asio::buffer(buf.data(), n), {}, to_timeout);
+      if (!wr.ok()) co_return false;
+      fe_.counters().add(wi(), to_client ? Ctr::bytes_out : Ctr::bytes_in, n);
+      buf.consume(n);
+    }
+    if (done) co_return true;
+  }
+}
+
+void HttpSession::release_server(bool reusable) {
+  if (!server_) return;
+  runtime::Server* s = server_;
+  server_ = nullptr;
+  if (sconn_) {
+    if (reusable) {
+      ++sconn_->requests;
+      server_side_.socket = nullptr;
+      w_.pool().give(std::move(sconn_), Worker::now());
+    } else {
+      asio::error_code ec;
+      sconn_->socket.close(ec);
+      server_side_.socket = nullptr;
+      if (pump_running_) retired_conn_ = std::move(sconn_);
+      else sconn_.reset();
+    }
+  }
+  s->backend().release(*s);
+}
+
+awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::Backend* be) {
+  const std::string* custom = nullptr;
+  if (be) {
+    auto it = be->config().errorfiles.find(status);
+    if (it != be->config().errorfiles.end()) custom = &it->second.content;
+  }
+  if (!custom) {
+    auto it = fe_.config().errorfiles.find(status);
+    if (it != fe_.config().errorfiles.end()) custom = &it->second.content;
+  }
+  std::string body = custom ? *custom : http::make_error_response(status, true);
+  fe_.counters().add_status(wi(), status);
+  // Whatever else the client sent is not going to be read.
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(body), {}, client_timeout());
+  if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  asio::error_code ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+}
+
+void HttpSession::log_reject(int status, std::string_view reason) {
+  unsigned long long suppressed = 0;
+  if (!t_reject_log.allow(Worker::now(), suppressed)) return;
+  std::string extra = suppressed ? cat(" (", suppressed, " similar lines suppressed)") : std::string();
+  log::warning(fe_.name(), ": ", status, " to ", client_ip_, ": ", reason, extra);
+}
+
+}  // namespace
+
+awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client) {
+  auto s = std::make_shared<HttpSession>(w, rt, fe, std::move(client));
+  co_await s->run();
+}
+
+}  // namespace tandem::balancer::proxy

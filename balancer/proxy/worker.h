@@ -1,0 +1,55 @@
+#pragma once
+// A worker: one thread, one io_context, and everything a connection needs
+// that must not be shared between threads: I/O buffers, deadlines, idle
+// server connections. A connection lives wholly on the worker that accepted
+// it, so none of these take locks.
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "balancer/net/buffer_pool.h"
+#include "balancer/net/deadlines.h"
+#include "balancer/proxy/conn_pool.h"
+
+namespace tandem::balancer::proxy {
+
+class Worker {
+ public:
+  Worker(unsigned index, std::size_t bufsize);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  unsigned index() const { return index_; }
+  asio::io_context& io() { return io_; }
+  net::BufferPool& buffers() { return buffers_; }
+  ConnPool& pool() { return pool_; }
+  std::mt19937& rng() { return rng_; }
+
+  // Arms a deadline `duration` from now and makes sure the tick runs.
+  void arm(net::Deadline& d, std::chrono::milliseconds duration);
+  static net::SteadyTime now() { return std::chrono::steady_clock::now(); }
+
+  // Runs the io_context on a new thread until stop().
+  void start();
+  void stop();
+  void join();
+
+ private:
+  void schedule_tick();
+
+  unsigned index_;
+  asio::io_context io_;
+  net::BufferPool buffers_;
+  net::DeadlineLists deadlines_;
+  ConnPool pool_;
+  asio::steady_timer ticker_;
+  bool ticking_ = false;
+  std::mt19937 rng_;
+  std::thread thread_;
+};
+
+}  // namespace tandem::balancer::proxy
