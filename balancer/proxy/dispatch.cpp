@@ -1,4 +1,5 @@
 #include "balancer/proxy/dispatch.h"
+#include "balancer/proxy/worker.h"
 
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>

@@ -51,11 +51,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         rt_(rt),
         fe_(fe),
         client_(std::move(client)),
-        limits_{rt.global().bufsize - rt.global().maxrewrite, rt.global().max_headers},
-        rparser_(limits_),
-        sparser_(limits_) {
+        limits_{rt.global().bufsize - rt.global().maxrewrite, rt.global().max_headers} {
     client_side_.socket = &client_;
-    pump_client_side_.socket = &client_;
   }
 
   ~HttpSession() {
@@ -67,7 +64,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   awaitable<void> run();
 
  private:
-  enum class HeadStatus { ok, closed, timed_out, error };
+  // park: the connection went idle; it waits holding no coroutine frame.
+  enum class HeadStatus { ok, closed, timed_out, error, park };
 
   const config::Timeouts& fe_timeouts() const { return fe_.config().timeouts; }
   unsigned wi() const { return w_.index(); }
@@ -82,6 +80,38 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   awaitable<void> send_error(int status, std::string_view reason, runtime::Backend* be);
   void release_server(bool reusable);
   void log_reject(int status, std::string_view reason);
+  void park();
+  Millis keep_alive_timeout() const;
+
+  // A parked connection's wait operation lives in the session itself rather
+  // than in a separate allocation: one object per idle connection. Only one
+  // park is ever outstanding; the allocator never dereferences the session
+  // (asio may release the memory after the handler dropped the last owner).
+  template <typename T>
+  struct ParkAllocator {
+    using value_type = T;
+    unsigned char* storage;
+    template <typename U>
+    ParkAllocator(const ParkAllocator<U>& o) : storage(o.storage) {}
+    explicit ParkAllocator(unsigned char* s) : storage(s) {}
+    T* allocate(std::size_t n) {
+      if (n * sizeof(T) <= kParkStorage) return reinterpret_cast<T*>(storage);
+      return std::allocator<T>().allocate(n);
+    }
+    void deallocate(T* p, std::size_t n) {
+      if (reinterpret_cast<unsigned char*>(p) != storage) std::allocator<T>().deallocate(p, n);
+    }
+    template <typename U>
+    bool operator==(const ParkAllocator<U>& o) const { return storage == o.storage; }
+  };
+  struct ParkHandler {
+    std::shared_ptr<HttpSession> self;
+    using allocator_type = ParkAllocator<void>;
+    allocator_type get_allocator() const noexcept { return allocator_type(self->park_storage_); }
+    void operator()(const asio::error_code& ec);
+  };
+  static constexpr std::size_t kParkStorage = 192;
+  alignas(std::max_align_t) unsigned char park_storage_[kParkStorage];
 
   Millis client_timeout() const { return or_none(fe_timeouts().client); }
   Millis server_timeout() const { return backend_ ? or_none(backend_->config().timeouts.server) : Millis(0); }
@@ -91,25 +121,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   runtime::Frontend& fe_;
   tcp::socket client_;
   Side client_side_;
-  Side server_side_;
-  // The request-body pump runs beside the response path on the same sockets:
-  // it needs deadlines of its own.
-  Side pump_client_side_;
-  Side pump_server_side_;
   std::string client_ip_;
   asio::ip::address client_addr_;
   std::uint16_t local_port_ = 0;
 
   http::Limits limits_;
-  net::IoBuffer cbuf_;  // bytes from the client
-  net::IoBuffer sbuf_;  // bytes from the server
-  std::string head_out_;
-  http::RequestParser rparser_;
-  http::RequestHead req_;
-  http::ResponseParser sparser_;
-  http::ResponseHead resp_;
-  http::ChunkedDecoder req_chunks_;
-  http::ChunkedDecoder resp_chunks_;
+  net::IoBuffer cbuf_;      // bytes from the client
+  ExchangePool::Ptr x_;     // per-request state; held only while a request is in flight
 
   runtime::Backend* backend_ = nullptr;
   runtime::Server* server_ = nullptr;  // holds a slot while set
@@ -118,6 +136,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // the session, which the pump keeps alive.
   std::unique_ptr<ServerConn> retired_conn_;
   unsigned requests_ = 0;
+  bool set_up_ = false;           // addresses read, socket options set
+  net::SteadyTime idle_since_{};  // when the connection last went idle
   bool request_started_ = false;  // bytes of a request arrived (for 408 vs silent close)
 
   // The request body pump, when the body streams while the response is read.
@@ -127,20 +147,30 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool pump_done_ = false;
 };
 
+// Runs the connection from its first request, or from the moment a parked
+// connection became readable again, until it closes or parks.
 awaitable<void> HttpSession::run() {
   asio::error_code ec;
-  auto remote = client_.remote_endpoint(ec);
-  if (ec) co_return;
-  client_addr_ = remote.address();
-  if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
-    client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
-  client_ip_ = client_addr_.to_string();
-  local_port_ = client_.local_endpoint(ec).port();
-  int one = 1;
-  ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!set_up_) {
+    set_up_ = true;
+    auto remote = client_.remote_endpoint(ec);
+    if (ec) co_return;
+    client_addr_ = remote.address();
+    if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
+      client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
+    client_ip_ = client_addr_.to_string();
+    local_port_ = client_.local_endpoint(ec).port();
+    int one = 1;
+    ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
 
   for (;;) {
+    if (!x_) x_ = w_.exchanges().take(limits_);
     HeadStatus hs = co_await receive_request_head();
+    if (hs == HeadStatus::park) {
+      park();
+      co_return;
+    }
     if (hs == HeadStatus::closed) break;
     if (hs == HeadStatus::timed_out) {
       // A client that started a request and stalled gets 408; an idle
@@ -156,6 +186,7 @@ awaitable<void> HttpSession::run() {
     Exchange x = co_await exchange();
     ++requests_;
     if (!x.client_keep_alive) break;
+    idle_since_ = Worker::now();
   }
   if (client_.is_open()) {
     client_.shutdown(tcp::socket::shutdown_both, ec);
@@ -163,22 +194,22 @@ awaitable<void> HttpSession::run() {
   }
 }
 
-// Reads until a whole request head is in cbuf_ (parsed into req_).
+// Reads until a whole request head is in cbuf_ (parsed into x_->req).
 awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
-  rparser_.reset();
+  x_->rparser.reset();
   request_started_ = !cbuf_.empty();
   // timeout http-request bounds the whole head; before the first byte of a
   // later request, timeout http-keep-alive applies (HAProxy's rules).
   Millis http_request = or_none(fe_timeouts().http_request);
-  Millis keep_alive = fe_timeouts().http_keep_alive ? *fe_timeouts().http_keep_alive : http_request;
+  Millis keep_alive = keep_alive_timeout();
   auto head_deadline = Worker::now() + (http_request.count() ? http_request : Millis(0));
   bool idle_phase = cbuf_.empty();
-  auto idle_start = Worker::now();
+  auto idle_start = requests_ > 0 ? idle_since_ : Worker::now();
 
   for (;;) {
     if (!cbuf_.empty()) {
       http::ParseError err;
-      http::ParseStatus st = rparser_.parse(cbuf_.view(), req_, err);
+      http::ParseStatus st = x_->rparser.parse(cbuf_.view(), x_->req, err);
       if (st == http::ParseStatus::complete) co_return HeadStatus::ok;
       if (st == http::ParseStatus::error) {
         fe_.counters().add(wi(), Ctr::request_errors);
@@ -201,13 +232,8 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
       if (limit.count() == 0 || left < limit) limit = left;
     }
 
-    if (!cbuf_.allocated()) {
-      // Idle: wait for the client holding no buffer.
-      IoResult r = co_await wait_readable(w_, client_side_, limit);
-      if (r.timed_out) co_return HeadStatus::timed_out;
-      if (!r.ok()) co_return HeadStatus::closed;
-      cbuf_.ensure(w_.buffers());
-    }
+    // After a park the socket is readable: bytes (or EOF) are there.
+    cbuf_.ensure(w_.buffers());
     if (cbuf_.space_size() == 0) cbuf_.compact();
     if (cbuf_.space_size() == 0) {
       // The parser refuses heads above the limit before the buffer fills.
@@ -218,11 +244,8 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     if (hot && (read_limit.count() == 0 || read_limit > kHotBufferHold)) read_limit = kHotBufferHold;
     IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), read_limit);
     if (r.timed_out) {
-      if (hot && read_limit != limit) {
-        // Only the hot-buffer hold expired: give the buffer back and keep waiting.
-        cbuf_.release();
-        continue;
-      }
+      // Only the hot-buffer hold expired: park, holding no buffer and no frame.
+      if (hot && read_limit != limit) co_return HeadStatus::park;
       co_return HeadStatus::timed_out;
     }
     if (!r.ok() || r.n == 0) {
@@ -239,6 +262,32 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     cbuf_.commit(r.n);
     fe_.counters().add(wi(), Ctr::bytes_in, r.n);
   }
+}
+
+Millis HttpSession::keep_alive_timeout() const {
+  const config::Timeouts& t = fe_timeouts();
+  return t.http_keep_alive ? *t.http_keep_alive : or_none(t.http_request);
+}
+
+// An idle keep-alive connection waits for its next request with nothing but
+// this session object: no buffer, no exchange, no coroutine frame. The wait's
+// handler owns the session; readiness starts run() again, the keep-alive
+// deadline (or the client closing) ends it, and the session with it.
+void HttpSession::park() {
+  x_.reset();
+  cbuf_.release();
+  Millis ka = keep_alive_timeout();
+  if (ka.count() > 0) {
+    Millis left = ka - std::chrono::duration_cast<Millis>(Worker::now() - idle_since_);
+    w_.arm(client_side_.deadline, std::max(left, Millis(1)));
+  }
+  client_.async_wait(tcp::socket::wait_read, ParkHandler{shared_from_this()});
+}
+
+void HttpSession::ParkHandler::operator()(const asio::error_code& ec) {
+  self->client_side_.deadline.disarm();
+  if (ec) return;  // keep-alive timeout or shutdown: the session ends here
+  asio::co_spawn(self->w_.io(), [s = std::move(self)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
 }
 
 awaitable<Exchange> HttpSession::exchange() {
@@ -259,12 +308,12 @@ awaitable<Exchange> HttpSession::exchange() {
 
   // Read the response head; interim responses (100, 103) are forwarded and
   // the final one awaited.
-  sparser_.reset();
+  x_->sparser.reset();
   bool got_any = false;
   for (;;) {
-    if (!sbuf_.empty()) {
+    if (!x_->sbuf.empty()) {
       http::ParseError err;
-      http::ParseStatus st = sparser_.parse(sbuf_.view(), req_.method, resp_, err);
+      http::ParseStatus st = x_->sparser.parse(x_->sbuf.view(), x_->req.method, x_->resp, err);
       if (st == http::ParseStatus::error) {
         server_->counters().add(wi(), Ctr::response_errors);
         be->counters().add(wi(), Ctr::response_errors);
@@ -274,22 +323,22 @@ awaitable<Exchange> HttpSession::exchange() {
         co_return x;
       }
       if (st == http::ParseStatus::complete) {
-        if (!resp_.interim()) break;
-        head_out_.clear();
-        http::write_response_head(resp_, {req_.version, false}, head_out_);
-        sbuf_.consume(resp_.head_length);
-        IoResult wr = co_await write_all(w_, client_side_, asio::buffer(head_out_), {}, client_timeout());
+        if (!x_->resp.interim()) break;
+        x_->head_out.clear();
+        http::write_response_head(x_->resp, {x_->req.version, false}, x_->head_out);
+        x_->sbuf.consume(x_->resp.head_length);
+        IoResult wr = co_await write_all(w_, client_side_, asio::buffer(x_->head_out), {}, client_timeout());
         if (!wr.ok()) {
           release_server(false);
           co_return x;
         }
-        sparser_.reset();
+        x_->sparser.reset();
         continue;
       }
     }
-    if (!sbuf_.allocated()) sbuf_.ensure(w_.buffers());
-    if (sbuf_.space_size() == 0) sbuf_.compact();
-    IoResult r = co_await read_some(w_, server_side_, asio::buffer(sbuf_.space(), sbuf_.space_size()), server_timeout());
+    if (!x_->sbuf.allocated()) x_->sbuf.ensure(w_.buffers());
+    if (x_->sbuf.space_size() == 0) x_->sbuf.compact();
+    IoResult r = co_await read_some(w_, x_->server_side, asio::buffer(x_->sbuf.space(), x_->sbuf.space_size()), server_timeout());
     if (!r.ok() || r.n == 0) {
       if (pump_failed_) {
         // The client went away while sending its body: nobody to answer.
@@ -306,28 +355,28 @@ awaitable<Exchange> HttpSession::exchange() {
       co_return x;
     }
     got_any = true;
-    sbuf_.commit(r.n);
+    x_->sbuf.commit(r.n);
   }
 
   // The final response head.
-  be->counters().add_status(wi(), resp_.status);
-  server_->counters().add_status(wi(), resp_.status);
-  fe_.counters().add_status(wi(), resp_.status);
+  be->counters().add_status(wi(), x_->resp.status);
+  server_->counters().add_status(wi(), x_->resp.status);
+  fe_.counters().add_status(wi(), x_->resp.status);
   const config::HttpConnMode mode = fe_.config().http_conn_mode;
-  bool switching = resp_.status == 101 && req_.upgrade;
-  bool client_keep = req_.wants_keep_alive() && resp_.body != http::BodyKind::until_close &&
+  bool switching = x_->resp.status == 101 && x_->req.upgrade;
+  bool client_keep = x_->req.wants_keep_alive() && x_->resp.body != http::BodyKind::until_close &&
                      mode != config::HttpConnMode::close && !switching;
   // An answer that arrives before the request body is complete leaves the
   // client connection out of step: it must close after this response.
   bool early = body_pending && !pump_done_;
   if (early) client_keep = false;
 
-  head_out_.clear();
-  http::write_response_head(resp_, {req_.version, !client_keep && !switching}, head_out_);
-  sbuf_.consume(resp_.head_length);
+  x_->head_out.clear();
+  http::write_response_head(x_->resp, {x_->req.version, !client_keep && !switching}, x_->head_out);
+  x_->sbuf.consume(x_->resp.head_length);
 
   if (switching) {
-    IoResult wr = co_await write_all(w_, client_side_, asio::buffer(head_out_), {}, client_timeout());
+    IoResult wr = co_await write_all(w_, client_side_, asio::buffer(x_->head_out), {}, client_timeout());
     if (!wr.ok()) {
       release_server(false);
       co_return x;
@@ -341,7 +390,7 @@ awaitable<Exchange> HttpSession::exchange() {
     }
     tt.client_fin = or_none(fe_timeouts().client_fin);
     tt.server_fin = or_none(bt.server_fin);
-    TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, sbuf_, tt);
+    TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, x_->sbuf, tt);
     fe_.counters().add(wi(), Ctr::bytes_in, tr.client_to_server);
     fe_.counters().add(wi(), Ctr::bytes_out, tr.server_to_client);
     release_server(false);
@@ -349,19 +398,19 @@ awaitable<Exchange> HttpSession::exchange() {
   }
 
   // Head and the body bytes already here, in one write.
-  resp_chunks_.reset();
-  std::uint64_t remaining = resp_.content_length;
-  bool body_done = resp_.body == http::BodyKind::none;
+  x_->resp_chunks.reset();
+  std::uint64_t remaining = x_->resp.content_length;
+  bool body_done = x_->resp.body == http::BodyKind::none;
   std::size_t first = 0;
-  if (!body_done && !sbuf_.empty()) {
-    if (resp_.body == http::BodyKind::content_length) {
-      first = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, sbuf_.size()));
+  if (!body_done && !x_->sbuf.empty()) {
+    if (x_->resp.body == http::BodyKind::content_length) {
+      first = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, x_->sbuf.size()));
       remaining -= first;
       body_done = remaining == 0;
-    } else if (resp_.body == http::BodyKind::chunked) {
+    } else if (x_->resp.body == http::BodyKind::chunked) {
       http::ChunkedDecoder::Step step;
       http::ParseError err;
-      if (!resp_chunks_.feed(sbuf_.view(), 502, step, err)) {
+      if (!x_->resp_chunks.feed(x_->sbuf.view(), 502, step, err)) {
         server_->counters().add(wi(), Ctr::response_errors);
         log_reject(502, err.reason);
         release_server(false);
@@ -371,20 +420,20 @@ awaitable<Exchange> HttpSession::exchange() {
       first = step.consumed;
       body_done = step.done;
     } else {
-      first = sbuf_.size();
+      first = x_->sbuf.size();
     }
   }
-  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(head_out_), asio::buffer(sbuf_.data(), first), client_timeout());
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(x_->head_out), asio::buffer(x_->sbuf.data(), first), client_timeout());
   if (!wr.ok()) {
     release_server(false);
     co_return x;
   }
   fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
-  sbuf_.consume(first);
+  x_->sbuf.consume(first);
   if (!body_done) {
     bool truncated = false;
-    bool ok = co_await forward_body(server_side_, sconn_->socket, sbuf_, client_side_, resp_.body, remaining,
-                                    resp_chunks_, 502, true, truncated);
+    bool ok = co_await forward_body(x_->server_side, sconn_->socket, x_->sbuf, client_side_, x_->resp.body, remaining,
+                                    x_->resp_chunks, 502, true, truncated);
     if (!ok) {
       // A response cut short cannot be repaired: the client sees the
       // connection close before the announced end.
@@ -396,10 +445,10 @@ awaitable<Exchange> HttpSession::exchange() {
 
   // The response is complete. Reuse the server connection when it can carry
   // another request: framed response, nothing extra after it, server willing.
-  bool server_keep = resp_.server_keeps_alive() && resp_.body != http::BodyKind::until_close && sbuf_.empty() &&
+  bool server_keep = x_->resp.server_keeps_alive() && x_->resp.body != http::BodyKind::until_close && x_->sbuf.empty() &&
                      mode == config::HttpConnMode::keep_alive && !(body_pending && !pump_done_);
   release_server(server_keep);
-  sbuf_.release();
+  x_->sbuf.release();
   if (pump_running_) {
     // The client is still sending a body nobody will read: close.
     client_keep = false;
@@ -417,9 +466,9 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   dr.backend = &be;
   dr.allow_reuse = requests_ > 0;  // http-reuse safe: a connection's first request opens its own
   dr.client_dst_port = local_port_;
-  dr.hash = lb::request_hash(be.config().balance, req_, client_addr_);
+  dr.hash = lb::request_hash(be.config().balance, x_->req, client_addr_);
 
-  head_out_.clear();
+  x_->head_out.clear();
   http::RequestRewrite rw;
   bool fe_xff = fecfg.forwardfor.enabled;
   const config::ForwardFor& xff = fe_xff ? fecfg.forwardfor : be.config().forwardfor;
@@ -430,23 +479,23 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
     rw.forwarded_for_if_none = xff.if_none;
   }
   rw.close = fecfg.http_conn_mode != config::HttpConnMode::keep_alive || be.config().http_conn_mode != config::HttpConnMode::keep_alive;
-  http::write_request_head(req_, rw, head_out_);
-  std::size_t head_len = req_.head_length;
+  http::write_request_head(x_->req, rw, x_->head_out);
+  std::size_t head_len = x_->req.head_length;
 
   // The body bytes that arrived with the head.
-  req_chunks_.reset();
+  x_->req_chunks.reset();
   std::size_t first = 0;
   req_remaining_ = 0;
-  bool body_done = req_.body == http::BodyKind::none;
+  bool body_done = x_->req.body == http::BodyKind::none;
   std::string_view after = cbuf_.view().substr(head_len);
-  if (req_.body == http::BodyKind::content_length) {
-    first = static_cast<std::size_t>(std::min<std::uint64_t>(req_.content_length, after.size()));
-    req_remaining_ = req_.content_length - first;
+  if (x_->req.body == http::BodyKind::content_length) {
+    first = static_cast<std::size_t>(std::min<std::uint64_t>(x_->req.content_length, after.size()));
+    req_remaining_ = x_->req.content_length - first;
     body_done = req_remaining_ == 0;
-  } else if (req_.body == http::BodyKind::chunked) {
+  } else if (x_->req.body == http::BodyKind::chunked) {
     http::ChunkedDecoder::Step step;
     http::ParseError err;
-    if (!req_chunks_.feed(after, 400, step, err)) {
+    if (!x_->req_chunks.feed(after, 400, step, err)) {
       fe_.counters().add(wi(), Ctr::request_errors);
       log_reject(400, err.reason);
       co_await send_error(400, err.reason, nullptr);
@@ -457,7 +506,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   }
 
   for (int attempt = 0;; ++attempt) {
-    Dispatched d = co_await dispatch(w_, server_side_, dr);
+    Dispatched d = co_await dispatch(w_, x_->server_side, dr);
     if (!d.conn) {
       log_reject(d.error_status, d.reason);
       co_await send_error(d.error_status, "", &be);
@@ -465,11 +514,11 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
     }
     server_ = d.server;
     sconn_ = std::move(d.conn);
-    server_side_.socket = &sconn_->socket;
+    x_->server_side.socket = &sconn_->socket;
     server_->counters().add(wi(), Ctr::http_requests);
     server_->counters().add(wi(), Ctr::sessions_total);
 
-    IoResult wr = co_await write_all(w_, server_side_, asio::buffer(head_out_),
+    IoResult wr = co_await write_all(w_, x_->server_side, asio::buffer(x_->head_out),
                                      asio::buffer(cbuf_.data() + head_len, first), server_timeout());
     if (!wr.ok()) {
       release_server(false);
@@ -493,7 +542,8 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   pump_done_ = body_done;
   if (body_pending) {
     pump_running_ = true;
-    pump_server_side_.socket = &sconn_->socket;
+    x_->pump_client_side.socket = &client_;
+    x_->pump_server_side.socket = &sconn_->socket;
     asio::co_spawn(w_.io(), [self = shared_from_this()]() -> awaitable<void> { co_await self->pump_request_body(); },
                    asio::detached);
   }
@@ -504,8 +554,8 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
 awaitable<void> HttpSession::pump_request_body() {
   bool truncated = false;
   if (!cbuf_.allocated()) cbuf_.ensure(w_.buffers());
-  bool ok = co_await forward_body(pump_client_side_, client_, cbuf_, pump_server_side_, req_.body, req_remaining_,
-                                  req_chunks_, 400, false, truncated);
+  bool ok = co_await forward_body(x_->pump_client_side, client_, cbuf_, x_->pump_server_side, x_->req.body, req_remaining_,
+                                  x_->req_chunks, 400, false, truncated);
   pump_running_ = false;
   if (ok) {
     pump_done_ = true;
@@ -572,12 +622,12 @@ void HttpSession::release_server(bool reusable) {
   if (sconn_) {
     if (reusable) {
       ++sconn_->requests;
-      server_side_.socket = nullptr;
+      x_->server_side.socket = nullptr;
       w_.pool().give(std::move(sconn_), Worker::now());
     } else {
       asio::error_code ec;
       sconn_->socket.close(ec);
-      server_side_.socket = nullptr;
+      x_->server_side.socket = nullptr;
       if (pump_running_) retired_conn_ = std::move(sconn_);
       else sconn_.reset();
     }

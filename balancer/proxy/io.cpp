@@ -3,6 +3,8 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
+#include "balancer/proxy/worker.h"
+
 namespace tandem::balancer::proxy {
 
 void Side::expire(void* p) {

@@ -12,9 +12,10 @@
 #include <optional>
 
 #include "balancer/net/deadlines.h"
-#include "balancer/proxy/worker.h"
 
 namespace tandem::balancer::proxy {
+
+class Worker;
 
 inline constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 

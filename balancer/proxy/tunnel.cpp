@@ -1,4 +1,5 @@
 #include "balancer/proxy/tunnel.h"
+#include "balancer/proxy/worker.h"
 
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/write.hpp>

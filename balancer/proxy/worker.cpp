@@ -10,15 +10,24 @@ namespace {
 // depends on better than a few of them.
 constexpr std::chrono::milliseconds kTick{5};
 // Free buffers kept per worker beyond those in use.
-constexpr std::size_t kFreeBuffers = 256;
+constexpr std::size_t kFreeBuffers = 64;
 }  // namespace
 
 Worker::Worker(unsigned index, std::size_t bufsize)
-    : index_(index), io_(1), buffers_(bufsize, kFreeBuffers), ticker_(io_), rng_(0x5eed + index) {}
+    : index_(index),
+      buffers_(bufsize, kFreeBuffers),
+      io_(std::make_unique<asio::io_context>(1)),
+      ticker_(std::in_place, *io_),
+      rng_(0x5eed + index) {}
 
 Worker::~Worker() {
   stop();
   join();
+  // Everything bound to the io_context goes before it; then the io_context,
+  // whose pending handlers (sessions) return memory to pools that still live.
+  ticker_.reset();
+  pool_.clear();
+  io_.reset();
 }
 
 void Worker::arm(net::Deadline& d, std::chrono::milliseconds duration) {
@@ -28,8 +37,8 @@ void Worker::arm(net::Deadline& d, std::chrono::milliseconds duration) {
 
 void Worker::schedule_tick() {
   ticking_ = true;
-  ticker_.expires_after(kTick);
-  ticker_.async_wait([this](const asio::error_code& ec) {
+  ticker_->expires_after(kTick);
+  ticker_->async_wait([this](const asio::error_code& ec) {
     if (ec) {
       ticking_ = false;
       return;
@@ -47,12 +56,12 @@ void Worker::schedule_tick() {
 
 void Worker::start() {
   thread_ = std::thread([this] {
-    auto guard = asio::make_work_guard(io_);
-    io_.run();
+    auto guard = asio::make_work_guard(*io_);
+    io_->run();
   });
 }
 
-void Worker::stop() { io_.stop(); }
+void Worker::stop() { io_->stop(); }
 
 void Worker::join() {
   if (thread_.joinable()) thread_.join();

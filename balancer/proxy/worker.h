@@ -8,11 +8,14 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <random>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "balancer/net/buffer_pool.h"
 #include "balancer/net/deadlines.h"
 #include "balancer/proxy/conn_pool.h"
+#include "balancer/proxy/http_exchange.h"
 
 namespace tandem::balancer::proxy {
 
@@ -24,9 +27,10 @@ class Worker {
   ~Worker();
 
   unsigned index() const { return index_; }
-  asio::io_context& io() { return io_; }
+  asio::io_context& io() { return *io_; }
   net::BufferPool& buffers() { return buffers_; }
   ConnPool& pool() { return pool_; }
+  ExchangePool& exchanges() { return exchanges_; }
   std::mt19937& rng() { return rng_; }
 
   // Arms a deadline `duration` from now and makes sure the tick runs.
@@ -42,11 +46,14 @@ class Worker {
   void schedule_tick();
 
   unsigned index_;
-  asio::io_context io_;
+  // Destroyed first (see ~Worker): sessions still pending in the io_context
+  // give buffers, exchanges and deadlines back to the pools below.
   net::BufferPool buffers_;
   net::DeadlineLists deadlines_;
+  ExchangePool exchanges_;
+  std::unique_ptr<asio::io_context> io_;
   ConnPool pool_;
-  asio::steady_timer ticker_;
+  std::optional<asio::steady_timer> ticker_;
   bool ticking_ = false;
   std::mt19937 rng_;
   std::thread thread_;
