@@ -149,8 +149,6 @@ struct ServerParams {
   std::string observe;           // "", layer4, layer7
   std::uint32_t error_limit = 10;
   std::string on_error = "fail-check";
-  std::string on_marked_down;
-  std::string on_marked_up;
   std::string cookie;
   bool send_proxy = false;
   bool check_send_proxy = false;
@@ -176,6 +174,45 @@ struct ErrorFile {
   int status = 0;
   std::string path;
   std::string content;  // read at load time
+};
+
+// `http-check expect [!] status|rstatus|string|rstring PATTERN`.
+struct HttpCheckExpect {
+  enum class Kind { status, rstatus, string, rstring };
+  Kind kind = Kind::status;
+  bool negate = false;
+  std::string pattern;                          // as written
+  std::vector<std::pair<int, int>> statuses;    // status: codes and ranges ("200-399,404")
+  Origin origin;
+};
+
+// One `tcp-check` rule.
+struct TcpCheckStep {
+  enum class Kind { connect, send, expect };
+  enum class Match { string, rstring, binary };
+  Kind kind = Kind::connect;
+  std::uint16_t port = 0;  // connect: 0 = the server's check port
+  std::string data;        // send: bytes (send-binary decoded); expect: the pattern (binary decoded)
+  Match match = Match::string;
+  bool negate = false;
+  Origin origin;
+};
+
+// How a backend checks its servers (`option httpchk`, `http-check`,
+// `option tcp-check`, `tcp-check`); a plain connect when none is given.
+struct CheckSpec {
+  enum class Kind { connect, http, tcp };
+  Kind kind = Kind::connect;
+  // HTTP: the request line and headers sent.
+  std::string method = "OPTIONS";
+  std::string uri = "/";
+  std::string version = "HTTP/1.0";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::vector<HttpCheckExpect> expects;  // all must pass; none: 2xx and 3xx pass
+  bool disable_on_404 = false;           // a 404 puts the server in NOLB
+  std::vector<TcpCheckStep> tcp_steps;   // tcp: in order
+  Origin origin;
 };
 
 // Raw statements the later issues compile (ACLs, rules, stick, cookies, checks,
@@ -225,6 +262,11 @@ struct Proxy {
   ServerParams default_server;
   bool allbackups = false;
   std::uint32_t fullconn = 0;
+  CheckSpec check;
+
+  // `monitor-uri`: answered by the frontend itself (200, or 503 when a
+  // `monitor fail` condition holds).
+  std::string monitor_uri;
 
   // What later issues compile, in order of appearance.
   std::vector<Statement> rules;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "balancer/config/parse_bind.h"
+#include "balancer/config/parse_check.h"
 #include "balancer/config/parse_global.h"
 #include "balancer/config/parse_server.h"
 #include "common/net_address.h"
@@ -331,6 +332,31 @@ Result<void> kw_option(Ctx& c, bool negate) {
   if (o == "dontlognull") return flag(c.p.dontlognull, kFe);
   if (o == "log-separate-errors") return flag(c.p.log_separate_errors, kFe);
   if (o == "allbackups") return flag(c.p.allbackups, kBe);
+  if (o == "httpchk") {
+    if (auto r = caps_ok(kBe); !r) return r;
+    if (negate) {
+      c.p.check = CheckSpec{};
+      return {};
+    }
+    CheckSpec fresh;
+    fresh.expects = c.p.check.expects;  // http-check lines may come before or after
+    fresh.headers = c.p.check.headers;
+    fresh.disable_on_404 = c.p.check.disable_on_404;
+    if (auto r = parse_option_httpchk(fresh, l, base + 1); !r) return r;
+    c.p.check = std::move(fresh);
+    return {};
+  }
+  if (o == "tcp-check") {
+    if (auto r = caps_ok(kBe); !r) return r;
+    if (l.words.size() != base + 1) return fail(keyword_error(l, kw, "takes no argument"));
+    if (negate) {
+      c.p.check = CheckSpec{};
+      return {};
+    }
+    c.p.check.kind = CheckSpec::Kind::tcp;
+    c.p.check.origin = origin_of(l);
+    return {};
+  }
   if (o == "contstats") {
     // HAProxy updates byte counters only at the end of a session unless this
     // is set; Tandem's counters are always continuous, which is what it asks.
@@ -350,6 +376,16 @@ Result<void> kw_no(Ctx& c) {
     return {};
   }
   return fail(line_error(c.l, "expects 'option' or 'log'"));
+}
+
+Result<void> kw_http_check(Ctx& c) { return parse_http_check(c.p.check, c.l); }
+Result<void> kw_tcp_check(Ctx& c) { return parse_tcp_check(c.p.check, c.l); }
+
+Result<void> kw_monitor_uri(Ctx& c) {
+  if (auto r = expect_args(c.l, 1, 1, "a path"); !r) return r;
+  if (c.l.words[1].empty() || c.l.words[1][0] != '/') return fail(line_error(c.l, "expects a path starting with '/'"));
+  c.p.monitor_uri = c.l.words[1];
+  return {};
 }
 
 Result<void> kw_description(Ctx&) { return {}; }
@@ -379,6 +415,9 @@ constexpr Keyword kKeywords[] = {
     {"hash-type", kBe, kw_hash_type},
     {"option", kAll, kw_option_pos},
     {"no", kAll, kw_no},
+    {"http-check", kBe, kw_http_check},
+    {"tcp-check", kBe, kw_tcp_check},
+    {"monitor-uri", kFe, kw_monitor_uri},
     {"description", kAll & ~kCapDefaults, kw_description},
     {"id", kAll & ~kCapDefaults, kw_id},
 };

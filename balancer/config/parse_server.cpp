@@ -73,12 +73,8 @@ Result<void> parse_server_params(ServerParams& p, const Line& l, size_t from, bo
       if (r && p.on_error != "fastinter" && p.on_error != "fail-check" && p.on_error != "sudden-death" &&
           p.on_error != "mark-down")
         return err("expects fastinter, fail-check, sudden-death or mark-down");
-    } else if (o == "on-marked-down") {
-      r = word(p.on_marked_down);
-      if (r && p.on_marked_down != "shutdown-sessions") return err("expects shutdown-sessions");
-    } else if (o == "on-marked-up") {
-      r = word(p.on_marked_up);
-      if (r && p.on_marked_up != "shutdown-backup-sessions") return err("expects shutdown-backup-sessions");
+    } else if (o == "on-marked-down" || o == "on-marked-up") {
+      return err("not supported: sessions are not cut when a server changes state");
     } else if (o == "backup") p.backup = true;
     else if (o == "no-backup") p.backup = false;
     else if (o == "disabled") p.disabled = true;

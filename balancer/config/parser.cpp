@@ -200,6 +200,9 @@ class Parser {
         if (p.mode == Mode::tcp && p.httplog) warn(p.origin, cat(what, ": option httplog in tcp mode logs as tcplog"));
       }
       if (p.is_backend()) {
+        for (const Server& s : p.servers)
+          if (!s.params.observe.empty() && !s.params.check)
+            return fail(cat(s.origin.where(), ": server '", s.name, "': 'observe' needs 'check' (checks bring the server back)"));
         std::set<std::uint32_t> ids;
         for (const Server& s : p.servers)
           if (s.id && !ids.insert(s.id).second)

@@ -30,6 +30,7 @@ Result<std::unique_ptr<Balancer>> Balancer::create(const config::Config& cfg, un
   auto rt = runtime::Runtime::build(cfg, threads);
   if (!rt) return std::unexpected(rt.error());
   b->runtime_ = std::move(*rt);
+  b->checker_ = std::make_unique<health::Checker>(*b->runtime_);
   for (unsigned i = 0; i < threads; ++i) b->workers_.push_back(std::make_unique<Worker>(i, cfg.global.bufsize));
   for (const auto& fe : b->runtime_->frontends()) {
     for (const config::Bind& bind : fe->config().binds) {
@@ -128,9 +129,11 @@ void Balancer::start() {
       l->fds[i] = -1;  // the acceptor owns it now
     }
   for (auto& w : workers_) w->start();
+  checker_->start();
 }
 
 void Balancer::stop() {
+  if (checker_) checker_->stop();
   for (auto& w : workers_) w->stop();
   for (auto& w : workers_) w->join();
   for (auto& l : listeners_) l->acceptors.clear();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "balancer/config/model.h"
+#include "balancer/health/checker.h"
 #include "balancer/proxy/worker.h"
 #include "balancer/runtime/runtime.h"
 #include "common/error.h"
@@ -25,6 +26,7 @@ class Balancer {
   void stop();
 
   runtime::Runtime& runtime() { return *runtime_; }
+  health::Checker& checker() { return *checker_; }
   unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
   std::size_t listeners() const { return listeners_.size(); }
 
@@ -34,6 +36,7 @@ class Balancer {
   void start_accepting(Worker& w, Listener& l, int fd);
 
   std::unique_ptr<runtime::Runtime> runtime_;
+  std::unique_ptr<health::Checker> checker_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Listener>> listeners_;
 };

@@ -81,6 +81,7 @@ asio::awaitable<std::unique_ptr<ServerConn>> connect_fresh(Worker& w, Side& side
   conn->server = &server;
   asio::error_code ec = co_await connect_once(w, side, conn->socket, target_of(server, client_dst_port),
                                               or_none(server.backend().config().timeouts.connect));
+  if (server.observes_layer4()) server.observe(bool(ec));
   if (ec) {
     server.counters().add(w.index(), runtime::Ctr::connection_errors);
     co_return nullptr;
@@ -113,6 +114,7 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
     conn->server = server;
     asio::error_code ec =
         co_await connect_once(w, side, conn->socket, target_of(*server, req.client_dst_port), or_none(cfg.timeouts.connect));
+    if (server->observes_layer4()) server->observe(bool(ec));
     if (!ec) {
       out.conn = std::move(conn);
       out.server = server;

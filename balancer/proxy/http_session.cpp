@@ -317,6 +317,7 @@ awaitable<Exchange> HttpSession::exchange() {
       if (st == http::ParseStatus::error) {
         server_->counters().add(wi(), Ctr::response_errors);
         be->counters().add(wi(), Ctr::response_errors);
+        if (server_->observes_layer7()) server_->observe(true);
         log_reject(502, err.reason);
         release_server(false);
         co_await send_error(502, err.reason, be);
@@ -349,6 +350,7 @@ awaitable<Exchange> HttpSession::exchange() {
       const char* why = r.timed_out ? "server timeout" : got_any ? "server closed mid-response" : "server closed without a response";
       server_->counters().add(wi(), Ctr::response_errors);
       be->counters().add(wi(), Ctr::response_errors);
+      if (server_->observes_layer7()) server_->observe(true);
       log_reject(status, why);
       release_server(false);
       co_await send_error(status, why, be);
@@ -359,6 +361,10 @@ awaitable<Exchange> HttpSession::exchange() {
   }
 
   // The final response head.
+  if (server_->observes_layer7()) {
+    int st = x_->resp.status;
+    server_->observe(st >= 500 && st != 501 && st != 505);
+  }
   be->counters().add_status(wi(), x_->resp.status);
   server_->counters().add_status(wi(), x_->resp.status);
   fe_.counters().add_status(wi(), x_->resp.status);

@@ -31,6 +31,7 @@ ServerState Server::state() const {
   if (a == AdminState::maint) return ServerState::maint;
   if (!health_up()) return ServerState::down;
   if (a == AdminState::drain) return ServerState::drain;
+  if (nolb_.load(std::memory_order_relaxed)) return ServerState::nolb;
   return ServerState::up;
 }
 

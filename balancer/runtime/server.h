@@ -3,6 +3,7 @@
 // every worker reads and the control plane changes.
 
 #include <asio/ip/tcp.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -44,13 +45,45 @@ class Server {
   // Takes new traffic from the load balancer.
   bool usable() const { return state() == ServerState::up && weight() > 0; }
 
-  // The weight used for balancing now: the configured or operator-set weight.
-  std::uint32_t weight() const { return weight_.load(std::memory_order_relaxed); }
+  // The weight used for balancing now: the configured or operator-set weight,
+  // scaled down while `slowstart` ramps a server that just came up.
+  std::uint32_t weight() const {
+    std::uint32_t w = weight_.load(std::memory_order_relaxed);
+    std::uint32_t ramp = ramp_weight_.load(std::memory_order_relaxed);
+    return ramp ? std::min(w, ramp) : w;
+  }
+  // The weight the operator or the configuration set.
+  std::uint32_t user_weight() const { return weight_.load(std::memory_order_relaxed); }
   std::uint32_t configured_weight() const { return cfg_.params.weight; }
 
   // Control plane (the backend rebuilds its balancing afterwards).
   void set_admin_state(AdminState s) { admin_.store(s, std::memory_order_relaxed); }
   void set_health(bool up) { health_up_.store(up, std::memory_order_relaxed); }
+  void set_nolb(bool nolb) { nolb_.store(nolb, std::memory_order_relaxed); }
+  // Slowstart's current weight cap; 0: none.
+  void set_ramp_weight(std::uint32_t w) { ramp_weight_.store(w, std::memory_order_relaxed); }
+  bool starting() const { return ramp_weight_.load(std::memory_order_relaxed) != 0; }
+
+  // `observe layer4|layer7`: the data path reports each connection or
+  // response. `error_limit` errors in a row call the sink (set by the health
+  // checker, thread-safe), which applies `on-error`.
+  using ErrorLimitSink = void (*)(void* ctx, Server& s);
+  void set_error_limit_sink(ErrorLimitSink sink, void* ctx) {
+    sink_ = sink;
+    sink_ctx_ = ctx;
+  }
+  bool observes_layer4() const { return cfg_.params.observe == "layer4" || cfg_.params.observe == "layer7"; }
+  bool observes_layer7() const { return cfg_.params.observe == "layer7"; }
+  void observe(bool error) {
+    if (!error) {
+      if (consecutive_errors_.load(std::memory_order_relaxed)) consecutive_errors_.store(0, std::memory_order_relaxed);
+      return;
+    }
+    if (consecutive_errors_.fetch_add(1, std::memory_order_relaxed) + 1 >= cfg_.params.error_limit) {
+      consecutive_errors_.store(0, std::memory_order_relaxed);
+      if (sink_) sink_(sink_ctx_, *this);
+    }
+  }
   void set_weight(std::uint32_t w) { weight_.store(w, std::memory_order_relaxed); }
 
   // Slots: connections (TCP) or requests in flight (HTTP) counted against maxconn.
@@ -69,6 +102,11 @@ class Server {
   asio::ip::tcp::endpoint endpoint_;
   std::atomic<AdminState> admin_;
   std::atomic<bool> health_up_{true};
+  std::atomic<bool> nolb_{false};
+  std::atomic<std::uint32_t> ramp_weight_{0};
+  std::atomic<std::uint32_t> consecutive_errors_{0};
+  ErrorLimitSink sink_ = nullptr;
+  void* sink_ctx_ = nullptr;
   std::atomic<std::uint32_t> weight_;
   std::atomic<std::uint32_t> in_flight_{0};
   Counters counters_;

@@ -19,9 +19,6 @@ SEEDS = Path(__file__).parent / "seeds"
 # Seeds that need a later issue's keywords. strict: the test fails the day
 # they start loading, so this list cannot go stale.
 NEEDS = {
-    "s000_fpo_wiki.cfg": "health checks (issue 4): option httpchk",
-    "s002_health_checks.cfg": "health checks (issue 4)",
-    "s003_observe.cfg": "health checks (issue 4): observe",
     "s002_acl_routing.cfg": "ACLs and rules (issue 5)",
     "s002_host_routing.cfg": "ACLs and rules (issue 5)",
     "s002_stick_tables.cfg": "stick tables (issue 5)",

@@ -14,6 +14,8 @@ did). Behaviour by path:
   /garbage               a malformed response
   /hang                  reads the request, never answers
   /ws                    websocket-style upgrade (101), then echoes bytes
+  /health, /wiki/...     what set_health() says: a status (default 200 "OK"),
+                         "hang" or "garbage" (health-check tests)
 
 Every response carries `X-Backend: <name>` and `X-Seen-Requests: <n>` (requests
 seen on that connection). Requests are parsed leniently on purpose: the
@@ -55,6 +57,7 @@ class Backend:
     connections: int = 0
 
     def __post_init__(self):
+        self.health = 200
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._server = None
@@ -105,6 +108,18 @@ class Backend:
     @property
     def address(self):
         return f"{self.host}:{self.port}"
+
+    def set_health(self, what):
+        """What health-check paths answer: a status code, "hang" or "garbage"."""
+        self.health = what
+
+    def health_checks(self):
+        with self._lock:
+            return [r for r in self.requests if self._is_health(r.target)]
+
+    @staticmethod
+    def _is_health(target):
+        return target.startswith("/health") or target.startswith("/wiki/") or target.startswith("/status?haproxy")
 
     def received(self):
         with self._lock:
@@ -196,7 +211,17 @@ class Backend:
             writer.write(f"HTTP/1.1 {status} {reason}\r\n{common}{extra}{conn_hdr}"
                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
 
-        if path.startswith("/status/"):
+        if self._is_health(rec.target):
+            h = self.health
+            if h == "hang":
+                await asyncio.sleep(3600)
+            elif h == "garbage":
+                writer.write(b"this is not HTTP\r\n\r\n")
+                await writer.drain()
+                return False
+            else:
+                send(int(h), b"OK\n" if int(h) == 200 else b"sick\n")
+        elif path.startswith("/status/"):
             send(int(path.split("/")[2]), f"{self.name} status\n".encode())
         elif path.startswith("/slow/"):
             await asyncio.sleep(int(path.split("/")[2]) / 1000)
