@@ -6,8 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 #include <thread>
 
+#include "balancer/admin/admin_service.h"
 #include "balancer/config/parser.h"
 #include "balancer/proxy/balancer.h"
 #include "common/daemon_main.h"
@@ -72,6 +74,26 @@ Result<void> drop_privileges(const balancer::config::Global& g) {
   return {};
 }
 
+// Random per process start: a restarted balancer is a new history for
+// replication (see proto Cursor).
+std::string new_instance_id() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", rd());
+    id += buf;
+  }
+  return id;
+}
+
+std::string node_name(const balancer::config::Global& g) {
+  if (!g.node.empty()) return g.node;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,7 +135,27 @@ int main(int argc, char** argv) {
     }
   }
 
-  auto rt = DaemonRuntime::start({.name = "tandem-balancer", .args = &*args, .services = {}, .health_names = {}});
+  balancer::admin::EventBus events;
+  balancer::admin::AdminService admin_service(
+      (*balancer)->runtime(), (*balancer)->checker(), events,
+      balancer::admin::ProcessInfo{node_name(cfg->global), new_instance_id(),
+                                   unix_ms(std::chrono::system_clock::now()), cfg->files, threads});
+  (*balancer)->checker().set_listener([&events](balancer::runtime::Server& s, bool up, const balancer::health::CheckResult& r) {
+    namespace pb = tandem::balancer::v1;
+    pb::BalancerEvent e;
+    e.set_unix_ms(unix_ms(std::chrono::system_clock::now()));
+    auto* c = e.mutable_server();
+    c->set_backend(s.backend().name());
+    c->set_server(s.name());
+    c->set_from(up ? pb::SERVER_STATE_DOWN : pb::SERVER_STATE_UP);
+    c->set_to(up ? pb::SERVER_STATE_UP : pb::SERVER_STATE_DOWN);
+    c->set_reason(cat(balancer::health::status_description(r.status), r.code ? cat(", code: ", r.code) : ""));
+    events.publish(e);
+  });
+  auto rt = DaemonRuntime::start({.name = "tandem-balancer",
+                                  .args = &*args,
+                                  .services = {&admin_service},
+                                  .health_names = {"tandem.balancer.v1.Admin"}});
   if (!rt) {
     log::alert("cannot start: ", rt.error().message);
     return kExitConfig;
@@ -125,6 +167,7 @@ int main(int argc, char** argv) {
   (*balancer)->start();
   // Listeners are bound and the configuration is loaded: ready.
   (*rt)->health().set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+  admin_service.set_ready(true, "");
   log::notice("started: ", (*balancer)->listeners(), " listener(s), ", threads, " thread(s), maxconn ",
               (*balancer)->runtime().maxconn());
   (*rt)->run({.reload = {}, .stop = [&] { (*balancer)->stop(); }});

@@ -12,6 +12,7 @@
 
 #include "balancer/health/check_eval.h"
 #include "balancer/proxy/io.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -303,6 +304,8 @@ void Checker::apply(Entry& e, const std::optional<Transition>& t) {
     return;
   }
   s.set_health(t->up);
+  s.note_state(unix_ms(std::chrono::system_clock::now()),
+               std::chrono::duration_cast<Millis>(Clock::now().time_since_epoch()).count());
   ramp(e);
   be.rebuild();
   std::uint64_t active = be.usable_active(), backup = be.usable_backup();

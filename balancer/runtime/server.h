@@ -94,6 +94,27 @@ class Server {
   Counters& counters() { return counters_; }
   SessionGauge& sessions() { return sessions_; }
 
+  // State history for the admin API and stats: call after any change of
+  // state(). Times are milliseconds (wall clock for the change, steady for
+  // downtime accounting).
+  void note_state(std::int64_t wall_ms, std::int64_t steady_ms) {
+    bool down = state() == ServerState::down || state() == ServerState::maint;
+    bool was_down = down_since_ms_.load(std::memory_order_relaxed) >= 0;
+    if (down == was_down) return;
+    last_change_ms_.store(wall_ms, std::memory_order_relaxed);
+    if (down) {
+      down_since_ms_.store(steady_ms, std::memory_order_relaxed);
+    } else {
+      downtime_ms_.fetch_add(steady_ms - down_since_ms_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      down_since_ms_.store(-1, std::memory_order_relaxed);
+    }
+  }
+  std::int64_t last_change_unix_ms() const { return last_change_ms_.load(std::memory_order_relaxed); }
+  std::int64_t downtime_ms(std::int64_t steady_now_ms) const {
+    std::int64_t since = down_since_ms_.load(std::memory_order_relaxed);
+    return downtime_ms_.load(std::memory_order_relaxed) + (since >= 0 ? steady_now_ms - since : 0);
+  }
+
  private:
   friend class Backend;  // takes and frees slots under its lock
   config::Server cfg_;
@@ -105,6 +126,9 @@ class Server {
   std::atomic<bool> nolb_{false};
   std::atomic<std::uint32_t> ramp_weight_{0};
   std::atomic<std::uint32_t> consecutive_errors_{0};
+  std::atomic<std::int64_t> last_change_ms_{0};
+  std::atomic<std::int64_t> down_since_ms_{-1};
+  std::atomic<std::int64_t> downtime_ms_{0};
   ErrorLimitSink sink_ = nullptr;
   void* sink_ctx_ = nullptr;
   std::atomic<std::uint32_t> weight_;

@@ -106,10 +106,12 @@ def test_refuses_a_socket_a_live_process_serves(workdir, key):
     d, sock = start(workdir, key)
     with d:
         exe, fname, _ = DAEMONS[key]
-        r = run([binary(exe), "-f", workdir / fname, "--admin-socket", sock], timeout=10)
+        pidfile = workdir / f"{key}.pid"
+        r = run([binary(exe), "-f", workdir / fname, "--admin-socket", sock, "-p", pidfile], timeout=10)
         assert r.returncode == 1
         assert "served by a running process" in r.stderr
         assert d.alive()
+        assert pidfile.read_text().strip() == str(d.proc.pid)  # the live daemon's pid file is untouched
         assert wait_for_socket(sock)
 
 

@@ -74,11 +74,12 @@ def test_every_kind_of_failure_is_named(workdir, backends, failure, reason):
     body = ("backend farm\n    option httpchk GET /health\n"
             f"    server a {backends[0].address} check inter 100ms fall 2\n"
             f"    server b {backends[1].address} check inter 100ms\n")
+    # Broken before the balancer starts, so that no check is caught half-way.
+    if failure == "dead":
+        backends[0].stop()
+    else:
+        backends[0].set_health(failure)
     with start(workdir, body, port) as p:
-        if failure == "dead":
-            backends[0].stop()
-        else:
-            backends[0].set_health(failure)
         log_has(p, rf"Server farm/a is DOWN, reason: {reason}")
         assert served_by(port, 4) == ["app2"] * 4
 
