@@ -293,6 +293,18 @@ void HttpSession::ParkHandler::operator()(const asio::error_code& ec) {
 awaitable<Exchange> HttpSession::exchange() {
   Exchange x;
   fe_.counters().add(wi(), Ctr::http_requests);
+  const std::string& monitor = fe_.config().monitor_uri;
+  if (!monitor.empty() && x_->req.target.substr(0, x_->req.target.find('?')) == monitor) {
+    // Answered by the balancer itself, for an upstream load balancer or a
+    // prober: 200 while this frontend can serve.
+    std::string r = "HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
+                    "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n";
+    fe_.counters().add_status(wi(), 200);
+    cbuf_.consume(x_->req.head_length);
+    IoResult wr = co_await write_all(w_, client_side_, asio::buffer(r), {}, client_timeout());
+    x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none;
+    co_return x;
+  }
   runtime::Backend* be = fe_.default_backend();
   if (!be) {
     log_reject(503, "no backend for the request");

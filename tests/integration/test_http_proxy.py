@@ -400,3 +400,15 @@ def test_balance_uri_and_source_are_sticky(workdir, backends):
             assert len(got) == 1
         spread = set(names(get("127.0.0.1", port, f"/p{i}") for i in range(30)))
         assert len(spread) >= 2
+
+
+def test_monitor_uri_is_answered_by_the_balancer(workdir, backends):
+    port = free_port()
+    body = (f"frontend web\n    bind 127.0.0.1:{port}\n    monitor-uri /haproxy_test\n    default_backend farm\n"
+            + farm(backends[:1]))
+    with start(workdir, body, [port]):
+        with Connection("127.0.0.1", port) as c:
+            r = c.request(target="/haproxy_test")
+            assert r.status == 200 and b"Service ready." in r.body
+            assert c.request().status == 200  # still keep-alive
+        assert [x.target for x in backends[0].received()] == ["/"]
