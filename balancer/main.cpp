@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <asio/steady_timer.hpp>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -99,12 +101,21 @@ std::string node_name(const balancer::config::Global& g) {
 int main(int argc, char** argv) {
   auto args = begin_daemon(kSpec, argc, argv);
   if (!args) return args.error();
+  // -c runs the same pipeline as a start, up to binding: parse, then build
+  // the runtime (which compiles rules and resolves every name).
   auto cfg = balancer::config::load(args->config_files);
-  if (cfg && args->check_only)
-    for (const std::string& w : cfg->warnings) std::fprintf(stderr, "[WARNING] %s\n", w.c_str());
-  if (auto code = finish_config_check(kSpec, *args, cfg ? Result<void>{} : std::unexpected(cfg.error())))
-    return *code;
-  for (const std::string& w : cfg->warnings) log::warning(w);
+  Result<void> loaded = cfg ? Result<void>{} : std::unexpected(cfg.error());
+  std::vector<std::string> warnings;
+  if (cfg) {
+    warnings = cfg->warnings;
+    auto probe = balancer::runtime::Runtime::build(*cfg, 1);
+    if (!probe) loaded = std::unexpected(probe.error());
+    else warnings.insert(warnings.end(), (*probe)->warnings().begin(), (*probe)->warnings().end());
+  }
+  if (loaded && args->check_only)
+    for (const std::string& w : warnings) std::fprintf(stderr, "[WARNING] %s\n", w.c_str());
+  if (auto code = finish_config_check(kSpec, *args, loaded)) return *code;
+  for (const std::string& w : warnings) log::warning(w);
 
   if (auto r = raise_file_limit(cfg->global); !r) {
     log::alert(r.error().message);
@@ -166,10 +177,53 @@ int main(int argc, char** argv) {
   }
   (*balancer)->start();
   // Listeners are bound and the configuration is loaded: ready.
-  (*rt)->health().set_status(grpc::health::v1::HealthCheckResponse::SERVING);
-  admin_service.set_ready(true, "");
+  // Ready: listeners bound, configuration loaded, and no `monitor fail`
+  // condition holding (e.g. `monitor fail if { nbsrv(app) lt 1 }`): the peer
+  // takes the VIP when this node cannot serve. Re-evaluated every 100 ms on
+  // the control thread.
+  asio::steady_timer readiness_timer((*rt)->io());
+  std::function<void()> check_readiness;
+  bool last_ready = false;
+  bool first = true;
+  check_readiness = [&] {
+    std::string why;
+    for (const auto& fe : (*balancer)->runtime().frontends()) {
+      if (!fe->rules().has_monitor_fail()) continue;
+      balancer::rules::EvalContext ctx;
+      ctx.rt = &(*balancer)->runtime();
+      ctx.fe = fe.get();
+      ctx.be = fe->default_backend();
+      if (fe->rules().monitor_fails(ctx)) {
+        why = cat("monitor fail holds in frontend ", fe->name());
+        break;
+      }
+    }
+    bool ready = why.empty();
+    if (first || ready != last_ready) {
+      (*rt)->health().set_status(ready ? grpc::health::v1::HealthCheckResponse::SERVING
+                                       : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+      admin_service.set_ready(ready, why);
+      if (!first || !ready) log::notice(ready ? std::string("ready: serving") : cat("not ready: ", why));
+      namespace pb = tandem::balancer::v1;
+      pb::BalancerEvent e;
+      e.set_unix_ms(unix_ms(std::chrono::system_clock::now()));
+      e.mutable_readiness()->set_ready(ready);
+      e.mutable_readiness()->set_reason(why);
+      events.publish(e);
+    }
+    last_ready = ready;
+    first = false;
+    readiness_timer.expires_after(std::chrono::milliseconds(100));
+    readiness_timer.async_wait([&](const asio::error_code& ec) {
+      if (!ec) check_readiness();
+    });
+  };
+  check_readiness();
   log::notice("started: ", (*balancer)->listeners(), " listener(s), ", threads, " thread(s), maxconn ",
               (*balancer)->runtime().maxconn());
-  (*rt)->run({.reload = {}, .stop = [&] { (*balancer)->stop(); }});
+  (*rt)->run({.reload = {}, .stop = [&] {
+                 readiness_timer.cancel();
+                 (*balancer)->stop();
+               }});
   return kExitOk;
 }

@@ -388,6 +388,14 @@ Result<void> kw_monitor_uri(Ctx& c) {
   return {};
 }
 
+// Statements compiled with the runtime (balancer/rules): kept in order, with
+// their origin; their syntax errors carry FILE:LINE when compiled (at -c too).
+Result<void> kw_rule(Ctx& c) {
+  if (c.l.words.size() < 2) return fail(line_error(c.l, "expects arguments"));
+  c.p.rules.push_back(Statement{c.l.words, origin_of(c.l)});
+  return {};
+}
+
 Result<void> kw_description(Ctx&) { return {}; }
 
 Result<void> kw_id(Ctx& c) {
@@ -418,6 +426,13 @@ constexpr Keyword kKeywords[] = {
     {"http-check", kBe, kw_http_check},
     {"tcp-check", kBe, kw_tcp_check},
     {"monitor-uri", kFe, kw_monitor_uri},
+    {"acl", kCapFrontend | kCapBackend, kw_rule},
+    {"http-request", kCapFrontend | kCapBackend, kw_rule},
+    {"http-response", kCapFrontend | kCapBackend, kw_rule},
+    {"tcp-request", kCapFrontend | kCapBackend, kw_rule},
+    {"use_backend", kCapFrontend, kw_rule},
+    {"redirect", kCapFrontend | kCapBackend, kw_rule},
+    {"monitor", kCapFrontend, kw_rule},
     {"description", kAll & ~kCapDefaults, kw_description},
     {"id", kAll & ~kCapDefaults, kw_id},
 };

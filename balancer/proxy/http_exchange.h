@@ -15,6 +15,7 @@
 #include "balancer/http/response_parser.h"
 #include "balancer/net/buffer_pool.h"
 #include "balancer/proxy/io.h"
+#include "balancer/rules/context.h"
 
 namespace tandem::balancer::proxy {
 
@@ -34,6 +35,8 @@ struct HttpExchange {
   // it needs deadlines of its own.
   Side pump_client_side;
   Side pump_server_side;
+  // What the request's rules read and write.
+  rules::EvalContext ctx;
 };
 
 // A per-worker free list of exchanges (single-threaded, like the worker).
@@ -63,6 +66,8 @@ class ExchangePool {
     x->sbuf.release();
     x->server_side.deadline.disarm();
     x->server_side.socket = nullptr;
+    x->ctx.clear_scratch();
+    x->ctx.vars.clear();
     x->pump_client_side.deadline.disarm();
     x->pump_server_side.deadline.disarm();
     if (free_.size() < kMaxFree) free_.emplace_back(x);

@@ -2,6 +2,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/steady_timer.hpp>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -82,6 +83,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void log_reject(int status, std::string_view reason);
   void park();
   Millis keep_alive_timeout() const;
+  void prepare_context(runtime::Backend* be);
+  // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
+  // when the request was answered here.
+  awaitable<bool> answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy);
 
   // A parked connection's wait operation lives in the session itself rather
   // than in a separate allocation: one object per idle connection. Only one
@@ -123,6 +128,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Side client_side_;
   std::string client_ip_;
   asio::ip::address client_addr_;
+  asio::ip::address local_addr_;
+  std::uint16_t client_port_ = 0;
   std::uint16_t local_port_ = 0;
 
   http::Limits limits_;
@@ -159,9 +166,21 @@ awaitable<void> HttpSession::run() {
     if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
       client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
     client_ip_ = client_addr_.to_string();
-    local_port_ = client_.local_endpoint(ec).port();
+    client_port_ = remote.port();
+    auto local = client_.local_endpoint(ec);
+    local_addr_ = local.address();
+    local_port_ = local.port();
     int one = 1;
     ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (fe_.rules().has_tcp_connection_rules()) {
+      x_ = w_.exchanges().take(limits_);
+      prepare_context(nullptr);
+      x_->ctx.req = nullptr;
+      if (!fe_.rules().run_tcp(x_->ctx, false, nullptr)) {
+        fe_.counters().add(wi(), Ctr::denied_requests);
+        co_return;  // tcp-request connection reject: closed at once
+      }
+    }
   }
 
   for (;;) {
@@ -264,6 +283,73 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
   }
 }
 
+void HttpSession::prepare_context(runtime::Backend* be) {
+  rules::EvalContext& c = x_->ctx;
+  c.src = client_addr_;
+  c.src_port = client_port_;
+  c.dst = local_addr_;
+  c.dst_port = local_port_;
+  c.req = &x_->req;
+  c.resp = nullptr;
+  c.rt = &rt_;
+  c.fe = &fe_;
+  c.be = be;
+  c.vars.clear();
+}
+
+awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy) {
+  using K = rules::HttpVerdict::Kind;
+  std::string response;
+  switch (v.kind) {
+    case K::next:
+    case K::allow:
+      co_return false;
+    case K::deny:
+      fe_.counters().add(wi(), Ctr::denied_requests);
+      log_reject(v.status, cat("denied by ", v.action ? v.action->origin.where() : std::string("a rule")));
+      co_await send_error(v.status, "", be);
+      co_return true;
+    case K::tarpit: {
+      // Hold the client for `timeout tarpit` (else `timeout connect`), then
+      // answer: an abuser's connections stay busy, the servers do not.
+      fe_.counters().add(wi(), Ctr::denied_requests);
+      Millis hold = proxy.timeouts.tarpit ? *proxy.timeouts.tarpit : or_none(proxy.timeouts.connect);
+      asio::steady_timer t(w_.io());
+      t.expires_after(hold);
+      (void)co_await t.async_wait(use_nothrow);
+      co_await send_error(v.status, "", be);
+      co_return true;
+    }
+    case K::auth: {
+      std::string realm = v.realm.empty() ? proxy.name : v.realm;
+      response = http::make_error_response(401, true, cat("www-authenticate: Basic realm=\"", realm, "\"\r\n"));
+      fe_.counters().add_status(wi(), 401);
+      break;
+    }
+    case K::redirect:
+      response = cat("HTTP/1.1 ", v.status, ' ', http::reason_phrase(v.status), "\r\nlocation: ", v.location,
+                     "\r\ncontent-length: 0\r\ncache-control: no-cache\r\n");
+      if (v.action)
+        for (const auto& [n, val] : v.action->redirect.set_cookie)
+          append(response, "set-cookie: ", n, '=', val == "\x01" ? "; Expires=Thu, 01-Jan-1970 00:00:01 GMT" : val, "\r\n");
+      response += "connection: close\r\n\r\n";
+      fe_.counters().add_status(wi(), v.status);
+      break;
+    case K::return_:
+      response = cat("HTTP/1.1 ", v.status, ' ', http::reason_phrase(v.status), "\r\ncontent-length: ", v.body.size(),
+                     "\r\ncache-control: no-cache\r\n");
+      if (!v.content_type.empty()) append(response, "content-type: ", v.content_type, "\r\n");
+      append(response, "connection: close\r\n\r\n", v.body);
+      fe_.counters().add_status(wi(), v.status);
+      break;
+  }
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
+  if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  asio::error_code ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+  co_return true;
+}
+
 Millis HttpSession::keep_alive_timeout() const {
   const config::Timeouts& t = fe_timeouts();
   return t.http_keep_alive ? *t.http_keep_alive : or_none(t.http_request);
@@ -296,20 +382,47 @@ awaitable<Exchange> HttpSession::exchange() {
   const std::string& monitor = fe_.config().monitor_uri;
   if (!monitor.empty() && x_->req.target.substr(0, x_->req.target.find('?')) == monitor) {
     // Answered by the balancer itself, for an upstream load balancer or a
-    // prober: 200 while this frontend can serve.
-    std::string r = "HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
-                    "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n";
-    fe_.counters().add_status(wi(), 200);
+    // prober: 200 while this frontend can serve, 503 when a `monitor fail`
+    // condition holds.
+    prepare_context(nullptr);
+    bool failing = fe_.rules().monitor_fails(x_->ctx);
+    std::string r = failing ? http::make_error_response(503, false)
+                            : "HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
+                              "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n";
+    fe_.counters().add_status(wi(), failing ? 503 : 200);
     cbuf_.consume(x_->req.head_length);
     IoResult wr = co_await write_all(w_, client_side_, asio::buffer(r), {}, client_timeout());
     x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none;
     co_return x;
   }
-  runtime::Backend* be = fe_.default_backend();
+  prepare_context(nullptr);
+  rules::EvalContext& ctx = x_->ctx;
+  const rules::RuleSet& fe_rules = fe_.rules();
+  if (fe_rules.has_tcp_content_rules() && !fe_rules.run_tcp(ctx, true, nullptr)) {
+    fe_.counters().add(wi(), Ctr::denied_requests);
+    co_return x;  // rejected: the connection closes without an answer, as HAProxy
+  }
+  if (auto v = fe_rules.run_http_request(ctx, x_->req, nullptr); co_await answer_verdict(v, nullptr, fe_.config()))
+    co_return x;
+  if (auto r = fe_rules.run_redirects(ctx); r && co_await answer_verdict(*r, nullptr, fe_.config())) co_return x;
+  runtime::Backend* be = fe_rules.route(ctx, [this](std::string_view n) { return rt_.find_backend(n); });
+  if (!be) be = fe_.default_backend();
   if (!be) {
     log_reject(503, "no backend for the request");
     co_await send_error(503, "", nullptr);
     co_return x;
+  }
+  ctx.be = be;
+  if (be->rules_ptr() != fe_.rules_ptr()) {
+    // A backend of its own (not this listen section): its rules run too.
+    const rules::RuleSet& be_rules = be->rules();
+    if (be_rules.has_tcp_content_rules() && !be_rules.run_tcp(ctx, true, nullptr)) {
+      be->counters().add(wi(), Ctr::denied_requests);
+      co_return x;
+    }
+    if (auto v = be_rules.run_http_request(ctx, x_->req, nullptr); co_await answer_verdict(v, be, be->config()))
+      co_return x;
+    if (auto r = be_rules.run_redirects(ctx); r && co_await answer_verdict(*r, be, be->config())) co_return x;
   }
   backend_ = be;
   be->counters().add(wi(), Ctr::http_requests);
@@ -372,7 +485,28 @@ awaitable<Exchange> HttpSession::exchange() {
     x_->sbuf.commit(r.n);
   }
 
-  // The final response head.
+  // The final response head: the backend's http-response rules, then the frontend's.
+  {
+    rules::EvalContext& ctx = x_->ctx;
+    ctx.resp = &x_->resp;
+    bool denied = false;
+    if (be->rules().has_http_response_rules()) {
+      auto v = be->rules().run_http_response(ctx, x_->resp, nullptr);
+      denied = v.kind == rules::HttpVerdict::Kind::deny;
+    }
+    if (!denied && be->rules_ptr() != fe_.rules_ptr() && fe_.rules().has_http_response_rules()) {
+      auto v = fe_.rules().run_http_response(ctx, x_->resp, nullptr);
+      denied = v.kind == rules::HttpVerdict::Kind::deny;
+    }
+    if (denied) {
+      // The server's answer is withheld (HAProxy: 502 by default).
+      fe_.counters().add(wi(), Ctr::denied_requests);
+      release_server(false);
+      log_reject(502, "response denied by http-response rules");
+      co_await send_error(502, "", be);
+      co_return x;
+    }
+  }
   if (server_->observes_layer7()) {
     int st = x_->resp.status;
     server_->observe(st >= 500 && st != 501 && st != 505);

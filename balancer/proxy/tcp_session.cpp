@@ -39,6 +39,23 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   asio::ip::address addr = remote.address();
   if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
 
+  const rules::RuleSet& rs = fe.rules();
+  if (rs.has_tcp_connection_rules() || rs.has_tcp_content_rules()) {
+    rules::EvalContext ctx;
+    ctx.src = addr;
+    ctx.src_port = remote.port();
+    ctx.dst = local.address();
+    ctx.dst_port = local.port();
+    ctx.rt = &rt;
+    ctx.fe = &fe;
+    ctx.be = be;
+    // Content rules here read no payload (no such fetch exists yet), so they
+    // run at once rather than after tcp-request inspect-delay.
+    if (!rs.run_tcp(ctx, false, nullptr) || !rs.run_tcp(ctx, true, nullptr)) {
+      fe.counters().add(w.index(), Ctr::denied_requests);
+      co_return;
+    }
+  }
   Side server_side;
   DispatchRequest dr;
   dr.backend = be;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "balancer/config/model.h"
+#include "balancer/rules/rule_set.h"
 #include "balancer/lb/algorithm.h"
 #include "balancer/net/cidr.h"
 #include "balancer/runtime/counters.h"
@@ -82,6 +83,10 @@ class Backend {
 
   Counters& counters() { return counters_; }
   SessionGauge& sessions() { return sessions_; }
+  // The proxy's compiled rules (never null once the runtime is built).
+  const rules::RuleSet& rules() const { return *rules_; }
+  const std::shared_ptr<const rules::RuleSet>& rules_ptr() const { return rules_; }
+  void set_rules(std::shared_ptr<const rules::RuleSet> r) { rules_ = std::move(r); }
   // `option forwardfor except NET`, parsed once.
   const std::optional<net::Cidr>& xff_except() const { return xff_except_; }
 
@@ -107,6 +112,7 @@ class Backend {
   std::vector<std::deque<std::shared_ptr<QueueTicket>>> server_queues_;
 
   std::optional<net::Cidr> xff_except_;
+  std::shared_ptr<const rules::RuleSet> rules_;
   Counters counters_;
   SessionGauge sessions_;
 };

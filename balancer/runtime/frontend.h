@@ -4,6 +4,7 @@
 #include <string>
 
 #include "balancer/config/model.h"
+#include "balancer/rules/rule_set.h"
 #include "balancer/net/cidr.h"
 #include "balancer/runtime/backend.h"
 #include "balancer/runtime/counters.h"
@@ -27,11 +28,16 @@ class Frontend {
 
   Counters& counters() { return counters_; }
   SessionGauge& sessions() { return sessions_; }
+  // The proxy's compiled rules (never null once the runtime is built).
+  const rules::RuleSet& rules() const { return *rules_; }
+  const std::shared_ptr<const rules::RuleSet>& rules_ptr() const { return rules_; }
+  void set_rules(std::shared_ptr<const rules::RuleSet> r) { rules_ = std::move(r); }
 
  private:
   config::Proxy cfg_;
   Backend* default_backend_;
   std::optional<net::Cidr> xff_except_;
+  std::shared_ptr<const rules::RuleSet> rules_;
   Counters counters_;
   SessionGauge sessions_;
 };

@@ -9,6 +9,7 @@
 
 #include "balancer/config/model.h"
 #include "balancer/runtime/backend.h"
+#include "balancer/rules/userlist.h"
 #include "balancer/runtime/frontend.h"
 #include "common/error.h"
 
@@ -29,6 +30,9 @@ class Runtime {
   std::uint32_t maxconn() const { return maxconn_; }
 
   SessionGauge& sessions() { return sessions_; }
+  // Warnings found while compiling rules ("FILE:LINE: ..."), for the log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  const rules::Userlist* find_userlist(std::string_view name) const;
 
  private:
   Runtime(const config::Config& cfg, unsigned workers) : cfg_(cfg), workers_(workers) {}
@@ -38,6 +42,8 @@ class Runtime {
   std::uint32_t maxconn_ = 0;
   std::vector<std::unique_ptr<Backend>> backends_;
   std::vector<std::unique_ptr<Frontend>> frontends_;
+  std::vector<std::unique_ptr<rules::Userlist>> userlists_;
+  std::vector<std::string> warnings_;
   SessionGauge sessions_;
 };
 
