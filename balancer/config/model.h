@@ -215,6 +215,23 @@ struct CheckSpec {
   Origin origin;
 };
 
+// `cookie NAME rewrite|insert|prefix [options]`: persistence by cookie.
+struct CookieConfig {
+  enum class Mode { insert, rewrite, prefix };
+  std::string name;  // empty: no cookie persistence
+  Mode mode = Mode::rewrite;
+  bool indirect = false;
+  bool nocache = false;
+  bool postonly = false;
+  bool preserve = false;
+  bool httponly = false;
+  bool secure = false;
+  std::vector<std::string> domains;
+  Millis maxidle{0};
+  Millis maxlife{0};
+  Origin origin;
+};
+
 // Raw statements the later issues compile (ACLs, rules, stick, cookies, checks,
 // stats). The parser validates their syntax; they keep their origin.
 struct Statement {
@@ -263,6 +280,8 @@ struct Proxy {
   bool allbackups = false;
   std::uint32_t fullconn = 0;
   CheckSpec check;
+  CookieConfig cookie;
+  bool persist = false;  // `option persist`: a cookie keeps sending to a DOWN server
 
   // `monitor-uri`: answered by the frontend itself (200, or 503 when a
   // `monitor fail` condition holds).

@@ -14,6 +14,15 @@ namespace tandem::balancer::config {
 
 namespace {
 
+bool http_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (char ch : s) {
+    unsigned char u = static_cast<unsigned char>(ch);
+    if (u <= 0x20 || u >= 0x7f || std::string_view("()<>@,;:\\\"/[]?={}").find(ch) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
 struct Ctx {
   Proxy& p;
   unsigned caps;
@@ -357,6 +366,7 @@ Result<void> kw_option(Ctx& c, bool negate) {
     c.p.check.origin = origin_of(l);
     return {};
   }
+  if (o == "persist") return flag(c.p.persist, kBe);
   if (o == "contstats") {
     // HAProxy updates byte counters only at the end of a session unless this
     // is set; Tandem's counters are always continuous, which is what it asks.
@@ -376,6 +386,57 @@ Result<void> kw_no(Ctx& c) {
     return {};
   }
   return fail(line_error(c.l, "expects 'option' or 'log'"));
+}
+
+Result<void> kw_cookie(Ctx& c) {
+  const Line& l = c.l;
+  if (l.words.size() < 2) return fail(line_error(l, "expects a cookie name"));
+  CookieConfig ck;
+  ck.name = l.words[1];
+  ck.origin = origin_of(l);
+  if (!http_token(ck.name)) return fail(line_error(l, cat("'", ck.name, "' is not a valid cookie name")));
+  bool mode_set = false;
+  for (size_t i = 2; i < l.words.size(); ++i) {
+    const std::string& o = l.words[i];
+    auto set_mode = [&](CookieConfig::Mode m) -> Result<void> {
+      if (mode_set) return fail(line_error(l, "only one of insert, rewrite and prefix"));
+      mode_set = true;
+      ck.mode = m;
+      return {};
+    };
+    auto time = [&](Millis& dst) -> Result<void> {
+      auto t = arg_time(l, i + 1, cat("cookie ", o));
+      if (!t) return std::unexpected(t.error());
+      dst = *t;
+      ++i;
+      return {};
+    };
+    Result<void> r;
+    if (o == "insert") r = set_mode(CookieConfig::Mode::insert);
+    else if (o == "rewrite") r = set_mode(CookieConfig::Mode::rewrite);
+    else if (o == "prefix") r = set_mode(CookieConfig::Mode::prefix);
+    else if (o == "indirect") ck.indirect = true;
+    else if (o == "nocache") ck.nocache = true;
+    else if (o == "postonly") ck.postonly = true;
+    else if (o == "preserve") ck.preserve = true;
+    else if (o == "httponly") ck.httponly = true;
+    else if (o == "secure") ck.secure = true;
+    else if (o == "domain") {
+      if (i + 1 >= l.words.size()) return fail(line_error(l, "'domain' expects a domain"));
+      ck.domains.push_back(l.words[++i]);
+    } else if (o == "maxidle") r = time(ck.maxidle);
+    else if (o == "maxlife") r = time(ck.maxlife);
+    else if (o == "dynamic" || o == "attr") return fail(line_error(l, cat("'", o, "' is not supported")));
+    else return fail(line_error(l, cat("unknown option '", o, "'")));
+    if (!r) return r;
+  }
+  if (ck.mode != CookieConfig::Mode::insert && (ck.maxidle.count() || ck.maxlife.count() || ck.postonly || ck.nocache ||
+                                               ck.preserve || ck.httponly || ck.secure || !ck.domains.empty()))
+    return fail(line_error(l, "maxidle, maxlife, postonly, nocache, preserve, httponly, secure and domain need 'insert'"));
+  if (ck.indirect && ck.mode == CookieConfig::Mode::prefix)
+    return fail(line_error(l, "'indirect' does not apply to 'prefix'"));
+  c.p.cookie = std::move(ck);
+  return {};
 }
 
 Result<void> kw_http_check(Ctx& c) { return parse_http_check(c.p.check, c.l); }
@@ -424,6 +485,7 @@ constexpr Keyword kKeywords[] = {
     {"option", kAll, kw_option_pos},
     {"no", kAll, kw_no},
     {"http-check", kBe, kw_http_check},
+    {"cookie", kBe, kw_cookie},
     {"tcp-check", kBe, kw_tcp_check},
     {"monitor-uri", kFe, kw_monitor_uri},
     {"acl", kCapFrontend | kCapBackend, kw_rule},

@@ -133,7 +133,9 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
     // Which retries go to another server (option redispatch [N]).
     std::uint32_t retry = attempt + 1;  // 1-based number of the retry about to happen
     bool redispatch = false;
-    if (cfg.redispatch && !req.forced) {
+    // A persistent server (cookie, stick) that fails is left too, when the
+    // backend allows redispatching.
+    if (cfg.redispatch) {
       int n = cfg.redispatch_interval;
       redispatch = n > 0 ? retry % static_cast<std::uint32_t>(n) == 0
                          : retry == retries + 1 - static_cast<std::uint32_t>(-n);

@@ -20,6 +20,7 @@
 #include "balancer/proxy/dispatch.h"
 #include "balancer/proxy/io.h"
 #include "balancer/proxy/tunnel.h"
+#include "balancer/rules/cookie.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -137,6 +138,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   ExchangePool::Ptr x_;     // per-request state; held only while a request is in flight
 
   runtime::Backend* backend_ = nullptr;
+  runtime::Server* forced_server_ = nullptr;  // persistence (cookie, stick) chose it
   runtime::Server* server_ = nullptr;  // holds a slot while set
   std::unique_ptr<ServerConn> sconn_;
   // A closed server connection a running pump may still reference; freed with
@@ -350,6 +352,10 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
   co_return true;
 }
 
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 Millis HttpSession::keep_alive_timeout() const {
   const config::Timeouts& t = fe_timeouts();
   return t.http_keep_alive ? *t.http_keep_alive : or_none(t.http_request);
@@ -426,6 +432,25 @@ awaitable<Exchange> HttpSession::exchange() {
   }
   backend_ = be;
   be->counters().add(wi(), Ctr::http_requests);
+
+  // Cookie persistence: the client's cookie names the server to use.
+  const config::CookieConfig& cookie = be->config().cookie;
+  rules::CookieSeen seen;
+  forced_server_ = nullptr;
+  if (!cookie.name.empty()) {
+    seen = rules::take_request_cookie(cookie, x_->req.headers, ctx, now_seconds());
+    if (seen.valid) {
+      for (const auto& s : be->servers()) {
+        if (s->config().params.cookie != seen.value) continue;
+        // DRAIN and NOLB servers keep their persistent clients; a DOWN or
+        // MAINT one only with `option persist`.
+        runtime::ServerState st = s->state();
+        bool alive = st == runtime::ServerState::up || st == runtime::ServerState::drain || st == runtime::ServerState::nolb;
+        if (alive || (be->config().persist && st == runtime::ServerState::down)) forced_server_ = s.get();
+        break;
+      }
+    }
+  }
 
   bool body_pending = false;
   bool sent = co_await send_request(*be, body_pending);
@@ -507,6 +532,9 @@ awaitable<Exchange> HttpSession::exchange() {
       co_return x;
     }
   }
+  if (!cookie.name.empty())
+    rules::apply_response_cookie(cookie, seen, server_->config().params.cookie, x_->req.method, x_->resp.headers,
+                                 x_->ctx, now_seconds());
   if (server_->observes_layer7()) {
     int st = x_->resp.status;
     server_->observe(st >= 500 && st != 501 && st != 505);
@@ -619,6 +647,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   dr.allow_reuse = requests_ > 0;  // http-reuse safe: a connection's first request opens its own
   dr.client_dst_port = local_port_;
   dr.hash = lb::request_hash(be.config().balance, x_->req, client_addr_);
+  dr.forced = forced_server_;
 
   x_->head_out.clear();
   http::RequestRewrite rw;
