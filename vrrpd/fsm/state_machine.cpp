@@ -203,6 +203,12 @@ void StateMachine::on_advert_master(Out& out, const AdvertIn& a, SteadyTime now)
     }
   }
   if (sender_wins(a)) {
+    // One last advert at our own priority before we step down. After a split
+    // brain heals the winner's advert may reach us before ours reached it;
+    // without this the winner would never learn that another master existed,
+    // and would not send the gratuitous ARPs that move clients back from us.
+    // (keepalived and we answer a lower-priority master with gratuitous ARP.)
+    out.push_back(SendAdvert{priority()});
     adopt_interval(a);
     leave_master(out, false);
     master_ = a.src;

@@ -274,7 +274,7 @@ TEST(Master, PriorityZeroFromAnotherRouterIsAnsweredAtOnce) {
   EXPECT_EQ(*d.m.deadline(Timer::adver), d.clock.now() + 1s);
 }
 
-TEST(Master, HigherPriorityTakesOverWithoutPriorityZero) {
+TEST(Master, HigherPriorityTakesOverWithAFarewellAdvertNotPriorityZero) {
   Driver e(v3(1s, 100));
   e.step(Start{});
   e.run_for(5s);
@@ -282,7 +282,9 @@ TEST(Master, HigherPriorityTakesOverWithoutPriorityZero) {
   e.clear();
   e.advert(kLow, 101);
   EXPECT_EQ(e.m.state(), State::backup);
-  EXPECT_EQ(adverts(e.log), std::vector<int>{});  // the new master is there: no need to say 0
+  // No priority 0 (the new master is there), but one advert at our own
+  // priority, so that after a split brain the winner learns about us.
+  EXPECT_EQ(adverts(e.log), std::vector<int>{100});
   EXPECT_EQ(count<RemoveVips>(e.log), 1);
   EXPECT_FALSE(e.m.deadline(Timer::adver));
   EXPECT_TRUE(e.m.deadline(Timer::master_down));
