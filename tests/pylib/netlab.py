@@ -128,7 +128,7 @@ class Lab:
 
     def close(self):
         for p in self.processes:
-            p.kill()
+            kill_group(p)
         for n in list(self.nodes.values()):
             sh("ip", "netns", "del", n.ns, check=False)
         sh("ip", "netns", "del", self.bridge_ns, check=False)
@@ -138,6 +138,19 @@ class Lab:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def kill_group(daemon, signo=signal.SIGKILL):
+    """Signals a daemon and every process it started (keepalived runs its VRRP
+    work in a child: killing the parent alone lets the child say goodbye).
+    Daemons start in their own session, so their process group is their pid."""
+    if daemon.alive():
+        try:
+            os.killpg(daemon.proc.pid, signo)
+        except ProcessLookupError:
+            pass
+    if signo == signal.SIGKILL:
+        daemon.kill()
 
 
 def admin(sock, *args, check=True):
