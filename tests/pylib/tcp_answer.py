@@ -9,13 +9,13 @@ listening.
 
 import socket
 import sys
-import threading
 
 
 def serve(conn, name):
+    # A few bytes into a fresh socket never block: answering inline keeps the
+    # answer within microseconds of the handshake (no thread to start).
     try:
-        conn.settimeout(2)
-        conn.sendall(name.encode() + b"\n")
+        conn.send(name.encode() + b"\n")
     except OSError:
         pass
     finally:
@@ -31,7 +31,7 @@ def main():
     print("ready", flush=True)
     while True:
         conn, _ = s.accept()
-        threading.Thread(target=serve, args=(conn, name), daemon=True).start()
+        serve(conn, name)
 
 
 if __name__ == "__main__":
