@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
 
   auto links = must(netlink::RtnlLinkMonitor::create(io), "netlink");
   auto addresses = must(netlink::RtnlAddressTable::create(), "netlink");
-  auto announcer = must(arp::PacketAnnouncer::create(), "ARP/NA sockets");
+  arp::PacketAnnouncer announcer;
   track::ProcessScriptRunner runner(io);
   track::TcpProber prober(io);
   runtime::DaemonDeps deps{
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
       .clock = SystemClock::instance(),
       .links = *links,
       .addresses = *addresses,
-      .announcer = *announcer,
+      .announcer = announcer,
       .runner = runner,
       .prober = prober,
       .watch_factory = track::grpc_health_watch_factory(io),

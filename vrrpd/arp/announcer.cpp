@@ -21,7 +21,8 @@ std::string sys_error(std::string_view what) { return cat(what, ": ", std::strer
 
 }  // namespace
 
-Result<std::unique_ptr<PacketAnnouncer>> PacketAnnouncer::create() {
+Result<void> PacketAnnouncer::open() {
+  if (arp_fd_ >= 0) return {};
   // Protocol 0: a sending-only packet socket receives nothing.
   int arp = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (arp < 0) return fail(sys_error("AF_PACKET socket"));
@@ -41,15 +42,20 @@ Result<std::unique_ptr<PacketAnnouncer>> PacketAnnouncer::create() {
     std::uint32_t data[8];
   } block{{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}};
   ::setsockopt(icmp, IPPROTO_ICMPV6, 1 /* ICMP6_FILTER */, &block, sizeof block);
-  return std::unique_ptr<PacketAnnouncer>(new PacketAnnouncer(arp, icmp));
+  arp_fd_ = arp;
+  icmp6_fd_ = icmp;
+  return {};
 }
 
 PacketAnnouncer::~PacketAnnouncer() {
-  ::close(arp_fd_);
-  ::close(icmp6_fd_);
+  if (arp_fd_ >= 0) ::close(arp_fd_);
+  if (icmp6_fd_ >= 0) ::close(icmp6_fd_);
 }
 
-Result<void> PacketAnnouncer::announce(const Announcement& a) { return a.vip.is_v6() ? send_na(a) : send_arp(a); }
+Result<void> PacketAnnouncer::announce(const Announcement& a) {
+  if (auto r = open(); !r) return r;
+  return a.vip.is_v6() ? send_na(a) : send_arp(a);
+}
 
 Result<void> PacketAnnouncer::send_arp(const Announcement& a) {
   auto frame = gratuitous_arp(a.mac, a.vip);

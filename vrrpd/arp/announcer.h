@@ -25,18 +25,23 @@ class Announcer {
   virtual Result<void> announce(const Announcement& a) = 0;
 };
 
+// Opens its sockets on first use: they need CAP_NET_RAW, and a daemon without
+// it (an unprivileged test) must still start and report the failure when it
+// matters.
 class PacketAnnouncer final : public Announcer {
  public:
-  static Result<std::unique_ptr<PacketAnnouncer>> create();
+  PacketAnnouncer() = default;
   ~PacketAnnouncer() override;
+  PacketAnnouncer(const PacketAnnouncer&) = delete;
+  PacketAnnouncer& operator=(const PacketAnnouncer&) = delete;
   Result<void> announce(const Announcement& a) override;
 
  private:
-  PacketAnnouncer(int arp_fd, int icmp6_fd) : arp_fd_(arp_fd), icmp6_fd_(icmp6_fd) {}
+  Result<void> open();
   Result<void> send_arp(const Announcement& a);
   Result<void> send_na(const Announcement& a);
-  int arp_fd_;
-  int icmp6_fd_;
+  int arp_fd_ = -1;
+  int icmp6_fd_ = -1;
 };
 
 class FakeAnnouncer final : public Announcer {

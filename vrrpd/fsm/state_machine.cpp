@@ -113,7 +113,11 @@ void StateMachine::on_start(Out& out, SteadyTime now) {
   // keepalived: `state MASTER` waits one interval for a better master to
   // speak (a minimal skew keeps two such nodes apart); a backup waits
   // Master_Down_Interval as RFC 5798 §6.4.1 says.
-  if (p_.start_as_master) return enter_backup(out, now, p_.advert_interval + skew_for(1), "startup (state MASTER)");
+  if (p_.start_as_master) {
+    enter_backup(out, now, p_.advert_interval + skew_for(1), "startup (state MASTER)");
+    startup_wait_ = true;
+    return;
+  }
   enter_backup(out, now, master_down_interval(), "startup");
 }
 
@@ -247,8 +251,9 @@ void StateMachine::on_timer(Out& out, Timer t, SteadyTime now) {
       if (state_ != State::backup) return;
       // RFC 5798 §6.4.2: "If the Master_Down_Timer fires, then: ... transition to the {Master} state".
       become_master(out, now,
-                    zero_seen_ ? cat("priority 0 advert from ", master_ ? master_->text() : "?", ", after Skew_Time")
-                               : std::string("no advert for Master_Down_Interval"));
+                    zero_seen_      ? cat("priority 0 advert from ", master_ ? master_->text() : "?", ", after Skew_Time")
+                    : startup_wait_ ? std::string("no better master within one advert interval (state MASTER)")
+                                    : std::string("no advert for Master_Down_Interval"));
       return;
     case Timer::garp_delay:
       if (state_ == State::master) out.push_back(Announce{p_.garp_repeat});
@@ -367,6 +372,7 @@ void StateMachine::transition(Out& out, State to, std::string reason) {
 }
 
 void StateMachine::arm(Out& out, Timer t, SteadyTime at) {
+  if (t == Timer::master_down) startup_wait_ = false;  // on_start sets it again after arming
   deadlines_[static_cast<int>(t)] = at;
   out.push_back(ArmTimer{t, at});
 }

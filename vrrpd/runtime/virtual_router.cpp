@@ -217,11 +217,16 @@ std::vector<netlink::VipAssignment> VirtualRouter::assignments() const {
 }
 
 void VirtualRouter::set_vips(bool add) {
+  const SteadyTime start = deps_.clock.now();
   for (const auto& a : assignments()) {
     auto r = add ? deps_.addresses.add(a) : deps_.addresses.remove(a);
     if (!r) log::error("(", cfg_.name, ") ", r.error().message);
   }
   vips_held_ = add;
+  // The kernel serialises address changes of every namespace (RTNL): when
+  // this is slow, failover is slow, and the log should say why.
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(deps_.clock.now() - start).count();
+  log::debug("(", cfg_.name, ") VIPs ", add ? "added" : "removed", " in ", us, " us");
 }
 
 void VirtualRouter::announce(int repeat) {

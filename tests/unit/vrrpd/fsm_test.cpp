@@ -122,6 +122,7 @@ TEST(Startup, StateMasterWaitsOneIntervalAndAMinimalSkew) {
   EXPECT_EQ(d.m.state(), State::backup);
   d.run_for(1s + 3906us);  // 1 s + 1 s / 256
   EXPECT_EQ(d.m.state(), State::master);
+  EXPECT_EQ(last_transition(d.log)->reason, "no better master within one advert interval (state MASTER)");
 }
 
 TEST(Startup, StateMasterStillDefersToABetterMaster) {
