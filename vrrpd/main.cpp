@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   auto links = must(netlink::RtnlLinkMonitor::create(io), "netlink");
   auto addresses = must(netlink::RtnlAddressTable::create(), "netlink");
   arp::PacketAnnouncer announcer;
+  netlink::NftAcceptFilter accept_filter;
   track::ProcessScriptRunner runner(io);
   track::TcpProber prober(io);
   runtime::DaemonDeps deps{
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
       .clock = SystemClock::instance(),
       .links = *links,
       .addresses = *addresses,
+      .accept_filter = accept_filter,
       .announcer = announcer,
       .runner = runner,
       .prober = prober,

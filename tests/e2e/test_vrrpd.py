@@ -2,12 +2,14 @@
 share VIP 198.18.0.100; c (198.18.0.9) is a client. advert_int is 0.1 s so
 that every failover here takes well under a second."""
 
+import json
 import signal
+import subprocess
 import time
 
 import pytest
 
-from harness import binary, wait_for, wait_for_socket
+from harness import BUILD_DIR, binary, wait_for, wait_for_socket
 from netlab import PYLIB, PYTHON, VIP, Lab, admin, instance, state
 from vrrpd_lab import instance_conf, start_vrrpd
 
@@ -50,7 +52,10 @@ def took(t0, condition, timeout, what):
 
 
 def test_two_nodes_elect_one_master_and_clients_reach_it(lab, workdir):
-    _, sa, _, sb = pair(lab, workdir)
+    _, sa, _, sb = pair(lab, workdir, vip=f"{VIP}/24 label eth0:vip")
+    labels = [a.get("label") for link in json.loads(lab["a"].run("ip", "-j", "addr", "show", "dev", "eth0").stdout)
+              for a in link["addr_info"] if a["local"] == VIP]
+    assert labels == ["eth0:vip"]
     a, b = instance(sa), instance(sb)
     assert a["vipsHeld"] and not b["vipsHeld"]
     assert b["masterAddress"] == "198.18.0.1" and b["masterPriority"] == 150
@@ -82,7 +87,9 @@ def test_kill_9_moves_the_vip_and_the_clients_arp_follows(lab, workdir):
 
 
 def test_sigterm_hands_over_after_skew_time(lab, workdir):
-    da, sa, _, sb = pair(lab, workdir)
+    log = workdir / "notify.log"
+    notify = f"    notify \"/bin/sh -c 'echo $* >> {log}' notify\"\n    notify_stop \"/bin/sh -c 'echo stop >> {log}'\"\n"
+    da, sa, _, sb = pair(lab, workdir, a_extra=notify)
     t0 = time.monotonic()
     da.signal(signal.SIGTERM)
     dt = took(t0, lambda: state(sb) == MASTER, 2, "b MASTER")
@@ -92,6 +99,10 @@ def test_sigterm_hands_over_after_skew_time(lab, workdir):
     b = instance(sb)
     assert int(b["counters"]["priorityZeroReceived"]) == 1
     assert "priority 0 advert from 198.18.0.1" in b["recentTransitions"][-1]["reason"]
+    # keepalived's notify arguments, in the order of the transitions; the
+    # shutdown waits for notify_stop.
+    assert log.read_text().splitlines() == ["INSTANCE VI_1 BACKUP 150", "INSTANCE VI_1 MASTER 150", "stop",
+                                            "INSTANCE VI_1 STOPPED 150"]
 
 
 def test_link_down_is_fault_and_link_up_preempts_back(lab, workdir):
@@ -248,8 +259,17 @@ def test_malformed_and_spoofed_adverts_change_nothing(lab, workdir):
 
 def test_failover_and_reload_through_the_admin_api(lab, workdir):
     _, sa, _, sb = pair(lab, workdir)
-    assert admin(sa, "failover")["released"] == ["VI_1"]
-    wait_for(lambda: state(sb) == MASTER, 2, what="b MASTER")
+    watch = subprocess.Popen([str(BUILD_DIR / "tests" / "e2e" / "vrrp_admin"), sb, "watch", "1"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert watch.stdout.readline().strip() == "watching"  # the stream is registered
+        assert admin(sa, "failover")["released"] == ["VI_1"]
+        wait_for(lambda: state(sb) == MASTER, 2, what="b MASTER")
+        out, _ = watch.communicate(timeout=5)
+    finally:
+        watch.kill()
+    event = json.loads(out.splitlines()[0])
+    assert event["instance"] == "VI_1" and event["transition"]["to"] == MASTER
     # a does not preempt back: it handed over on purpose.
     deadline = time.monotonic() + 0.6
     while time.monotonic() < deadline:
@@ -282,3 +302,18 @@ def test_ipv6_vip_moves_with_unsolicited_na(lab, workdir):
     wait_for(lambda: state(sb) == MASTER and lab["b"].has(vip6), 2, what="b MASTER over IPv6")
     # b's unsolicited NA (Override) moved the client's entry.
     wait_for(lambda: lab["c"].neigh(vip6) == lab["b"].mac(), 2, what="the client's neighbour entry on b")
+
+
+def test_no_accept_drops_traffic_to_the_vip_and_accept_serves_it(lab, workdir):
+    da, sa, _, sb = pair(lab, workdir, a_extra="    no_accept\n")
+    serve(lab, "a"), serve(lab, "b")
+    assert instance(sa)["accept"] is False
+    # RFC 5798 §6.4.3: a non-owner master in no-accept mode takes nothing addressed to the VIP.
+    assert client_answer(lab) is None
+    assert "198.18.0.100" in lab["a"].run("nft", "list", "table", "inet", "tandem_vrrpd").stdout
+    da.signal(signal.SIGTERM)
+    assert da.proc.wait(5) == 0
+    assert lab["a"].run("nft", "list", "table", "inet", "tandem_vrrpd", check=False).returncode != 0
+    # b (accept, keepalived's default) serves the VIP.
+    wait_for(lambda: state(sb) == MASTER, 2, what="b MASTER")
+    wait_for(lambda: client_answer(lab) == "b", 3, what="the client answered by b")

@@ -96,7 +96,9 @@ void to_proto(const runtime::InstanceStatus& s, v1::Instance* out) {
 // One WatchEvents stream: a queue written one message at a time.
 class VrrpService::EventStream final : public grpc::ServerWriteReactor<v1::VrrpEvent> {
  public:
-  explicit EventStream(VrrpService* s) : service_(s) {}
+  // Initial metadata goes out at once: a client that waits for it knows its
+  // stream is registered and will miss no event from then on.
+  explicit EventStream(VrrpService* s) : service_(s) { StartSendInitialMetadata(); }
 
   // Caller holds the service's mutex.
   void push(v1::VrrpEvent e) {

@@ -251,7 +251,7 @@ void StateMachine::on_timer(Out& out, Timer t, SteadyTime now) {
       if (state_ != State::backup) return;
       // RFC 5798 §6.4.2: "If the Master_Down_Timer fires, then: ... transition to the {Master} state".
       become_master(out, now,
-                    zero_seen_      ? cat("priority 0 advert from ", master_ ? master_->text() : "?", ", after Skew_Time")
+                    zero_seen_ ? cat("priority 0 advert from ", master_ ? master_->text() : "?", ", after Skew_Time")
                     : startup_wait_ ? std::string("no better master within one advert interval (state MASTER)")
                                     : std::string("no advert for Master_Down_Interval"));
       return;

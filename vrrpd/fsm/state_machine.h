@@ -73,8 +73,9 @@ class StateMachine {
   std::uint8_t master_priority_ = 0;
   std::array<std::optional<SteadyTime>, kTimerCount> deadlines_{};
   bool zero_seen_ = false;
-  bool startup_wait_ = false;            // the down timer is `state MASTER`'s one-interval wait                // the down timer runs on Skew_Time after a priority 0 advert
-  bool yielding_ = false;                 // after Failover: accept any master until we are master again
+  bool startup_wait_ = false;  // the down timer is `state MASTER`'s one-interval wait                // the down timer
+                               // runs on Skew_Time after a priority 0 advert
+  bool yielding_ = false;      // after Failover: accept any master until we are master again
   std::optional<SteadyTime> preempt_at_;  // preempt_delay: lower masters are accepted until then
 
   // A second address owner (keepalived's "rogue owner"): when one keeps

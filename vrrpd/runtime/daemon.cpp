@@ -97,6 +97,7 @@ void Daemon::add_instance(const config::Instance& cfg) {
 void Daemon::start() {
   running_ = true;
   remove_leftovers();
+  apply_accept_filter();
   for (auto& [n, s] : scripts_) s->start();
   for (auto& [n, m] : members_)
     if (m.balancer) m.balancer->start();
@@ -132,6 +133,18 @@ void Daemon::stop() {
     m.router->stop();
   }
   for (auto& [n, s] : scripts_) s->stop();
+  if (auto r = deps_.accept_filter.apply({}); !r) log::error(r.error().message);
+}
+
+void Daemon::apply_accept_filter() {
+  // RFC 5798 §6.4.3: the owner always accepts; accept mode lets others too.
+  std::vector<IpAddress> drop;
+  for (const config::Instance& i : prepared_.cfg.instances) {
+    if (i.accept || i.priority == packet::kPriorityOwner) continue;
+    for (const auto* list : {&i.vips, &i.vips_excluded})
+      for (const auto& v : *list) drop.push_back(v.prefix.address);
+  }
+  if (auto r = deps_.accept_filter.apply(drop); !r) log::error("no_accept: ", r.error().message);
 }
 
 void Daemon::reload(Prepared p) {
@@ -154,6 +167,7 @@ void Daemon::reload(Prepared p) {
     m.router->stop();
   }
   build(std::move(p), keep);
+  if (running_) apply_accept_filter();
   log::notice("reloaded: ", members_.size(), " vrrp_instance(s), ", keep.size(), " unchanged");
 }
 

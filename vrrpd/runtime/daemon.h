@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "vrrpd/netlink/accept_filter.h"
 #include "vrrpd/runtime/prepare.h"
 #include "vrrpd/runtime/virtual_router.h"
 #include "vrrpd/track/balancer_tracker.h"
@@ -28,6 +29,7 @@ struct DaemonDeps {
   const Clock& clock;
   netlink::LinkMonitor& links;
   netlink::AddressTable& addresses;
+  netlink::AcceptFilter& accept_filter;
   arp::Announcer& announcer;
   track::ScriptRunner& runner;
   track::Prober& prober;
@@ -81,6 +83,7 @@ class Daemon {
   void on_transition(VirtualRouter& r, const TransitionRecord& rec);
   void emit(const Event& e);
   void remove_leftovers();
+  void apply_accept_filter();
 
   DaemonDeps deps_;
   Prepared prepared_;

@@ -3,7 +3,7 @@
 //   vrrp_admin SOCKET list
 //   vrrp_admin SOCKET failover [INSTANCE]
 //   vrrp_admin SOCKET reload
-//   vrrp_admin SOCKET watch COUNT      (prints COUNT events, one JSON per line)
+//   vrrp_admin SOCKET watch COUNT      (prints "watching", then COUNT events, one JSON per line)
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage: vrrp_admin SOCKET list|failover [I]|reload|watch N\n";
     return 2;
   }
-  auto stub = v1::Vrrp::NewStub(grpc::CreateChannel(std::string("unix:") + argv[1], grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::Vrrp::NewStub(grpc::CreateChannel(std::string("unix:") + argv[1], grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   const std::string cmd = argv[2];
   if (cmd != "watch") ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
     int n = std::stoi(argv[3]);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     auto reader = stub->WatchEvents(&ctx, {});
+    reader->WaitForInitialMetadata();  // the server has registered the stream
+    std::cout << "watching" << std::endl;
     v1::VrrpEvent e;
     while (n > 0 && reader->Read(&e)) {
       std::cout << json(e) << std::endl;

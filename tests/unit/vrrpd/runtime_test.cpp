@@ -31,6 +31,7 @@ struct Lab {
   ManualClock clock;
   netlink::FakeLinkMonitor links;
   netlink::FakeAddressTable addresses;
+  netlink::FakeAcceptFilter accept_filter;
   arp::FakeAnnouncer announcer;
   track::FakeScriptRunner runner;
   track::FakeProber prober;
@@ -55,7 +56,14 @@ struct Lab {
       daemon->reload(std::move(*p));
       return;
     }
-    DaemonDeps deps{io, clock, links, addresses, announcer, runner, prober,
+    DaemonDeps deps{io,
+                    clock,
+                    links,
+                    addresses,
+                    accept_filter,
+                    announcer,
+                    runner,
+                    prober,
                     [this](const std::string& sock, config::Micros) -> std::unique_ptr<track::HealthWatch> {
                       auto w = std::make_unique<track::FakeHealthWatch>();
                       watches[sock] = w.get();
@@ -82,8 +90,8 @@ struct Lab {
     return out;
   }
   // A peer's advert, as the socket would hand it over.
-  void advert(const std::string& ifname, IpAddress src, std::uint8_t prio, std::vector<IpAddress> vips,
-              int ttl = 255, std::uint8_t vrid = 51) {
+  void advert(const std::string& ifname, IpAddress src, std::uint8_t prio, std::vector<IpAddress> vips, int ttl = 255,
+              std::uint8_t vrid = 51) {
     packet::Advert a{.version = 3, .vrid = vrid, .priority = prio, .interval = 100, .addresses = std::move(vips)};
     auto bytes = packet::encode(a, src, packet::multicast_group_v4());
     sockets.at(ifname)->deliver({src, packet::multicast_group_v4(), ttl, bytes});
@@ -189,11 +197,12 @@ TEST(Daemon, ReceiveChecksCountDropsAndChangeNothing) {
   lab.daemon->start();
   ASSERT_EQ(lab.status("VI_1").state, fsm::State::backup);
   const IpAddress peer = ip("198.18.0.1");
-  lab.advert("eth0", peer, 0, {ip("198.18.0.100")}, 254);        // TTL 254
-  lab.advert("eth0", peer, 0, {ip("198.18.0.99")});              // another VIP
-  lab.advert("eth0", peer, 0, {ip("198.18.0.100")}, 255, 52);    // another VRID
-  auto bad = packet::encode({.version = 3, .vrid = 51, .priority = 0, .interval = 100, .addresses = {ip("198.18.0.100")}},
-                            peer, packet::multicast_group_v4());
+  lab.advert("eth0", peer, 0, {ip("198.18.0.100")}, 254);      // TTL 254
+  lab.advert("eth0", peer, 0, {ip("198.18.0.99")});            // another VIP
+  lab.advert("eth0", peer, 0, {ip("198.18.0.100")}, 255, 52);  // another VRID
+  auto bad =
+      packet::encode({.version = 3, .vrid = 51, .priority = 0, .interval = 100, .addresses = {ip("198.18.0.100")}},
+                     peer, packet::multicast_group_v4());
   bad[7] ^= 1;  // checksum
   lab.sockets.at("eth0")->deliver({peer, packet::multicast_group_v4(), 255, bad});
   std::vector<std::uint8_t> zero = {0x31, 51, 0, 0, 0, 10, 0, 0};  // count 0
@@ -320,12 +329,37 @@ TEST(Daemon, FailoverOfAnUnknownInstanceIsAnError) {
   EXPECT_TRUE(r->empty());  // nothing is master
 }
 
+TEST(Daemon, NoAcceptDropsTrafficToTheVipsOfNonOwners) {
+  Lab lab;
+  std::string text = kBackup;
+  text.replace(text.find("  virtual_ipaddress"), 0, "  no_accept\n");
+  lab.load(text);
+  lab.daemon->start();
+  EXPECT_EQ(lab.accept_filter.dropped, std::vector<IpAddress>{ip("198.18.0.100")});
+  lab.daemon->stop();
+  EXPECT_TRUE(lab.accept_filter.dropped.empty());
+  // The owner always accepts (RFC 5798 §6.4.3), whatever no_accept says.
+  Lab owner;
+  std::string o = kOwner;
+  o.replace(o.find("  garp_master_repeat"), 0, "  no_accept\n");
+  owner.load(o);
+  owner.daemon->start();
+  EXPECT_TRUE(owner.accept_filter.dropped.empty());
+}
+
+TEST(AcceptFilter, Script) {
+  auto s = netlink::accept_filter_script({ip("198.18.0.100"), ip("2001:db8::1")});
+  EXPECT_NE(s.find("ip daddr { 198.18.0.100 } drop"), std::string::npos) << s;
+  EXPECT_NE(s.find("nd-neighbor-solicit"), std::string::npos) << s;
+  EXPECT_EQ(netlink::accept_filter_script({}), "add table inet tandem_vrrpd\ndelete table inet tandem_vrrpd\n");
+}
+
 TEST(Frames, GratuitousArpAndUnsolicitedNa) {
   auto f = arp::gratuitous_arp({2, 0, 0, 0, 0, 1}, ip("198.18.0.100"));
   ASSERT_EQ(f.size(), 60u);
   EXPECT_EQ(f[12], 0x08);
   EXPECT_EQ(f[13], 0x06);
-  EXPECT_EQ(f[21], 1);                                           // request
+  EXPECT_EQ(f[21], 1);  // request
   EXPECT_EQ(std::vector<std::uint8_t>(f.begin() + 28, f.begin() + 32), (std::vector<std::uint8_t>{198, 18, 0, 100}));
   EXPECT_EQ(std::vector<std::uint8_t>(f.begin() + 38, f.begin() + 42), (std::vector<std::uint8_t>{198, 18, 0, 100}));
   auto na = arp::unsolicited_na({2, 0, 0, 0, 0, 1}, ip("2001:db8::100"), false);
