@@ -18,10 +18,15 @@ timeout, so a SYN lost to a stale ARP entry costs little).
 
 Trials: TANDEM_BENCH_TRIALS (default 10) per scenario; median and worst are
 printed and written to $TANDEM_BUILD_DIR/vrrpd_failover_bench.json.
+
+Each fault comes after a random pause of up to one period of what detects it
+(the script interval, or the advert interval): otherwise every trial, paced by
+the previous recovery, would hit the same phase of that period.
 """
 
 import json
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -156,11 +161,15 @@ def settle(lab, a, b, timeout):
              timeout, what="the client answered by a")
 
 
-def run_trials(lab, a, b, fault, restore, settle_timeout):
+PHASE = random.Random(5798)
+
+
+def run_trials(lab, a, b, fault, restore, settle_timeout, period):
     times = []
     for _ in range(TRIALS):
         settle(lab, a, b, settle_timeout)
         client = follow(lab, "b")
+        time.sleep(PHASE.uniform(0, period))  # a random phase of the detecting period (see above)
         t0 = time.monotonic()
         fault()
         t1 = answered_at(client, 30)
@@ -174,10 +183,10 @@ def scenario_tandem(workdir, advert):
     with Lab() as lab:
         a = TandemNode(lab, "a", workdir, 150, advert)
         b = TandemNode(lab, "b", workdir, 100, advert)
-        crash = run_trials(lab, a, b, a.crash_balancer, a.start_balancer, 10)
+        crash = run_trials(lab, a, b, a.crash_balancer, a.start_balancer, 10, float(advert))
         link = None
         if advert == "0.1":
-            link = run_trials(lab, a, b, lambda: lab.cable("a", False), lambda: lab.cable("a", True), 10)
+            link = run_trials(lab, a, b, lambda: lab.cable("a", False), lambda: lab.cable("a", True), 10, 0.1)
         return crash, link
 
 
@@ -185,10 +194,10 @@ def scenario_keepalived(workdir, tuned):
     with Lab() as lab:
         a = KeepalivedNode(lab, "a", workdir, 101, tuned)
         b = KeepalivedNode(lab, "b", workdir, 100, tuned)
-        crash = run_trials(lab, a, b, a.crash_balancer, a.start_balancer, 20)
+        crash = run_trials(lab, a, b, a.crash_balancer, a.start_balancer, 20, 1.0 if tuned else 2.0)
         link = None
         if tuned:
-            link = run_trials(lab, a, b, lambda: lab.cable("a", False), lambda: lab.cable("a", True), 20)
+            link = run_trials(lab, a, b, lambda: lab.cable("a", False), lambda: lab.cable("a", True), 20, 0.1)
         return crash, link
 
 
