@@ -67,6 +67,9 @@ def test_tandem_master_keepalived_backup(lab, workdir, version):
     da2, sa2 = start_vrrpd(lab["a"], workdir, tandem_conf(version, 150, "BACKUP"), tag="a2")
     wait_for(lambda: state(sa2) == MASTER and holders(lab) == ["a"], slow + 2, what="tandem MASTER again")
     assert "dropped" not in da2.output(), da2.output()
+    # Killed outright, we say nothing: keepalived takes over after its Master_Down_Interval.
+    kill_group(da2)
+    wait_for(lambda: lab["b"].has(VIP), slow, what="keepalived MASTER after our kill -9")
 
 
 @pytest.mark.parametrize("version", [3, 2])

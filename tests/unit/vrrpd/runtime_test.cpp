@@ -319,6 +319,16 @@ TEST(Daemon, ReloadKeepsUnchangedInstancesRunning) {
   EXPECT_EQ(lab.sent("eth0").front().priority, 0);
 }
 
+TEST(Daemon, StartupDelayHoldsInstancesInInit) {
+  Lab lab;
+  std::string text = std::string("global_defs {\n  vrrp_startup_delay 0.001\n}\n") + kBackup;
+  lab.load(text);
+  lab.daemon->start();
+  EXPECT_EQ(lab.status("VI_1").state, fsm::State::init);
+  while (lab.status("VI_1").state == fsm::State::init) lab.io.run_one();  // the 1 ms delay
+  EXPECT_EQ(lab.status("VI_1").state, fsm::State::backup);
+}
+
 TEST(Daemon, FailoverOfAnUnknownInstanceIsAnError) {
   Lab lab;
   lab.load(kBackup);
