@@ -5,9 +5,9 @@ or the master's cable is pulled, to the first TCP answer through the VIP from
 the backup, seen by a client that connects again and again (5 ms connect
 timeout, so a SYN lost to a stale ARP entry costs little).
 
-  - tandem: tandem-vrrpd with track_balancer (weight 0) on the stand-in
-    balancer: tandem-balancer (grpc.health.v1 on its socket) plus a TCP
-    listener on :80 for the data path. A crash kills both at once.
+  - tandem: tandem-vrrpd with track_balancer (weight 0) on tandem-balancer,
+    which listens on :80 (TCP mode) in front of the node's TCP listener and
+    serves grpc.health.v1 on its admin socket.
   - keepalived + HAProxy: the seeds' keepalived.conf (vrrp_script
     "killall -0 haproxy", interval 2, weight 2, priorities 101/100,
     advert_int 1, VRRPv2) and a tuned one (VRRPv3, advert_int 0.1, script
@@ -62,13 +62,13 @@ class TandemNode(Node):
 
     def start_balancer(self):
         cfg = self.workdir / f"balancer-{self.name}.cfg"
-        cfg.write_text("global\n    maxconn 100\n")
-        health = self.node.spawn([binary("tandem-balancer"), "-f", cfg, "--admin-socket", self.bsock],
-                                 name=f"balancer-{self.name}")
-        wait_for_socket(self.bsock, health)
-        data = self.node.spawn([PYTHON, "-u", PYLIB / "tcp_answer.py", PORT, self.name], name=f"dataplane-{self.name}")
-        wait_for(lambda: "ready" in data.output(), 5, what="data plane")
-        self.balancer = [health, data]
+        cfg.write_text(BALANCER_CFG.format(port=PORT, backend=BACKEND))
+        p = self.node.spawn([binary("tandem-balancer"), "-f", cfg, "--admin-socket", self.bsock],
+                            name=f"balancer-{self.name}")
+        wait_for_socket(self.bsock, p)
+        wait_for(lambda: self.node.run(PYTHON, PYLIB / "tcp_client.py", "once", "127.0.0.1", PORT,
+                                       check=False).returncode == 0, 5, what="tandem-balancer")
+        self.balancer = [p]
 
     def crash_balancer(self):
         for p in self.balancer:
@@ -80,15 +80,18 @@ class TandemNode(Node):
         return state(self.sock) == "STATE_MASTER"
 
 
-HAPROXY_CFG = """global
+# The same TCP service, in HAProxy's language, for both balancers.
+BALANCER_CFG = """global
     maxconn 1000
 defaults
     mode tcp
     timeout connect 1s
     timeout client 10s
     timeout server 10s
-listen vip
+frontend vip
     bind :{port}
+    default_backend local
+backend local
     server local 127.0.0.1:{backend}
 """
 
@@ -123,7 +126,7 @@ class KeepalivedNode(Node):
 
     def start_balancer(self):
         cfg = self.workdir / f"haproxy-{self.name}.cfg"
-        cfg.write_text(HAPROXY_CFG.format(port=PORT, backend=BACKEND))
+        cfg.write_text(BALANCER_CFG.format(port=PORT, backend=BACKEND))
         p = self.node.spawn([self.haproxy_path, "-db", "-f", cfg], name=f"haproxy-{self.name}")
         wait_for(lambda: self.node.run(PYTHON, PYLIB / "tcp_client.py", "once", "127.0.0.1", PORT,
                                        check=False).returncode == 0, 5, what="haproxy")

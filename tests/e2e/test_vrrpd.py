@@ -142,9 +142,26 @@ vrrp_script healthy {{
     wait_for(lambda: state(sa) == MASTER, 5, what="a back")
 
 
+# The real balancer, in TCP mode: a listener on :8081 in front of a tcp_answer
+# on 8080 (started by the tests that probe through it).
+BALANCER_CFG = """global
+    maxconn 100
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+frontend data
+    bind :8081
+    default_backend local
+backend local
+    server answer 127.0.0.1:8080
+"""
+
+
 def balancer_conf(workdir, node):
     cfg = workdir / f"balancer-{node}.cfg"
-    cfg.write_text("global\n    maxconn 100\n")
+    cfg.write_text(BALANCER_CFG)
     return cfg
 
 
@@ -173,19 +190,21 @@ def test_the_balancer_dying_moves_the_vip_in_skew_time(lab, workdir):
 
 
 def test_a_hung_balancer_is_caught_by_the_data_path_probe(lab, workdir):
+    answer = lab["a"].spawn([PYTHON, "-u", PYLIB / "tcp_answer.py", 8080, "a"], name="backend")
+    wait_for(lambda: "ready" in answer.output(), 5, what="the backend")
     bal, bsock = start_balancer(lab, workdir, "a")
-    answer = lab["a"].spawn([PYTHON, "-u", PYLIB / "tcp_answer.py", 8080, "a"], name="probe-target")
-    wait_for(lambda: "ready" in answer.output(), 5, what="the probe target")
-    track = (f"    track_balancer {{\n        socket {bsock}\n        probe 198.18.0.1:8080\n"
+    track = (f"    track_balancer {{\n        socket {bsock}\n        probe 198.18.0.1:8081\n"
              f"        probe_send \"x\\n\"\n        probe_interval 0.05\n        probe_fall 2\n    }}\n")
     _, sa, _, sb = pair(lab, workdir, a_extra=track)
-    answer.signal(signal.SIGSTOP)  # hung: connections are accepted by the kernel, never answered
+    # Hung: the kernel still accepts connections, and the Watch stream stays
+    # open, but nothing answers.
+    bal.signal(signal.SIGSTOP)
     try:
         wait_for(lambda: state(sa) == FAULT, 3, what="a FAULT")
         wait_for(lambda: state(sb) == MASTER, 2, what="b MASTER")
-        assert "probe 198.18.0.1:8080" in instance(sa)["faultReason"]
+        assert "probe 198.18.0.1:8081" in instance(sa)["faultReason"]
     finally:
-        answer.signal(signal.SIGCONT)
+        bal.signal(signal.SIGCONT)
     wait_for(lambda: state(sa) == MASTER, 5, what="a back once the balancer answers")
 
 
