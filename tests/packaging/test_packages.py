@@ -566,9 +566,13 @@ sed 's/^Restart=.*/Restart=always/' {UNITDIR}/tandem-vrrpd.service > /run/tandem
 PATH={fake}:$PATH /usr/libexec/tandem/tandem-maint restart-changed
 test ! -e /run/tandem-upgrade
 """
-        cases = [({"FAKE_VRRP": '{"instances":[{"name":"VI_1","state":"MASTER"}]}', "FAKE_VRRP_RC": "0"},
+        cases = [({"FAKE_VRRP": '{"instances":[{"name":"VI_1", "state": "MASTER"}]}', "FAKE_VRRP_RC": "0"},
                   ["tandem-peersync.service"], "this node is MASTER: not restarted"),
                  ({"FAKE_VRRP": '{"instances":[{"name":"VI_1","state":"BACKUP"}]}', "FAKE_VRRP_RC": "0"},
+                  ["tandem-peersync.service", "tandem-vrrpd.service"], "restarting tandem-vrrpd: its unit file"),
+                 # Once MASTER, BACKUP now: its past transitions do not count.
+                 ({"FAKE_VRRP": '{"instances":[{"name":"VI_1","state":"BACKUP","recent_transitions":'
+                                '[{"from":"MASTER","to":"BACKUP"}]}]}', "FAKE_VRRP_RC": "0"},
                   ["tandem-peersync.service", "tandem-vrrpd.service"], "restarting tandem-vrrpd: its unit file"),
                  ({"FAKE_VRRP": "", "FAKE_VRRP_RC": "2"},
                   ["tandem-peersync.service", "tandem-vrrpd.service"], "its VRRP role could not be read")]
