@@ -10,17 +10,20 @@
 # placeholder BACKEND/SERVER names. _tandem_placeholder below says how each
 # placeholder completes: a new kind of argument needs one line there.
 
-# _tandem_placeholder PLACEHOLDER CUR: fills COMPREPLY with what PLACEHOLDER
-# stands for. Names of backends and servers come from the running balancer
-# (through tandemctl, with the socket options given on the line).
+# _tandem_placeholder PLACEHOLDER CUR [COMMAND]: fills COMPREPLY with what
+# PLACEHOLDER stands for (COMMAND: tandemctl's command word, for a placeholder
+# whose meaning depends on it, such as NAME). Names of backends, servers and
+# VRRP instances come from the running daemons (through tandemctl, with the
+# socket options given on the line). A new kind of argument: one line here.
 _tandem_placeholder() {
-  local ph=$1 cur=$2
-  case $ph in
-    FILE | PIDFILE | PATH) _tandem_files "$cur" ;;
-    DIR) _tandem_files "$cur" -d ;;
-    LEVEL) mapfile -t COMPREPLY < <(compgen -W "emerg alert crit err warning notice info debug" -- "$cur") ;;
-    NAME | BACKEND) mapfile -t COMPREPLY < <(compgen -W "$(_tandem_ctl backends | awk 'NR > 1 { print $1 }')" -- "$cur") ;;
-    BACKEND/SERVER) mapfile -t COMPREPLY < <(compgen -W "$(_tandem_ctl servers | awk 'NR > 1 { print $1 "/" $2 }')" -- "$cur") ;;
+  local ph=$1 cur=$2 cmd=${3:-}
+  case $cmd:$ph in
+    *:FILE | *:PIDFILE | *:PATH) _tandem_files "$cur" ;;
+    *:DIR) _tandem_files "$cur" -d ;;
+    *:LEVEL) mapfile -t COMPREPLY < <(compgen -W "emerg alert crit err warning notice info debug" -- "$cur") ;;
+    backends:NAME | *:BACKEND) mapfile -t COMPREPLY < <(compgen -W "$(_tandem_ctl backends | awk 'NR > 1 { print $1 }')" -- "$cur") ;;
+    *:BACKEND/SERVER) mapfile -t COMPREPLY < <(compgen -W "$(_tandem_ctl servers | awk 'NR > 1 { print $1 "/" $2 }')" -- "$cur") ;;
+    *:INSTANCE) mapfile -t COMPREPLY < <(compgen -W "$(_tandem_ctl vrrp | awk 'NR > 1 { print $1 }')" -- "$cur") ;;
     *) COMPREPLY=() ;; # a number, or something only the user knows
   esac
 }
@@ -130,7 +133,7 @@ _tandemctl() {
   mapfile -t COMPREPLY < <(compgen -W "${literals[*]}" -- "$cur" | sort -u)
   local ph saved=("${COMPREPLY[@]}")
   for ph in $(printf '%s\n' "${placeholders[@]}" | sort -u); do
-    _tandem_placeholder "$ph" "$cur"
+    _tandem_placeholder "$ph" "$cur" "${words[0]}"
     saved+=("${COMPREPLY[@]}")
   done
   COMPREPLY=("${saved[@]}")

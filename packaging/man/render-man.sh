@@ -13,7 +13,8 @@ template=$1 out=$2 version=$3 date=$4 program=$5 help_arg=$6
 help=$("$program" "$help_arg")
 
 # Section NAME of the usage text as roff: "  TERM   description" lines become
-# .TP entries; a line with no description is an entry of its own. In TERM,
+# .TP entries; a line indented further continues the description of the entry
+# above (a TERM too long to share its line with one). In TERM,
 # upper-case words are placeholders (italic), the rest literal (bold).
 section() {
   printf '%s\n' "$help" | awk -v want="$1:" '
@@ -35,7 +36,11 @@ section() {
     }
     $0 == want { on = 1; next }
     on && /^[^ ]/ { on = 0 }
+    # A long entry puts its description on the next line, indented further.
+    on && entry && /^   +[^ ]/ { d = $0; sub(/^ +/, "", d); print esc(d); next }
+    on && /^$/ { entry = 0 }
     on && /^  [^ ]/ {
+      entry = 1
       line = substr($0, 3)
       t = line; d = ""
       if (match(line, /  +/)) { t = substr(line, 1, RSTART - 1); d = substr(line, RSTART + RLENGTH) }

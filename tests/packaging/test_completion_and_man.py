@@ -134,3 +134,52 @@ def test_man_page_renders_without_warnings_and_lists_every_option(prog):
     usage = run([binary(prog), help_arg]).stdout
     for entry in usage_section(usage, "Options") + usage_section(usage, "Commands"):
         assert entry.split(",")[0] in text, f"{entry!r} missing from {prog}({MAN_PAGES[prog]})"
+
+
+# A usage text in the shape tandemctl's grows into: entries too long to share
+# their line put the description on the next one, indented further.
+LONG_USAGE = """Usage: tandemctl [--json] COMMAND [ARGS]
+
+Options:
+  --json                   machine-readable output
+
+Commands:
+  status                   both nodes at a glance
+  table show NAME [--key K] [--limit N]
+                           a stick table's entries
+  reload balancer|vrrpd|peersync
+                           loads a daemon's configuration again
+  help                     this text
+Exit status: 0 all is well.
+"""
+
+
+def fake_ctl(tmp_path):
+    ctl = tmp_path / "tandemctl"
+    ctl.write_text(f"#!/bin/sh\ncat <<'EOF'\n{LONG_USAGE}EOF\n")
+    ctl.chmod(0o755)
+    return ctl
+
+
+def test_man_page_keeps_descriptions_on_their_own_line(tmp_path):
+    ctl = fake_ctl(tmp_path)
+    page = tmp_path / "tandemctl.1"
+    run(["sh", SOURCE_DIR / "packaging" / "man" / "render-man.sh", SOURCE_DIR / "packaging" / "man" / "tandemctl.1.in",
+         page, "9.9", "2026-01-01", ctl, "help"], check=True)
+    r = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", str(page)], capture_output=True, text=True,
+                       env={"MANWIDTH": "80", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"}, timeout=30)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    text = re.sub(r".\x08", "", r.stdout)
+    commands = text[text.index("COMMANDS"):text.index("EXIT STATUS")]
+    lines = [line.strip() for line in commands.splitlines() if line.strip()]
+    assert lines[lines.index("table show NAME [--key K] [--limit N]") + 1] == "a stick table's entries"
+    assert lines[lines.index("reload balancer|vrrpd|peersync") + 1] == "loads a daemon's configuration again"
+    assert "Exit status" not in commands
+
+
+def test_long_entries_complete(tmp_path):
+    ctl = str(fake_ctl(tmp_path))
+    assert complete([ctl, ""]) == ["help", "reload", "status", "table"]
+    assert complete([ctl, "table", ""]) == ["show"]
+    assert complete([ctl, "table", "show", "sessions", ""]) == ["--key"]
+    assert complete([ctl, "reload", "v"]) == ["vrrpd"]
