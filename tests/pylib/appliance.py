@@ -124,13 +124,71 @@ class ApplianceNode:
         return self.ns.has(VIP)
 
 
+class KeepalivedNode(ApplianceNode):
+    """The reference pair the benchmarks compare with: HAProxy 2.6 on the
+    same balancer configuration and keepalived with the seeds' vrrp_script
+    ("killall -0 haproxy", weight 2, priorities 101/100). killall sees every
+    PID namespace's processes, so each node runs HAProxy under its own name
+    (a symlink haproxy-a / haproxy-b) and its script checks that name.
+
+    tuned=False: the seeds' settings (VRRPv2, advert_int 1, script interval 2).
+    tuned=True: VRRPv3, advert_int 0.1, script interval 1, fall 1."""
+
+    def __init__(self, appliance, name, priority, tuned):
+        super().__init__(appliance, name, 101 if priority > 100 else 100)
+        self.tuned = tuned
+        self.haproxy = self.dir / f"haproxy-{name}"
+        if not self.haproxy.exists():
+            self.haproxy.symlink_to("/usr/sbin/haproxy")
+
+    def start_balancer(self):
+        cfg = self.dir / "haproxy.cfg"
+        cfg.write_text(self.balancer_config())
+        # As the seeds' guides say: HAProxy binds the VIP before holding it.
+        self.ns.sysctl("net.ipv4.ip_nonlocal_bind", 1)
+        self.balancer = self.ns.spawn([self.haproxy, "-db", "-f", cfg], name=f"haproxy-{self.name}")
+        wait_for(lambda: ":80 " in self.ns.run("ss", "-Hltn").stdout, 5, what="haproxy listening")
+
+    def start_vrrpd(self, nopreempt=False):
+        if self.tuned:
+            glob, script_opts, advert, auth = "global_defs {\n    vrrp_version 3\n}\n", "    interval 1\n    fall 1\n", "0.1", ""
+        else:
+            glob, script_opts, advert = "", "    interval 2\n", "1"
+            auth = "    authentication {\n        auth_type PASS\n        auth_pass mysecret\n    }\n"
+        text = (f"{glob}vrrp_script check_haproxy {{\n    script \"/usr/bin/killall -0 haproxy-{self.name}\"\n"
+                f"{script_opts}    weight 2\n}}\n"
+                f"vrrp_instance VI_1 {{\n    state {'MASTER' if self.priority == 101 else 'BACKUP'}\n"
+                f"    interface eth0\n    virtual_router_id 51\n    priority {self.priority}\n"
+                f"    advert_int {advert}\n{'    nopreempt' + chr(10) if nopreempt else ''}{auth}"
+                f"    virtual_ipaddress {{\n        {VIP}/24\n    }}\n    track_script {{\n        check_haproxy\n    }}\n}}\n")
+        cfg = self.dir / "keepalived.conf"
+        cfg.write_text(text)
+        self.vrrpd = self.ns.spawn(["keepalived", "--dont-fork", "--log-console", "--vrrp", "-f", cfg,
+                                    "-p", self.dir / "keepalived.pid", "-r", self.dir / "keepalived-vrrp.pid"],
+                                   name=f"keepalived-{self.name}")
+
+    def kill_balancer(self, signo=signal.SIGKILL):
+        kill_group(self.balancer, signo)
+        self.balancer.proc.wait(5)
+
+    def state(self):
+        # keepalived has no API to ask: the VIP tells.
+        if not (self.vrrpd and self.vrrpd.alive()):
+            return None
+        return MASTER if self.holds_vip() else BACKUP
+
+
 class Appliance:
     """The lab plus the pair. `advert` is vrrpd's advert_int (0.1 s: every
-    failover in the tests takes well under a second)."""
+    failover in the tests takes well under a second). flavor "tandem" is
+    the product; "keepalived-seeds" and "keepalived-tuned" are HAProxy +
+    keepalived on the same LAN and the same balancer configuration, for the
+    benchmarks."""
 
-    def __init__(self, workdir, advert="0.1", nopreempt=False):
+    def __init__(self, workdir, advert="0.1", nopreempt=False, flavor="tandem"):
         self.workdir = Path(workdir)
         self.advert = advert
+        self.flavor = flavor
         self.lab = Lab(nodes=NODES)
         try:
             self.backends = {}
@@ -139,12 +197,16 @@ class Appliance:
                 d = node.spawn([PYTHON, "-u", PYLIB / "serve_backend.py", s, node.address, 80], name=f"backend-{s}")
                 wait_for(lambda d=d: "ready" in d.output(), 5, what=f"backend {s}")
                 self.backends[s] = d
-            self.nodes = {"a": ApplianceNode(self, "a", 150), "b": ApplianceNode(self, "b", 100)}
+            if flavor == "tandem":
+                self.nodes = {"a": ApplianceNode(self, "a", 150), "b": ApplianceNode(self, "b", 100)}
+            else:
+                tuned = flavor == "keepalived-tuned"
+                self.nodes = {"a": KeepalivedNode(self, "a", 150, tuned), "b": KeepalivedNode(self, "b", 100, tuned)}
             for n in self.nodes.values():
                 n.start_balancer()
             for n in self.nodes.values():
                 n.start_vrrpd(nopreempt=nopreempt)
-            wait_for(lambda: self.master() == "a", 5, what="a MASTER, b BACKUP, the VIP on a")
+            wait_for(lambda: self.master() == "a", 15, what="a MASTER, b BACKUP, the VIP on a")
         except BaseException:
             self.close()
             raise
@@ -213,17 +275,16 @@ class Probe:
 
 
 def outage_after(samples, t0):
-    """Seconds from t0 to the first answer after the last failure that
-    followed t0 (0 when nothing failed), and the failures counted."""
+    """Seconds from t0 to the first answer after the first failed attempt
+    that followed t0 (0 when none failed), and the failures in between."""
     after = [(t, b) for t, b, _ in samples if t >= t0]
-    failures = [t for t, b in after if b is None]
-    if not failures:
+    first_fail = next((t for t, b in after if b is None), None)
+    if first_fail is None:
         return 0.0, 0
-    last_fail = failures[-1]
-    recovered = [t for t, b in after if b and t > last_fail]
-    if not recovered:
-        return float("inf"), len(failures)
-    return recovered[0] - t0, len(failures)
+    recovered = next((t for t, b in after if b and t > first_fail), None)
+    if recovered is None:
+        return float("inf"), sum(1 for t, b in after if b is None)
+    return recovered - t0, sum(1 for t, b in after if b is None and t < recovered)
 
 
 def backends_seen(samples, t0=None):

@@ -1,14 +1,16 @@
 """An HTTP client that asks again and again on fresh connections, the way a
 user behind a browser sees a failover:
 
-    prober.py HOST PORT [--interval S] [--timeout S] [--cookies] [--path P] [--once]
+    prober.py HOST PORT [--interval S] [--connect-timeout S] [--timeout S]
+              [--cookies] [--path P] [--once]
 
 Every `interval` (default 10 ms) it opens a new connection, sends one GET and
 prints one line when it is done: "<CLOCK_MONOTONIC seconds> <backend name or -> <detail>".
 With --cookies it keeps the cookies it is given (as a browser would), so
-cookie persistence is visible as the same backend name on every line. Each
-attempt has a short timeout (default 50 ms) so that a SYN lost to a stale ARP
-entry costs milliseconds, not the kernel's one-second retransmission. Runs
+cookie persistence is visible as the same backend name on every line.
+Connecting has a short timeout (default 20 ms) so that a SYN lost to a stale
+ARP entry costs milliseconds, not the kernel's one-second retransmission; a
+connected request gets 500 ms to be answered, as a user would wait. Runs
 until SIGTERM."""
 
 import argparse
@@ -20,11 +22,12 @@ import time
 stop = False
 
 
-def attempt(host, port, path, cookie, timeout):
+def attempt(host, port, path, cookie, timeout, connect_timeout):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(timeout)
     try:
+        s.settimeout(connect_timeout)
         s.connect((host, port))
+        s.settimeout(timeout)
         head = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
         if cookie:
             head += f"Cookie: {cookie}\r\n"
@@ -61,13 +64,14 @@ def main():
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--interval", type=float, default=0.01)
-    ap.add_argument("--timeout", type=float, default=0.05)
+    ap.add_argument("--connect-timeout", type=float, default=0.02)
+    ap.add_argument("--timeout", type=float, default=0.5)
     ap.add_argument("--cookies", action="store_true")
     ap.add_argument("--path", default="/")
     ap.add_argument("--once", action="store_true", help="one attempt (1 s timeout); exit 1 when it fails")
     a = ap.parse_args()
     if a.once:
-        backend, detail, _ = attempt(a.host, a.port, a.path, None, 1.0)
+        backend, detail, _ = attempt(a.host, a.port, a.path, None, 1.0, 1.0)
         print(f"{time.monotonic():.6f} {backend or '-'} {detail}")
         return 0 if backend else 1
 
@@ -78,7 +82,8 @@ def main():
     cookie = None
     next_at = time.monotonic()
     while not stop:
-        backend, detail, set_cookie = attempt(a.host, a.port, a.path, cookie if a.cookies else None, a.timeout)
+        backend, detail, set_cookie = attempt(a.host, a.port, a.path, cookie if a.cookies else None, a.timeout,
+                                              a.connect_timeout)
         if set_cookie:
             cookie = set_cookie
         print(f"{time.monotonic():.6f} {backend or '-'} {detail}", flush=True)
