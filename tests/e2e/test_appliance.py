@@ -106,3 +106,26 @@ def test_a_partition_makes_two_masters_and_healing_leaves_one(pair):
     wait_for(lambda: pair.master() == "a", 3, what="exactly one master again, the higher priority")
     assert pair.holders() == ["a"]
     assert pair.client_get() in ("s1", "s2")
+
+
+def test_a_vrrpd_reload_with_new_parameters_causes_no_transition_seen_from_the_peer(pair):
+    """keepalived users see a failover on every reload; here an instance whose
+    identity (interface, VRID, VIPs) is unchanged is updated in place."""
+    from netlab import instance
+    b_before = len(instance(str(pair["b"].vrrpd_socket))["recentTransitions"])
+    a_before = len(instance(str(pair["a"].vrrpd_socket))["recentTransitions"])
+    cfg = pair["a"].dir / "vrrpd.conf"
+    cfg.write_text(cfg.read_text().replace("priority 150", "priority 140")
+                   .replace("advert_int 0.1", "advert_int 0.2"))
+    probe = pair.prober(cookies=True)
+    pair["a"].vrrpd.signal(signal.SIGHUP)
+    wait_for(lambda: "updated in place" in pair["a"].vrrpd.output(), 3, what="the reload")
+    time.sleep(1.0)  # several advert intervals
+    samples = probe.stop()
+    assert pair.master() == "a"
+    assert len(instance(str(pair["a"].vrrpd_socket))["recentTransitions"]) == a_before
+    assert len(instance(str(pair["b"].vrrpd_socket))["recentTransitions"]) == b_before
+    assert all(b for _, b, _ in samples), "a request failed during the reload"
+    # b heard the new interval (v3 adverts carry it) and the new priority.
+    peer = instance(str(pair["b"].vrrpd_socket))
+    assert peer["masterPriority"] == 140, peer
