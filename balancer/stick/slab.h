@@ -28,11 +28,14 @@ class Slab {
   }
   EntryHeader& h(std::uint32_t idx) const { return *reinterpret_cast<EntryHeader*>(at(idx)); }
 
-  // A zeroed header in a free slot; kNil when the index space is exhausted.
+  // A zeroed header in a free slot (but for EntryHeader::list_gen, which a
+  // slot keeps for its lifetime); kNil when the index space is exhausted.
   std::uint32_t alloc() {
     std::uint32_t idx = free_;
+    std::uint8_t gen = 0;
     if (idx != kNil) {
       free_ = h(idx).hash_next;
+      gen = h(idx).list_gen;
     } else {
       if (used_ >= kMaxIndex) return kNil;
       idx = used_;
@@ -41,6 +44,7 @@ class Slab {
       ++used_;
     }
     new (at(idx)) EntryHeader{};
+    h(idx).list_gen = gen;
     return idx;
   }
 

@@ -23,9 +23,11 @@ inline constexpr std::uint32_t kNil = 0xffffffffu;
 
 struct EntryHeader {
   enum Flags : std::uint8_t {
-    kInUse = 1,    // holds a key (else: on the free list or quarantined)
-    kDirty = 2,    // changed since the change log last collected it (in the shard's pending list)
+    kInUse = 1,    // holds a key (else: on the free list)
+    kDirty = 2,    // changed since the change log last collected it (listed in the shard's pending list)
     kTouched = 4,  // tables without expiry: used since queued (second-chance eviction)
+    kDeleted = 8,  // a tombstone: the key was deleted; only its version (origin) is kept
+    kSeen = 16,    // scratch for compacting the pending list (always clear otherwise)
   };
   std::uint32_t hash_next;  // next in the hash chain; next free slot when free
   std::uint32_t q_prev;     // expiry queue links (see expiry_queue.h)
@@ -37,8 +39,8 @@ struct EntryHeader {
   std::uint32_t origin_us_hi;  // header stays 4-byte aligned (no padding)
   std::uint8_t origin;         // origin node id in the registry's node pool; 0: this node
   std::uint8_t flags;
-  std::uint8_t q_slot;  // which expiry bucket it is queued in
-  std::uint8_t reserved;
+  std::uint8_t q_slot;    // which expiry bucket it is queued in
+  std::uint8_t list_gen;  // generation of its pending-list listing (kept across free/alloc)
 
   std::int64_t origin_us() const {
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(origin_us_hi) << 32 | origin_us_lo);

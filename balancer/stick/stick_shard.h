@@ -27,7 +27,13 @@ struct alignas(64) Shard {
   Shard(std::uint32_t entry_size, std::uint32_t chunk_shift, std::uint32_t expire_ms, std::uint32_t now)
       : slab(entry_size, chunk_shift), queue(expire_ms, now) {}
 
-  static constexpr std::uint32_t kTombstoneBit = 0x80000000u;
+  // A pending item: a slot index with the slot's list_gen above it (a listing
+  // whose generation is no longer the slot's is dead), or kTombstoneItem | an
+  // index into `tombstones`.
+  static constexpr std::uint64_t kTombstoneItem = 1ULL << 63;
+  static std::uint64_t item(std::uint32_t idx, std::uint8_t gen) { return static_cast<std::uint64_t>(gen) << 32 | idx; }
+  static std::uint32_t item_index(std::uint64_t item) { return static_cast<std::uint32_t>(item); }
+  static std::uint8_t item_gen(std::uint64_t item) { return static_cast<std::uint8_t>(item >> 32); }
 
   mutable std::mutex mutex;
   Slab slab;
@@ -35,16 +41,13 @@ struct alignas(64) Shard {
   ExpiryQueue queue;
 
   // Replicated tables only. Changes not yet numbered by the change log, in
-  // the order they happened: a slot index (its entry is kDirty: listed once
-  // however often it changes before the next collection), or kTombstoneBit |
-  // an index into `tombstones`.
-  std::vector<std::uint32_t> pending;
+  // the order they happened: an entry (kDirty: listed once however often it
+  // changes before the next collection), or a delete. When a listed entry is
+  // freed or deleted its listing dies (list_gen moves on), so an entry
+  // created again in that slot is listed anew, after the delete: the log
+  // never says create-then-delete for delete-then-create.
+  std::vector<std::uint64_t> pending;
   std::vector<PendingTombstone> tombstones;
-  // Slots of entries deleted (with a tombstone) while still listed in
-  // `pending`: reused only after the next collection, so that a key deleted
-  // and created again in the same slot is logged delete-then-create, never
-  // the other way round.
-  std::vector<std::uint32_t> quarantine;
 };
 
 }  // namespace tandem::balancer::stick

@@ -17,7 +17,6 @@ namespace {
 
 constexpr std::uint32_t kRefShardShift = 25;
 constexpr std::uint32_t kRefIndexMask = (1u << kRefShardShift) - 1;
-constexpr std::uint8_t kSeen = 8;  // a flag only compact_pending() uses, and clears
 // How many entries eviction inspects before settling for the best seen.
 constexpr int kEvictInspect = 64;
 // Tables this small evict the closest to expiry of the whole table.
@@ -120,8 +119,8 @@ std::size_t StickTable::memory_bytes() const {
   for (std::uint32_t i = 0; i < nshards_; ++i) {
     const Shard& s = shards_[i];
     std::lock_guard lock(s.mutex);
-    total += sizeof(Shard) + s.slab.bytes() + s.index.bytes() + s.pending.capacity() * 4 + s.quarantine.capacity() * 4 +
-             (ExpiryQueue::kBuckets * 8);
+    total += sizeof(Shard) + s.slab.bytes() + s.index.bytes() + s.pending.capacity() * 8 +
+             s.tombstones.capacity() * sizeof(PendingTombstone) + (ExpiryQueue::kBuckets * 8);
   }
   return total;
 }
@@ -143,6 +142,7 @@ Shard& StickTable::shard_of(std::uint64_t hash, std::uint32_t& index) const {
 EntryRef StickTable::entry(const Shard& s, std::uint32_t idx) const { return EntryRef(s.slab.at(idx), layout_); }
 
 bool StickTable::live(const EntryHeader& h, std::uint32_t now) const {
+  if (h.flags & EntryHeader::kDeleted) return false;
   return h.refs > 0 || def_.expire_ms == 0 || !tick_expired(h.expire, now);
 }
 
@@ -150,13 +150,14 @@ std::uint32_t StickTable::find(Shard& s, KeyView key, std::uint64_t hash) const 
   return s.index.find(s.slab, hash, [&](std::uint32_t i) { return entry(s, i).key_equals(key); });
 }
 
+// A new entry in slot `idx` (fresh, expired, or a tombstone coming back).
+// The version (origin) is kept: the next change's version must beat it.
 void StickTable::init_entry(Shard& s, std::uint32_t idx, StickNow now) {
   EntryRef e = entry(s, idx);
   EntryHeader& h = e.h();
+  if (h.flags & EntryHeader::kDeleted) tombstones_.fetch_sub(1, std::memory_order_relaxed);
   h.flags = static_cast<std::uint8_t>((h.flags & EntryHeader::kDirty) | EntryHeader::kInUse);
   h.expire = now.tick_ms + def_.expire_ms;
-  h.origin = 0;
-  h.set_origin_us(0);
   e.clear_data();
   for (const DataDef& d : def_.store)
     if (is_rate(d.type)) e.store(d.type, FreqCtr{now.tick_ms, 0, 0});
@@ -169,9 +170,10 @@ std::uint32_t StickTable::get_or_create(Shard& s, std::uint32_t si, KeyView key,
   return idx;
 }
 
-std::uint32_t StickTable::create(Shard& s, std::uint32_t si, KeyView key, std::uint64_t hash, StickNow now) {
+std::uint32_t StickTable::create(Shard& s, std::uint32_t si, KeyView key, std::uint64_t hash, StickNow now,
+                                 bool may_evict) {
   if (!layout_.key_has_len ? key.size != def_.key_len : key.size > def_.key_len) return kNil;
-  if (!reserve(s, si, now)) return kNil;
+  if (!reserve(s, si, now, may_evict)) return kNil;
   std::uint32_t idx = s.slab.alloc();
   if (idx == kNil) {
     count_.fetch_sub(1, std::memory_order_relaxed);
@@ -186,13 +188,13 @@ std::uint32_t StickTable::create(Shard& s, std::uint32_t si, KeyView key, std::u
 }
 
 // Reserves room for one more entry, evicting when full.
-bool StickTable::reserve(Shard& s, std::uint32_t si, StickNow now) {
+bool StickTable::reserve(Shard& s, std::uint32_t si, StickNow now, bool may_evict) {
   for (int attempt = 0; attempt < 4; ++attempt) {
     std::uint64_t c = count_.load(std::memory_order_relaxed);
     while (c < def_.size)
       if (count_.compare_exchange_weak(c, c + 1, std::memory_order_relaxed)) return true;
     // `nopurge` refuses new keys, but an expired entry is already gone.
-    if (!evict_one(s, si, now, def_.nopurge)) return false;
+    if (!may_evict || !evict_one(s, si, now, def_.nopurge)) return false;
   }
   return false;
 }
@@ -306,16 +308,22 @@ void StickTable::free_entry(Shard& s, std::uint32_t idx) {
   EntryHeader& h = s.slab.h(idx);
   s.index.erase(s.slab, idx, hash(entry(s, idx).key()));
   s.queue.remove(s.slab, idx);
-  if (h.flags & EntryHeader::kDirty) {
-    // Still listed in `pending`: keep the slot out of use until the list is
-    // collected, so the listing cannot come to mean another entry.
-    h.flags = 0;
-    s.quarantine.push_back(idx);
-    if (s.quarantine.size() > 1024 + s.index.size() / 8) compact_pending(s);
-  } else {
-    s.slab.free(idx);
-  }
+  invalidate_listing(s, idx);  // the slot may come to hold another key
+  if (h.flags & EntryHeader::kDeleted) tombstones_.fetch_sub(1, std::memory_order_relaxed);
+  s.slab.free(idx);
   count_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// Kills the entry's listing in `pending` (if any): a change made from now
+// on is listed again, after whatever is listed now.
+void StickTable::invalidate_listing(Shard& s, std::uint32_t idx) {
+  EntryHeader& h = s.slab.h(idx);
+  if (!(h.flags & EntryHeader::kDirty)) return;
+  h.flags &= static_cast<std::uint8_t>(~EntryHeader::kDirty);
+  // Before the 8-bit generation wraps, drop dead listings, so that no old
+  // listing of this slot can look alive again.
+  if (h.list_gen == 255) compact_pending(s);
+  ++h.list_gen;
 }
 
 void StickTable::touch_entry(Shard&, std::uint32_t, EntryRef e, StickNow now) {
@@ -350,28 +358,34 @@ void StickTable::mark_dirty(Shard& s, std::uint32_t idx) {
   if (h.flags & EntryHeader::kDirty) return;  // already listed: changes coalesce
   h.flags |= EntryHeader::kDirty;
   if (s.pending.empty() && signal_) signal_->notify();
-  s.pending.push_back(idx);
+  s.pending.push_back(Shard::item(idx, h.list_gen));
+  // Dead listings pile up only when nobody collects for long (no Watch
+  // stream, no maintenance tick): compacting keeps the list bounded then.
+  if (s.pending.size() > 2 * (s.index.size() + s.tombstones.size()) + 1024) compact_pending(s);
 }
 
-// Drops listings of slots no longer in use, then frees the quarantine. Only
-// runs when nobody collected for a long while (no Watch stream, no
-// maintenance tick): it keeps memory bounded in that case.
+bool StickTable::listed(const Shard& s, std::uint64_t item) const {
+  const EntryHeader& h = s.slab.h(Shard::item_index(item));
+  constexpr std::uint8_t want = EntryHeader::kInUse | EntryHeader::kDirty;
+  return (h.flags & want) == want && h.list_gen == Shard::item_gen(item);
+}
+
+// Drops dead listings (and duplicates), keeping the order of the rest.
 void StickTable::compact_pending(Shard& s) {
   std::size_t out = 0;
-  for (std::uint32_t item : s.pending) {
-    if (!(item & Shard::kTombstoneBit)) {
-      EntryHeader& h = s.slab.h(item);
-      constexpr std::uint8_t want = EntryHeader::kInUse | EntryHeader::kDirty;
-      if ((h.flags & want) != want || (h.flags & kSeen)) continue;
-      h.flags |= kSeen;
+  for (std::uint64_t item : s.pending) {
+    if (!(item & Shard::kTombstoneItem)) {
+      if (!listed(s, item)) continue;
+      EntryHeader& h = s.slab.h(Shard::item_index(item));
+      if (h.flags & EntryHeader::kSeen) continue;
+      h.flags |= EntryHeader::kSeen;
     }
     s.pending[out++] = item;
   }
   s.pending.resize(out);
-  for (std::uint32_t item : s.pending)
-    if (!(item & Shard::kTombstoneBit)) s.slab.h(item).flags &= static_cast<std::uint8_t>(~kSeen);
-  for (std::uint32_t idx : s.quarantine) s.slab.free(idx);
-  s.quarantine.clear();
+  for (std::uint64_t item : s.pending)
+    if (!(item & Shard::kTombstoneItem))
+      s.slab.h(Shard::item_index(item)).flags &= static_cast<std::uint8_t>(~EntryHeader::kSeen);
 }
 
 void StickTable::read_values(EntryRef e, StickNow now, StickValues& out) const {

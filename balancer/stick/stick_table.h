@@ -133,7 +133,11 @@ class StickTable {
   const std::string& name() const { return def_.name; }
   KeyFormat key_format() const { return KeyFormat::of(def_); }
   std::uint32_t id() const { return id_; }
-  std::uint64_t entries() const { return count_.load(std::memory_order_relaxed); }
+  // Live entries (tombstones of deleted keys are not counted here, though
+  // they hold a slot until they expire: see apply()).
+  std::uint64_t entries() const {
+    return count_.load(std::memory_order_relaxed) - tombstones_.load(std::memory_order_relaxed);
+  }
   // The sequence number of the table's last collected change (0: none).
   std::uint64_t last_seq() const { return last_seq_.load(std::memory_order_relaxed); }
   std::uint32_t shard_count() const { return nshards_; }
@@ -248,13 +252,16 @@ class StickTable {
   // All below: the shard's lock is held.
   std::uint32_t find(Shard& s, KeyView key, std::uint64_t hash) const;
   std::uint32_t get_or_create(Shard& s, std::uint32_t shard_index, KeyView key, std::uint64_t hash, StickNow now);
-  std::uint32_t create(Shard& s, std::uint32_t shard_index, KeyView key, std::uint64_t hash, StickNow now);
+  std::uint32_t create(Shard& s, std::uint32_t shard_index, KeyView key, std::uint64_t hash, StickNow now,
+                       bool may_evict = true);
   void init_entry(Shard& s, std::uint32_t idx, StickNow now);
-  bool reserve(Shard& s, std::uint32_t shard_index, StickNow now);
+  bool reserve(Shard& s, std::uint32_t shard_index, StickNow now, bool may_evict);
   bool evict_one(Shard& s, std::uint32_t si, StickNow now, bool expired_only);
   std::uint32_t victim(Shard& s, StickNow now, bool expired_only, std::uint32_t& expire);
   void free_entry(Shard& s, std::uint32_t idx);
-  void delete_logged(Shard& s, std::uint32_t idx, std::uint8_t origin, std::int64_t origin_us);
+  void delete_logged(Shard& s, std::uint32_t idx, std::uint8_t origin, std::int64_t origin_us, StickNow now);
+  void invalidate_listing(Shard& s, std::uint32_t idx);
+  bool listed(const Shard& s, std::uint64_t item) const;
   void touch_entry(Shard& s, std::uint32_t idx, EntryRef e, StickNow now);
   void set_expire(Shard& s, std::uint32_t idx, std::uint32_t expire);
   void changed_local(Shard& s, std::uint32_t idx, EntryRef e, StickNow now);
@@ -276,7 +283,8 @@ class StickTable {
   const std::uint32_t shard_shift_;  // hash >> shard_shift_ is the shard
   std::unique_ptr<Shard[]> shards_;
   NamePool servers_;
-  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> count_{0};  // slots in use: entries and tombstones (<= size)
+  std::atomic<std::uint64_t> tombstones_{0};
   std::atomic<std::uint64_t> last_seq_{0};
   std::atomic<bool> lost_{false};
 };

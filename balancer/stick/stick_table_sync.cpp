@@ -133,48 +133,67 @@ void StickTable::collect(std::uint64_t& next_seq, std::vector<LogRecord>& record
   for (std::uint32_t si = 0; si < nshards_; ++si) {
     Shard& s = shards_[si];
     std::lock_guard lock(s.mutex);
-    for (std::uint32_t item : s.pending) {
-      if (item & Shard::kTombstoneBit) {
-        PendingTombstone& t = s.tombstones[item & ~Shard::kTombstoneBit];
+    for (std::uint64_t item : s.pending) {
+      if (item & Shard::kTombstoneItem) {
+        PendingTombstone& t = s.tombstones[static_cast<std::size_t>(item & ~Shard::kTombstoneItem)];
         tombstones.push_back(LoggedTombstone{next_seq, id_, std::move(t.key), t.origin, t.origin_us});
         records.push_back(LogRecord{id_, LogRecord::kTombstone});
         ++next_seq;
         continue;
       }
-      EntryHeader& h = s.slab.h(item);
-      constexpr std::uint8_t want = EntryHeader::kInUse | EntryHeader::kDirty;
-      if ((h.flags & want) != want) continue;  // gone since (expired, evicted, deleted)
+      if (!listed(s, item)) continue;  // a dead listing: freed or deleted since
+      const std::uint32_t idx = Shard::item_index(item);
+      EntryHeader& h = s.slab.h(idx);
       h.flags &= static_cast<std::uint8_t>(~EntryHeader::kDirty);
       h.seq = static_cast<std::uint32_t>(next_seq);
-      records.push_back(LogRecord{id_, si << kRefShardShift | item});
+      records.push_back(LogRecord{id_, si << kRefShardShift | idx});
       ++next_seq;
     }
     s.pending.clear();
     s.tombstones.clear();
-    for (std::uint32_t idx : s.quarantine) s.slab.free(idx);
-    s.quarantine.clear();
   }
   if (next_seq != first) last_seq_.store(next_seq - 1, std::memory_order_relaxed);
 }
 
-void StickTable::delete_logged(Shard& s, std::uint32_t idx, std::uint8_t origin, std::int64_t origin_us) {
-  if (replicated_) {
-    if (s.tombstones.size() >= kMaxPendingTombstones) {
-      // Nobody has collected for a very long time: drop what waits and make
-      // every Watch start over with a snapshot (which carries no deletes).
-      for (std::uint32_t item : s.pending)
-        if (!(item & Shard::kTombstoneBit)) s.slab.h(item).flags &= static_cast<std::uint8_t>(~EntryHeader::kDirty);
-      s.pending.clear();
-      s.tombstones.clear();
-      for (std::uint32_t q : s.quarantine) s.slab.free(q);
-      s.quarantine.clear();
-      lost_.store(true, std::memory_order_release);
-    }
-    if (s.pending.empty() && signal_) signal_->notify();
-    s.pending.push_back(Shard::kTombstoneBit | static_cast<std::uint32_t>(s.tombstones.size()));
-    s.tombstones.push_back(PendingTombstone{std::string(entry(s, idx).key().bytes()), origin, origin_us});
+// Deletes entry `idx` (not in use) as version (origin, origin_us). In a
+// replicated table the delete is logged and the key stays as a tombstone: a
+// slot with the key and the delete's version but no values, absent to every
+// lookup, until the table's `expire` has passed. Apply compares against it,
+// so an older write arriving late (from a peer that wrote concurrently)
+// cannot bring the key back on one node only. Any version older than the
+// delete expires before the tombstone does, so `expire` is long enough.
+void StickTable::delete_logged(Shard& s, std::uint32_t idx, std::uint8_t origin, std::int64_t origin_us, StickNow now) {
+  if (!replicated_) {
+    free_entry(s, idx);
+    return;
   }
-  free_entry(s, idx);
+  if (s.tombstones.size() >= kMaxPendingTombstones) {
+    // Nobody has collected for a very long time: drop what waits and make
+    // every Watch start over with a snapshot (which carries no deletes).
+    for (std::uint64_t item : s.pending)
+      if (!(item & Shard::kTombstoneItem) && listed(s, item)) invalidate_listing(s, Shard::item_index(item));
+    s.pending.clear();
+    s.tombstones.clear();
+    lost_.store(true, std::memory_order_release);
+  }
+  invalidate_listing(s, idx);  // a change listed before must not be logged after this delete
+  if (s.pending.empty() && signal_) signal_->notify();
+  s.pending.push_back(Shard::kTombstoneItem | s.tombstones.size());
+  s.tombstones.push_back(PendingTombstone{std::string(entry(s, idx).key().bytes()), origin, origin_us});
+
+  EntryRef e = entry(s, idx);
+  EntryHeader& h = e.h();
+  e.clear_data();
+  h.flags = static_cast<std::uint8_t>((h.flags & ~EntryHeader::kTouched) | EntryHeader::kDeleted);
+  h.origin = origin;
+  h.set_origin_us(origin_us);
+  tombstones_.fetch_add(1, std::memory_order_relaxed);
+  // Without expiry, `expire` is the last use: an old one, so that eviction
+  // prefers tombstones.
+  if (def_.expire_ms)
+    set_expire(s, idx, now.tick_ms + def_.expire_ms);
+  else
+    h.expire = now.tick_ms - 0x40000000u;
 }
 
 // ---- Replication ------------------------------------------------------------
@@ -192,14 +211,30 @@ ApplyOutcome StickTable::apply(const IncomingEntry& in, std::uint8_t origin, con
   std::lock_guard lock(s.mutex);
   std::uint32_t idx = find(s, in.key, hv);
   const bool exists = idx != kNil && live(s.slab.h(idx), now.tick_ms);
-  if (exists && !newer(in.origin_us, in.origin_node, s.slab.h(idx), nodes)) return ApplyOutcome::stale;
+  // A tombstone still held counts as a version too (until it expires).
+  const bool tombstone = idx != kNil && !exists && (s.slab.h(idx).flags & EntryHeader::kDeleted) &&
+                         (def_.expire_ms == 0 || !tick_expired(s.slab.h(idx).expire, now.tick_ms));
+  if ((exists || tombstone) && !newer(in.origin_us, in.origin_node, s.slab.h(idx), nodes)) return ApplyOutcome::stale;
 
   if (in.deleted) {
-    if (!exists) return ApplyOutcome::applied;
+    if (tombstone) {  // a later delete of a deleted key: keep the later version
+      s.slab.h(idx).origin = origin;
+      s.slab.h(idx).set_origin_us(in.origin_us);
+      return ApplyOutcome::applied;
+    }
+    if (!exists) {
+      if (idx != kNil) free_entry(s, idx);  // expired: make room for the tombstone below
+      // Remember the delete (see delete_logged), if there is room: a delete
+      // of an unknown key never evicts a live entry.
+      idx = create(s, si, in.key, hv, now, /*may_evict=*/false);
+      if (idx == kNil) return ApplyOutcome::applied;
+      delete_logged(s, idx, origin, in.origin_us, now);
+      return ApplyOutcome::applied;
+    }
     EntryRef e = entry(s, idx);
     EntryHeader& h = e.h();
     if (h.refs == 0) {
-      delete_logged(s, idx, origin, in.origin_us);
+      delete_logged(s, idx, origin, in.origin_us, now);
       return ApplyOutcome::applied;
     }
     // In use here: keep the entry for its sessions, but forget what the
@@ -309,11 +344,12 @@ bool StickTable::erase(KeyView key, StickNow now) {
   if (idx == kNil) return false;
   EntryHeader& h = s.slab.h(idx);
   if (h.refs > 0) return false;  // in use: HAProxy's clear skips it too
+  if (h.flags & EntryHeader::kDeleted) return false;
   if (!live(h, now.tick_ms)) {
     free_entry(s, idx);  // already expired: nothing to tell the peer
     return false;
   }
-  delete_logged(s, idx, 0, std::max(now.wall_us, h.origin_us() + 1));
+  delete_logged(s, idx, 0, std::max(now.wall_us, h.origin_us() + 1), now);
   return true;
 }
 
@@ -327,9 +363,9 @@ std::uint64_t StickTable::clear(StickNow now) {
       for (std::uint32_t visited = 0; slot < hw && visited < kSlotsPerHold; ++visited) {
         std::uint32_t idx = slot++;
         EntryHeader& h = s.slab.h(idx);
-        if (!(h.flags & EntryHeader::kInUse) || h.refs > 0) continue;
+        if (!(h.flags & EntryHeader::kInUse) || (h.flags & EntryHeader::kDeleted) || h.refs > 0) continue;
         if (live(h, now.tick_ms)) {
-          delete_logged(s, idx, 0, std::max(now.wall_us, h.origin_us() + 1));
+          delete_logged(s, idx, 0, std::max(now.wall_us, h.origin_us() + 1), now);
           ++removed;
         } else {
           free_entry(s, idx);

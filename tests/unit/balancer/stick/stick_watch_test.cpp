@@ -394,6 +394,31 @@ TEST_F(ApplyTest, ATombstoneRemovesOrResetsAnEntryInUse) {
   web->untrack(used, c.now());
 }
 
+// A delete is remembered (a tombstone) for the table's expire, so a
+// concurrent older write arriving later cannot resurrect the key here only.
+TEST_F(ApplyTest, DeletesBeatOlderWritesThatArriveLate) {
+  ASSERT_EQ(put("10.0.0.1", 100, "lb2", 5), ApplyOutcome::applied);
+  ASSERT_EQ(put("10.0.0.1", 200, "lb2", 0, true), ApplyOutcome::applied);
+  EXPECT_EQ(web->entries(), 0u);
+  EXPECT_EQ(put("10.0.0.1", 150, "lb3", 7), ApplyOutcome::stale);  // older than the delete
+  EXPECT_FALSE(web->lookup(Key(web->def(), "10.0.0.1"), c.now()));
+  // A delete of a key never seen here is remembered too.
+  ASSERT_EQ(put("10.0.0.2", 200, "lb2", 0, true), ApplyOutcome::applied);
+  EXPECT_EQ(put("10.0.0.2", 150, "lb3", 7), ApplyOutcome::stale);
+  // A later write brings the key back.
+  EXPECT_EQ(put("10.0.0.1", 300, "lb3", 8), ApplyOutcome::applied);
+  EXPECT_EQ(gpc0("10.0.0.1"), 8u);
+  // Local traffic brings a deleted key back as a new version.
+  EXPECT_TRUE(web->erase(Key(web->def(), "10.0.0.1"), c.now()));
+  EXPECT_FALSE(web->erase(Key(web->def(), "10.0.0.1"), c.now()));  // already gone
+  bump("10.0.0.1");
+  EXPECT_EQ(gpc0("10.0.0.1"), 1u);
+  // Tombstones last the table's expire (60 s), then go.
+  c.advance_ms(60000);
+  web->expire(c.now(), 1000);
+  EXPECT_EQ(put("10.0.0.2", 150, "lb3", 7), ApplyOutcome::applied);
+}
+
 TEST_F(ApplyTest, UntrustedEntriesAreValidated) {
   std::uint8_t six[6] = {};
   IncomingEntry in{KeyView{six, 6}, "", {}, 1000, "lb2", 1, false};
