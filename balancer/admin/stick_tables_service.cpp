@@ -1,5 +1,8 @@
 #include "balancer/admin/stick_tables_service.h"
 
+#include <google/protobuf/arena.h>
+
+#include <memory>
 #include <thread>
 
 #include "balancer/admin/stick_codec.h"
@@ -13,7 +16,24 @@ using namespace tandem::balancer::stick;
 
 namespace {
 constexpr int kMaxAckErrors = 100;
-}
+// Each stream builds or parses its batches in an arena that starts with one
+// block of this size, kept across batches (Arena::Reset frees only what grew
+// beyond it): a batch of thousands of entries costs a few bump allocations,
+// not thousands of mallocs and frees.
+constexpr std::size_t kArenaBlock = 2u << 20;
+
+struct StreamArena {
+  StreamArena() : block(new char[kArenaBlock]), arena(options(block.get())) {}
+  static google::protobuf::ArenaOptions options(char* b) {
+    google::protobuf::ArenaOptions o;
+    o.initial_block = b;
+    o.initial_block_size = kArenaBlock;
+    return o;
+  }
+  std::unique_ptr<char[]> block;
+  google::protobuf::Arena arena;
+};
+}  // namespace
 
 StickTablesService::StickTablesService(StickRegistry& registry, const Clock& clock)
     : StickTablesService(registry, clock, Options{}) {}
@@ -55,7 +75,7 @@ grpc::Status StickTablesService::Watch(grpc::ServerContext* ctx, const pb::Watch
   if (!watch) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, watch.error().message);
 
   WatchOutput out;
-  pb::WatchBatch batch;  // reused: its sub-messages stay allocated
+  auto mem = std::make_unique<StreamArena>();
   const std::size_t max_batch = req->max_batch() ? req->max_batch() : WatchParams::kDefaultBatch;
   while (!stopping_ && !ctx->IsCancelled()) {
     // Arm before reading: a change that lands after the read wakes the wait.
@@ -64,8 +84,10 @@ grpc::Status StickTablesService::Watch(grpc::ServerContext* ctx, const pb::Watch
       reg_.signal().wait_until(seen, std::chrono::steady_clock::now() + options_.poll);
       continue;
     }
-    to_proto(out, reg_.nodes(), &batch);
-    if (!writer->Write(batch)) break;  // the peer went away
+    mem->arena.Reset();
+    auto* batch = google::protobuf::Arena::CreateMessage<pb::WatchBatch>(&mem->arena);
+    to_proto(out, reg_.nodes(), batch);
+    if (!writer->Write(*batch)) break;  // the peer went away
     if (!(*watch)->in_snapshot() && !out.snapshot_end && out.images.entries.size() < max_batch)
       std::this_thread::sleep_for(options_.coalesce);
   }
@@ -75,11 +97,15 @@ grpc::Status StickTablesService::Watch(grpc::ServerContext* ctx, const pb::Watch
 
 grpc::Status StickTablesService::Apply(grpc::ServerContext*,
                                        grpc::ServerReaderWriter<pb::ApplyAck, pb::ApplyBatch>* stream) {
-  pb::ApplyBatch batch;
+  auto mem = std::make_unique<StreamArena>();
   pb::ApplyAck ack;
   IncomingDecoder decoder;
+  StickRegistry::ApplyCache cache;
   std::shared_ptr<StickTable> table;  // the last one named: batches are mostly of one table
-  while (stream->Read(&batch)) {
+  while (true) {
+    mem->arena.Reset();
+    auto& batch = *google::protobuf::Arena::CreateMessage<pb::ApplyBatch>(&mem->arena);
+    if (!stream->Read(&batch)) break;
     if (batch.source_node().empty())
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ApplyBatch without a source_node");
     ack.Clear();
@@ -100,7 +126,7 @@ grpc::Status StickTablesService::Apply(grpc::ServerContext*,
         refuse(i, in.error().message);
         continue;
       }
-      auto r = reg_.apply(*table, *in, now);
+      auto r = reg_.apply(*table, *in, now, &cache);
       if (!r)
         refuse(i, r.error().message);
       else if (*r == ApplyOutcome::stale)

@@ -90,6 +90,13 @@ class EntryRef {
     if (n) std::memcpy(p_ + l_->key_off + 2, k.data, n);
   }
   bool key_equals(KeyView k) const {
+    if (!l_->key_has_len) {  // fixed size: compare words, no memcmp call for 4 or 16 bytes
+      if (k.size != l_->key_len) return false;
+      const std::uint8_t* a = p_ + l_->key_off;
+      if (k.size == 4) return load32(a) == load32(k.data);
+      if (k.size == 16) return load64(a) == load64(k.data) && load64(a + 8) == load64(k.data + 8);
+      return std::memcmp(a, k.data, k.size) == 0;
+    }
     KeyView mine = key();
     return mine.size == k.size && std::memcmp(mine.data, k.data, k.size) == 0;
   }
@@ -113,6 +120,16 @@ class EntryRef {
 
  private:
   std::uint8_t* at(DataType t) const { return p_ + l_->off[static_cast<std::size_t>(t)]; }
+  static std::uint32_t load32(const std::uint8_t* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  static std::uint64_t load64(const std::uint8_t* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
 
   std::uint8_t* p_;
   const EntryLayout* l_;

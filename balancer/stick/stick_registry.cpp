@@ -93,14 +93,30 @@ void StickRegistry::collect() {
   if (lost) log_.lose_history();
 }
 
-Result<ApplyOutcome> StickRegistry::apply(StickTable& table, const IncomingEntry& in, StickNow now) {
+Result<ApplyOutcome> StickRegistry::apply(StickTable& table, const IncomingEntry& in, StickNow now, ApplyCache* cache) {
   if (auto r = validate_incoming(table.def(), in); !r) return std::unexpected(r.error());
-  auto origin = nodes_.intern(in.origin_node);
-  if (!origin) return fail(cat("too many origin nodes (", kMaxNodes, "): '", in.origin_node, "' refused"));
-  auto outcome = table.apply(in, static_cast<std::uint8_t>(*origin), nodes_, now);
+  ApplyCache local;
+  ApplyCache& c = cache ? *cache : local;
+  if (c.origin.empty() || c.origin != in.origin_node) {
+    auto origin = nodes_.intern(in.origin_node);
+    if (!origin) return fail(cat("too many origin nodes (", kMaxNodes, "): '", in.origin_node, "' refused"));
+    c.origin.assign(in.origin_node);
+    c.origin_id = static_cast<std::uint8_t>(*origin);
+  }
+  ServerRef server = 0;
+  if (!in.deleted && !in.server_name.empty()) {
+    if (c.table != &table || c.server != in.server_name) {
+      auto r = table.intern_server(in.server_name);
+      if (!r)
+        return fail(cat("table '", table.name(), "' knows too many server names: '", in.server_name, "' refused"));
+      c.table = &table;
+      c.server.assign(in.server_name);
+      c.server_ref = *r;
+    }
+    server = c.server_ref;
+  }
+  auto outcome = table.apply(in, c.origin_id, server, nodes_, now);
   if (outcome == ApplyOutcome::full) return fail(cat("table '", table.name(), "' is full"));
-  if (outcome == ApplyOutcome::too_many_servers)
-    return fail(cat("table '", table.name(), "' knows too many server names: '", in.server_name, "' refused"));
   return outcome;
 }
 

@@ -109,10 +109,9 @@ enum class StickEvent : std::uint8_t { session, http_request, http_error, bytes_
 
 // The result of applying one replicated entry.
 enum class ApplyOutcome : std::uint8_t {
-  applied,           // stored (or a delete carried out, or nothing to delete)
-  stale,             // the table holds this version or a later one: unchanged
-  full,              // a new key in a full `nopurge` table (or nothing evictable)
-  too_many_servers,  // a server name beyond the table's server pool
+  applied,  // stored (or a delete carried out, or nothing to delete)
+  stale,    // the table holds this version or a later one: unchanged
+  full,     // a new key in a full `nopurge` table (or nothing evictable)
 };
 
 class StickTable {
@@ -197,7 +196,15 @@ class StickTable {
   // a key in use (referenced) is reset instead: its server and values are
   // cleared, except conn_cur which counts its live sessions. `in` must have
   // passed validate_incoming().
-  ApplyOutcome apply(const IncomingEntry& in, std::uint8_t origin, const NamePool& nodes, StickNow now);
+  // `server` is in.server_name's reference (intern_server()), 0 for none.
+  ApplyOutcome apply(const IncomingEntry& in, std::uint8_t origin, ServerRef server, const NamePool& nodes,
+                     StickNow now);
+  // The reference for a server name learned from a peer, added without a
+  // local id (nullopt when the pool is full).
+  std::optional<ServerRef> intern_server(std::string_view name) {
+    auto i = servers_.intern(name);
+    return i ? std::optional<ServerRef>(*i + 1) : std::nullopt;
+  }
 
   // Sets an entry's server (when `server_name` is not empty) and the given
   // values; others unchanged; creates it if needed. A local change.

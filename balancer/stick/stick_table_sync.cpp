@@ -198,13 +198,9 @@ void StickTable::delete_logged(Shard& s, std::uint32_t idx, std::uint8_t origin,
 
 // ---- Replication ------------------------------------------------------------
 
-ApplyOutcome StickTable::apply(const IncomingEntry& in, std::uint8_t origin, const NamePool& nodes, StickNow now) {
-  ServerRef sref = 0;
-  if (!in.deleted && !in.server_name.empty() && layout_.stores(DataType::server_id)) {
-    auto r = servers_.intern(in.server_name);  // before the shard lock: keeps its hold short
-    if (!r) return ApplyOutcome::too_many_servers;
-    sref = *r + 1;
-  }
+ApplyOutcome StickTable::apply(const IncomingEntry& in, std::uint8_t origin, ServerRef sref, const NamePool& nodes,
+                               StickNow now) {
+  if (!layout_.stores(DataType::server_id)) sref = 0;
   const std::uint64_t hv = hash(in.key);
   std::uint32_t si;
   Shard& s = shard_of(hv, si);
