@@ -2,6 +2,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include <algorithm>
 #include <memory>
 #include <thread>
 
@@ -76,7 +77,8 @@ grpc::Status StickTablesService::Watch(grpc::ServerContext* ctx, const pb::Watch
 
   WatchOutput out;
   auto mem = std::make_unique<StreamArena>();
-  const std::size_t max_batch = req->max_batch() ? req->max_batch() : WatchParams::kDefaultBatch;
+  const std::size_t max_batch =
+      std::min(req->max_batch() ? req->max_batch() : WatchParams::kDefaultBatch, WatchParams::kMaxBatch);
   while (!stopping_ && !ctx->IsCancelled()) {
     // Arm before reading: a change that lands after the read wakes the wait.
     const std::uint64_t seen = reg_.signal().arm();

@@ -249,12 +249,23 @@ bool StickTable::evict_one(Shard& s, std::uint32_t si, StickNow now, bool expire
 
 // The entry of shard `s` closest to expiry and not in use, and its expiry
 // (tables without expiry: its last use); kNil when none. With
-// `expired_only`, only an entry already expired. Entries met on the way that
-// were touched since they were queued are moved where they belong.
+// `expired_only` (nopurge), only an entry already gone: expired, or a
+// tombstone. Entries met on the way that were touched since they were queued
+// are moved where they belong.
 std::uint32_t StickTable::victim(Shard& s, StickNow now, bool expired_only, std::uint32_t& expire) {
   ExpiryQueue& q = s.queue;
-  if (expired_only && q.fifo()) return kNil;
   int inspected = 0;
+  if (expired_only && q.fifo()) {
+    for (std::uint32_t idx = q.head(0); idx != kNil && inspected < kEvictInspect; ++inspected) {
+      const EntryHeader& h = s.slab.h(idx);
+      if (h.flags & EntryHeader::kDeleted) {
+        expire = h.expire;
+        return idx;
+      }
+      idx = h.q_next;
+    }
+    return kNil;
+  }
   std::uint32_t fallback = kNil;
   if (q.fifo()) {
     // Second chance: an entry used since it was queued goes to the back.
@@ -284,7 +295,8 @@ std::uint32_t StickTable::victim(Shard& s, StickNow now, bool expired_only, std:
       std::uint32_t next = h.q_next;
       if (h.refs == 0) {
         std::uint8_t proper = q.slot_for(h.expire);
-        if (tick_expired(h.expire, now.tick_ms) || (proper == slot && !expired_only)) {
+        if (tick_expired(h.expire, now.tick_ms) || (h.flags & EntryHeader::kDeleted) ||
+            (proper == slot && !expired_only)) {
           expire = h.expire;
           return idx;
         }

@@ -419,6 +419,17 @@ TEST_F(ApplyTest, DeletesBeatOlderWritesThatArriveLate) {
   EXPECT_EQ(put("10.0.0.2", 150, "lb3", 7), ApplyOutcome::applied);
 }
 
+TEST_F(StickWatchTest, ClearingAFullNopurgeTableMakesRoom) {
+  auto t = *reg->install(table_def("type ip size 4 expire 60s nopurge peers p store gpc0", "np"), 2, c.now());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(t->inc_gpc(Key(t->def(), "10.0.0." + std::to_string(i)), 0, c.now()));
+  EXPECT_FALSE(t->inc_gpc(Key(t->def(), "10.0.0.9"), 0, c.now()));  // full, nopurge
+  EXPECT_EQ(t->clear(c.now()), 4u);                                 // four tombstones now hold the slots...
+  for (int i = 10; i < 14; ++i)                                     // ...and give them up to new keys
+    EXPECT_TRUE(t->inc_gpc(Key(t->def(), "10.0.0." + std::to_string(i)), 0, c.now()));
+  EXPECT_EQ(t->entries(), 4u);
+  EXPECT_FALSE(t->inc_gpc(Key(t->def(), "10.0.0.20"), 0, c.now()));
+}
+
 TEST_F(ApplyTest, UntrustedEntriesAreValidated) {
   std::uint8_t six[6] = {};
   IncomingEntry in{KeyView{six, 6}, "", {}, 1000, "lb2", 1, false};
