@@ -563,11 +563,7 @@ std::uint32_t StickTable::clr_gpc(const StickRef& ref, int which, StickNow now) 
   return clr_gpc_locked(s, ref.ref_ & kRefIndexMask, which, now);
 }
 
-std::uint64_t StickTable::get(const StickRef& ref, DataType type, StickNow now) const {
-  if (!ref || ref.table_ != this || !layout_.stores(type)) return 0;
-  const Shard& s = shards_[ref.ref_ >> kRefShardShift];
-  std::lock_guard lock(s.mutex);
-  EntryRef e = entry(s, ref.ref_ & kRefIndexMask);
+std::uint64_t StickTable::read_value(EntryRef e, DataType type, StickNow now) const {
   switch (data_type_info(type).kind) {
     case ValueKind::u32:
       return e.load<std::uint32_t>(type);
@@ -579,6 +575,24 @@ std::uint64_t StickTable::get(const StickRef& ref, DataType type, StickNow now) 
       return server(e.load<ServerRef>(type)).id;
   }
   return 0;
+}
+
+std::uint64_t StickTable::get(const StickRef& ref, DataType type, StickNow now) const {
+  if (!ref || ref.table_ != this || !layout_.stores(type)) return 0;
+  const Shard& s = shards_[ref.ref_ >> kRefShardShift];
+  std::lock_guard lock(s.mutex);
+  return read_value(entry(s, ref.ref_ & kRefIndexMask), type, now);
+}
+
+std::optional<std::uint64_t> StickTable::lookup(KeyView key, DataType type, StickNow now) const {
+  if (!layout_.stores(type)) return std::nullopt;
+  const std::uint64_t h = hash(key);
+  std::uint32_t si;
+  Shard& s = shard_of(h, si);
+  std::lock_guard lock(s.mutex);
+  std::uint32_t idx = find(s, key, h);
+  if (idx == kNil || !live(s.slab.h(idx), now.tick_ms)) return std::nullopt;
+  return read_value(entry(s, idx), type, now);
 }
 
 StickValues StickTable::read(const StickRef& ref, StickNow now) const {

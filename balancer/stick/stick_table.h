@@ -50,7 +50,7 @@
 //   session end                         t.untrack(ref, now)   (conn_cur--)
 //   sc_inc_gpc0 / sc_clr_gpc0           t.inc_gpc(ref, 0, now) / t.clr_gpc(ref, 0, now)
 //   sc0_http_req_rate, sc_get_gpc0...   t.get(ref, DataType::http_req_rate, now)
-//   src_http_req_rate(T), src_get_gpc0  t.lookup(key, now)   (no entry created)
+//   src_http_req_rate(T), src_get_gpc0  t.lookup(key, DataType::..., now)   (no entry created)
 //   src_inc_gpc0(T)                     t.inc_gpc(key, 0, now)  (creates the entry)
 //   stick match / stick on (match)      t.match_server(key, now)
 //   stick store-* / stick on (store)    t.store_server(key, ref, now)
@@ -173,6 +173,9 @@ class StickTable {
   // Every stored value; nullopt when there is no live entry. Creates nothing,
   // refreshes nothing (src_* fetches).
   std::optional<StickValues> lookup(KeyView key, StickNow now) const;
+  // One value of the live entry of `key` (what a src_* fetch needs; cheaper
+  // than lookup()); nullopt when no live entry or the type is not stored.
+  std::optional<std::uint64_t> lookup(KeyView key, DataType type, StickNow now) const;
   // The server `key` sticks to, refreshing the entry; nullopt when no live
   // entry or no server stored.
   std::optional<StickServer> match_server(KeyView key, StickNow now);
@@ -276,6 +279,7 @@ class StickTable {
   void compact_pending(Shard& s);
   void copy_image(const Shard& s, std::uint32_t idx, StickNow now, std::uint64_t head, ImageBatch& out) const;
   void read_values(EntryRef e, StickNow now, StickValues& out) const;
+  std::uint64_t read_value(EntryRef e, DataType type, StickNow now) const;
   std::uint32_t inc_gpc_locked(Shard& s, std::uint32_t idx, int which, StickNow now);
   std::uint32_t clr_gpc_locked(Shard& s, std::uint32_t idx, int which, StickNow now);
   void release(StickRef& ref, const StickNow* now);

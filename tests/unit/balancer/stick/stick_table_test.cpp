@@ -56,8 +56,10 @@ TEST_F(StickTableTest, HttpRequestRateOverASlidingTenSeconds) {
   for (int i = 0; i < 100; ++i) t->count(r, StickEvent::http_request, 1, c.now());
   EXPECT_EQ(t->get(r, DataType::http_req_rate, c.now()), 100u);
   t->count(r, StickEvent::http_request, 1, c.now());
-  EXPECT_EQ(t->get(r, DataType::http_req_rate, c.now()), 101u);  // over 100: the 101st is denied
-  c.advance_ms(10000);                                           // next period: 101 * 10000/10000 carried
+  EXPECT_EQ(t->get(r, DataType::http_req_rate, c.now()), 101u);     // over 100: the 101st is denied
+  EXPECT_EQ(t->lookup(k, DataType::http_req_rate, c.now()), 101u);  // src_http_req_rate
+  EXPECT_EQ(t->lookup(k, DataType::gpc0, c.now()), std::nullopt);   // not stored
+  c.advance_ms(10000);                                              // next period: 101 * 10000/10000 carried
   EXPECT_EQ(t->get(r, DataType::http_req_rate, c.now()), 101u);
   c.advance_ms(5000);  // half-way: 101 * 5000 / 10000
   EXPECT_EQ(t->get(r, DataType::http_req_rate, c.now()), 50u);
