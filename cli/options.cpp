@@ -44,6 +44,10 @@ std::string usage() {
          "  --json                   machine-readable output\n\n"
          "Commands:\n"
          "  health                   each daemon's health (grpc.health.v1)\n"
+         "  backends [NAME]          backends: servers up/total, sessions, queue\n"
+         "  servers [BACKEND]        servers: state, weight, last check, sessions\n"
+         "  server ready|drain|maint BACKEND/SERVER\n"
+         "  server weight BACKEND/SERVER N\n"
          "  help                     this text\n\n"
          "Exit status: 0 all is well, 1 something is degraded, 2 usage or connection error.\n";
 }

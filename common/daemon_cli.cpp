@@ -75,10 +75,16 @@ std::string daemon_usage(const DaemonSpec& spec) {
 }
 
 Result<PidFile> PidFile::create(std::string path) {
-  FILE* f = std::fopen(path.c_str(), "we");
+  // Written beside and renamed over: a reader never sees a half-written file.
+  std::string tmp = cat(path, ".tmp.", static_cast<int>(getpid()));
+  FILE* f = std::fopen(tmp.c_str(), "we");
   if (!f) return fail(cat("cannot write pid file ", path, ": ", std::strerror(errno)));
   std::fprintf(f, "%d\n", static_cast<int>(getpid()));
-  if (std::fclose(f) != 0) return fail(cat("cannot write pid file ", path, ": ", std::strerror(errno)));
+  if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return fail(cat("cannot write pid file ", path, ": ", std::strerror(e)));
+  }
   return PidFile(std::move(path));
 }
 

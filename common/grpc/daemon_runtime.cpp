@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/sd_notify.h"
+#include "common/unix_socket.h"
 #include "common/signals.h"
 
 namespace tandem {
@@ -12,16 +13,21 @@ namespace tandem {
 Result<std::unique_ptr<DaemonRuntime>> DaemonRuntime::start(Options options) {
   std::unique_ptr<DaemonRuntime> rt(new DaemonRuntime());
   rt->name_ = options.name;
-  auto admin = AdminServer::start({.socket_path = options.args->admin_socket,
-                                   .services = std::move(options.services),
-                                   .health_names = std::move(options.health_names)});
-  if (!admin) return std::unexpected(admin.error());
-  rt->admin_ = std::move(*admin);
+  // Refuse before touching anything if a live daemon serves the socket (its
+  // pid file may be the same path). Then the pid file, before the socket
+  // answers: whoever sees the socket may read the pid file at once.
+  if (auto claimed = claim_unix_socket_path(options.args->admin_socket); !claimed)
+    return std::unexpected(claimed.error());
   if (!options.args->pidfile.empty()) {
     auto p = PidFile::create(options.args->pidfile);
     if (!p) return std::unexpected(p.error());
     rt->pidfile_.emplace(std::move(*p));
   }
+  auto admin = AdminServer::start({.socket_path = options.args->admin_socket,
+                                   .services = std::move(options.services),
+                                   .health_names = std::move(options.health_names)});
+  if (!admin) return std::unexpected(admin.error());
+  rt->admin_ = std::move(*admin);
   return rt;
 }
 

@@ -7,13 +7,14 @@ import signal
 
 import pytest
 
-from harness import Daemon, binary, run, wait_for, wait_for_socket
+from harness import Daemon, binary, free_port, run, wait_for, wait_for_socket
 
 BALANCER_CFG = """
 global
     maxconn 100
 frontend web
     mode http
+    bind 127.0.0.1:@PORT@
 """
 
 VRRPD_CONF = """
@@ -49,10 +50,14 @@ BAD = {
 }
 
 
+def config_text(key):
+    return DAEMONS[key][2].replace("@PORT@", str(free_port()))
+
+
 def start(workdir, key):
-    exe, fname, text = DAEMONS[key]
+    exe, fname, _ = DAEMONS[key]
     cfg = workdir / fname
-    cfg.write_text(text)
+    cfg.write_text(config_text(key))
     sock = workdir / f"{key}.sock"
     d = Daemon([binary(exe), "-f", cfg, "--admin-socket", sock, "-p", workdir / f"{key}.pid"])
     wait_for_socket(sock, d)
@@ -61,9 +66,9 @@ def start(workdir, key):
 
 @pytest.mark.parametrize("key", DAEMONS)
 def test_check_mode_accepts_a_valid_configuration(workdir, key):
-    exe, fname, text = DAEMONS[key]
+    exe, fname, _ = DAEMONS[key]
     cfg = workdir / fname
-    cfg.write_text(text)
+    cfg.write_text(config_text(key))
     r = run([binary(exe), "-c", "-f", cfg])
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "Configuration file is valid"
@@ -101,10 +106,12 @@ def test_refuses_a_socket_a_live_process_serves(workdir, key):
     d, sock = start(workdir, key)
     with d:
         exe, fname, _ = DAEMONS[key]
-        r = run([binary(exe), "-f", workdir / fname, "--admin-socket", sock], timeout=10)
+        pidfile = workdir / f"{key}.pid"
+        r = run([binary(exe), "-f", workdir / fname, "--admin-socket", sock, "-p", pidfile], timeout=10)
         assert r.returncode == 1
         assert "served by a running process" in r.stderr
         assert d.alive()
+        assert pidfile.read_text().strip() == str(d.proc.pid)  # the live daemon's pid file is untouched
         assert wait_for_socket(sock)
 
 
@@ -132,6 +139,16 @@ def test_tandemctl_health_shows_all_three(workdir):
     finally:
         for d in daemons:
             d.kill()
+
+
+def test_balancer_without_a_listener_refuses_to_start(workdir):
+    cfg = workdir / "b.cfg"
+    cfg.write_text("frontend web\n    mode http\n")
+    r = run([binary("tandem-balancer"), "-f", cfg, "--admin-socket", workdir / "b.sock"], timeout=10)
+    assert r.returncode == 1
+    assert "no listener" in r.stderr
+    r = run([binary("tandem-balancer"), "-c", "-f", cfg])
+    assert r.returncode == 0 and "has no 'bind' line" in r.stderr
 
 
 def test_tandemctl_usage_errors():

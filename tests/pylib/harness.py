@@ -114,3 +114,33 @@ def wait_for_socket(path, daemon=None, timeout=10.0):
         finally:
             s.close()
     return wait_for(ready, timeout, what=f"socket {path}")
+
+
+def wait_for_port(host, port, daemon=None, timeout=10.0):
+    """Waits until a TCP port accepts connections (and the daemon is alive)."""
+    def ready():
+        if daemon is not None and not daemon.alive():
+            raise RuntimeError(f"{daemon.name} exited with {daemon.proc.returncode}:\n{daemon.output()}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+    return wait_for(ready, timeout, what=f"{host}:{port}")
+
+
+class BalancerProcess(Daemon):
+    """tandem-balancer started on a configuration text in `workdir`.
+
+    `ports` are the listener ports to wait for; the admin socket is
+    workdir/balancer.sock."""
+
+    def __init__(self, workdir, config_text, ports=(), extra_args=(), name="tandem-balancer", env=None):
+        self.workdir = Path(workdir)
+        self.config_path = self.workdir / f"{name}.cfg"
+        self.config_path.write_text(config_text)
+        self.socket = self.workdir / f"{name}.sock"
+        super().__init__([binary("tandem-balancer"), "-db", "-f", self.config_path, "--admin-socket", self.socket,
+                          *extra_args], name=name, env=env)
+        for p in ports:
+            wait_for_port("127.0.0.1", p, self)

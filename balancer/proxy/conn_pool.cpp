@@ -1,0 +1,56 @@
+#include "balancer/proxy/conn_pool.h"
+
+#include <sys/socket.h>
+
+namespace tandem::balancer::proxy {
+
+namespace {
+// An idle connection the server closed shows as readable with 0 bytes (or an
+// error). A peek costs one syscall, so only connections idle for a while are
+// checked: a server seldom closes one it used a moment ago, and a request that
+// meets a just-closed connection is retried on a fresh one anyway.
+bool still_open(ServerConn& c, std::chrono::steady_clock::time_point now) {
+  if (now - c.idle_since < std::chrono::milliseconds(200)) return true;
+  char b;
+  ssize_t n = ::recv(c.socket.native_handle(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+}  // namespace
+
+std::unique_ptr<ServerConn> ConnPool::take(runtime::Server* server, std::chrono::steady_clock::time_point now) {
+  auto it = idle_.find(server);
+  if (it == idle_.end()) return nullptr;
+  auto& v = it->second;
+  while (!v.empty()) {
+    std::unique_ptr<ServerConn> c = std::move(v.back());
+    v.pop_back();
+    if (now - c->idle_since <= kMaxIdle && still_open(*c, now)) return c;
+  }
+  return nullptr;
+}
+
+void ConnPool::give(std::unique_ptr<ServerConn> c, std::chrono::steady_clock::time_point now) {
+  auto& v = idle_[c->server];
+  if (v.size() >= kMaxPerServer) return;  // closed by the destructor
+  c->idle_since = now;
+  v.push_back(std::move(c));
+}
+
+void ConnPool::purge(std::chrono::steady_clock::time_point now) {
+  for (auto& [server, v] : idle_) {
+    // Oldest first: the vector is in the order connections were given back.
+    size_t keep_from = 0;
+    while (keep_from < v.size() && now - v[keep_from]->idle_since > kMaxIdle) ++keep_from;
+    v.erase(v.begin(), v.begin() + static_cast<long>(keep_from));
+  }
+}
+
+void ConnPool::clear() { idle_.clear(); }
+
+std::size_t ConnPool::size() const {
+  std::size_t n = 0;
+  for (const auto& [s, v] : idle_) n += v.size();
+  return n;
+}
+
+}  // namespace tandem::balancer::proxy

@@ -1,0 +1,47 @@
+#pragma once
+// Idle connections to servers, per worker, reused as HAProxy's
+// `http-reuse safe` does: a client connection's first request always opens its
+// own server connection; later requests may take an idle one.
+
+#include <asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace tandem::balancer::runtime {
+class Server;
+}
+
+namespace tandem::balancer::proxy {
+
+struct ServerConn {
+  explicit ServerConn(asio::ip::tcp::socket s) : socket(std::move(s)) {}
+  asio::ip::tcp::socket socket;
+  runtime::Server* server = nullptr;
+  std::chrono::steady_clock::time_point idle_since{};
+  unsigned requests = 0;  // requests served on it
+};
+
+class ConnPool {
+ public:
+  // How long an idle connection is kept (HAProxy's pool-purge-delay), and how
+  // many are kept per server on one worker.
+  static constexpr std::chrono::seconds kMaxIdle{5};
+  static constexpr std::size_t kMaxPerServer = 256;
+
+  // The most recently used idle connection to `server` that is still open, if any.
+  std::unique_ptr<ServerConn> take(runtime::Server* server, std::chrono::steady_clock::time_point now);
+  // Keeps a connection after a response that left it reusable.
+  void give(std::unique_ptr<ServerConn> c, std::chrono::steady_clock::time_point now);
+  // Closes connections idle for longer than kMaxIdle.
+  void purge(std::chrono::steady_clock::time_point now);
+  // Closes everything (shutdown, or a server leaving).
+  void clear();
+  std::size_t size() const;
+
+ private:
+  std::unordered_map<runtime::Server*, std::vector<std::unique_ptr<ServerConn>>> idle_;
+};
+
+}  // namespace tandem::balancer::proxy

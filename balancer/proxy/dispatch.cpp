@@ -1,0 +1,157 @@
+#include "balancer/proxy/dispatch.h"
+#include "balancer/proxy/worker.h"
+
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "balancer/runtime/server.h"
+
+namespace tandem::balancer::proxy {
+
+namespace {
+
+// A queued request's ticket owns the timer it sleeps on, so a wake-up posted
+// by another worker can never touch a timer that is gone.
+struct WaitTicket final : runtime::QueueTicket {
+  explicit WaitTicket(asio::io_context& io) : timer(io) {}
+  void wake(std::shared_ptr<QueueTicket> self) override {
+    asio::post(timer.get_executor(), [self = std::move(self)] { static_cast<WaitTicket&>(*self).timer.cancel(); });
+  }
+  asio::steady_timer timer;
+};
+
+Millis queue_timeout(const config::Proxy& p) {
+  if (p.timeouts.queue) return *p.timeouts.queue;
+  return or_none(p.timeouts.connect);
+}
+
+// Takes a slot (possibly after waiting in the queue). nullptr: none to be had.
+asio::awaitable<runtime::Server*> take_slot(Worker& w, runtime::Backend& be, const runtime::Backend::PickInput& in,
+                                            runtime::Server* forced, const char*& reason) {
+  auto ticket = std::make_shared<WaitTicket>(w.io());
+  runtime::Backend::Pick p = forced ? be.acquire_on(*forced, ticket) : be.acquire(in, ticket);
+  switch (p.outcome) {
+    case runtime::Backend::Outcome::granted:
+      co_return p.server;
+    case runtime::Backend::Outcome::no_server:
+      reason = "no server available";
+      co_return nullptr;
+    case runtime::Backend::Outcome::queue_full:
+      reason = "server queue full";
+      co_return nullptr;
+    case runtime::Backend::Outcome::queued:
+      break;
+  }
+  Millis t = queue_timeout(be.config());
+  ticket->timer.expires_after(t.count() > 0 ? t : Millis(std::chrono::hours(24 * 365)));
+  (void)co_await ticket->timer.async_wait(use_nothrow);
+  runtime::Server* s = be.abandon(ticket);
+  if (!s) reason = "timeout in the queue";
+  co_return s;
+}
+
+asio::awaitable<asio::error_code> connect_once(Worker& w, Side& side, asio::ip::tcp::socket& sock,
+                                               const asio::ip::tcp::endpoint& ep, Millis timeout) {
+  side.socket = &sock;
+  side.timed_out = false;
+  if (timeout.count() > 0) w.arm(side.deadline, timeout);
+  auto [ec] = co_await sock.async_connect(ep, use_nothrow);
+  side.deadline.disarm();
+  if (ec && side.timed_out) ec = asio::error::timed_out;
+  if (!ec) {
+    int one = 1;
+    ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  co_return ec;
+}
+
+asio::ip::tcp::endpoint target_of(const runtime::Server& s, std::uint16_t client_dst_port) {
+  asio::ip::tcp::endpoint ep = s.endpoint();
+  if (s.uses_client_port()) ep.port(client_dst_port);
+  return ep;
+}
+
+}  // namespace
+
+asio::awaitable<std::unique_ptr<ServerConn>> connect_fresh(Worker& w, Side& side, runtime::Server& server,
+                                                           std::uint16_t client_dst_port) {
+  auto conn = std::make_unique<ServerConn>(asio::ip::tcp::socket(w.io()));
+  conn->server = &server;
+  asio::error_code ec = co_await connect_once(w, side, conn->socket, target_of(server, client_dst_port),
+                                              or_none(server.backend().config().timeouts.connect));
+  if (server.observes_layer4()) server.observe(bool(ec));
+  if (ec) {
+    server.counters().add(w.index(), runtime::Ctr::connection_errors);
+    co_return nullptr;
+  }
+  co_return conn;
+}
+
+asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchRequest& req) {
+  runtime::Backend& be = *req.backend;
+  const config::Proxy& cfg = be.config();
+  Dispatched out;
+  runtime::Backend::PickInput in{req.hash, nullptr};
+  runtime::Server* server = co_await take_slot(w, be, in, req.forced, out.reason);
+  if (!server) {
+    out.error_status = 503;
+    co_return out;
+  }
+  if (req.allow_reuse) {
+    if (auto c = w.pool().take(server, Worker::now())) {
+      side.socket = &c->socket;
+      out.conn = std::move(c);
+      out.server = server;
+      out.reused = true;
+      co_return out;
+    }
+  }
+  const std::uint32_t retries = cfg.retries;
+  for (std::uint32_t attempt = 0;; ++attempt) {
+    auto conn = std::make_unique<ServerConn>(asio::ip::tcp::socket(w.io()));
+    conn->server = server;
+    asio::error_code ec =
+        co_await connect_once(w, side, conn->socket, target_of(*server, req.client_dst_port), or_none(cfg.timeouts.connect));
+    if (server->observes_layer4()) server->observe(bool(ec));
+    if (!ec) {
+      out.conn = std::move(conn);
+      out.server = server;
+      co_return out;
+    }
+    server->counters().add(w.index(), runtime::Ctr::connection_errors);
+    be.counters().add(w.index(), runtime::Ctr::connection_errors);
+    if (attempt >= retries) {
+      be.release(*server);
+      out.error_status = 503;
+      out.reason = ec == asio::error::timed_out ? "connect timeout" : "cannot connect to the server";
+      co_return out;
+    }
+    server->counters().add(w.index(), runtime::Ctr::retries);
+    be.counters().add(w.index(), runtime::Ctr::retries);
+    // Which retries go to another server (option redispatch [N]).
+    std::uint32_t retry = attempt + 1;  // 1-based number of the retry about to happen
+    bool redispatch = false;
+    // A persistent server (cookie, stick) that fails is left too, when the
+    // backend allows redispatching.
+    if (cfg.redispatch) {
+      int n = cfg.redispatch_interval;
+      redispatch = n > 0 ? retry % static_cast<std::uint32_t>(n) == 0
+                         : retry == retries + 1 - static_cast<std::uint32_t>(-n);
+    }
+    if (redispatch) {
+      be.release(*server);
+      runtime::Backend::PickInput again{req.hash, server};
+      runtime::Server* next = co_await take_slot(w, be, again, nullptr, out.reason);
+      if (!next) {
+        out.error_status = 503;
+        co_return out;
+      }
+      if (next != server) be.counters().add(w.index(), runtime::Ctr::redispatches);
+      server = next;
+    }
+  }
+}
+
+}  // namespace tandem::balancer::proxy

@@ -1,0 +1,852 @@
+#include "balancer/proxy/http_session.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/steady_timer.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "balancer/http/chunked.h"
+#include "balancer/http/forward.h"
+#include "balancer/http/request_parser.h"
+#include "balancer/http/response_parser.h"
+#include "balancer/http/status.h"
+#include "balancer/lb/request_key.h"
+#include "balancer/net/cidr.h"
+#include "balancer/proxy/dispatch.h"
+#include "balancer/proxy/io.h"
+#include "balancer/proxy/tunnel.h"
+#include "balancer/rules/cookie.h"
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace tandem::balancer::proxy {
+
+namespace {
+
+using asio::awaitable;
+using asio::ip::tcp;
+using runtime::Ctr;
+
+// How long a keep-alive connection keeps its read buffer after a response.
+// A busy client's next request then lands in it with no extra syscall; an
+// idle one gives it back and waits for readability holding no buffer.
+constexpr Millis kHotBufferHold{500};
+
+// Rejections are logged at most this often per worker: a flood of garbage
+// must not turn into a flood of log lines.
+thread_local tandem::log::RateLimit t_reject_log(20, Millis(1000));
+
+// How a request ended, for the keep-alive decision.
+struct Exchange {
+  bool client_keep_alive = false;
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client)
+      : w_(w),
+        rt_(rt),
+        fe_(fe),
+        client_(std::move(client)),
+        limits_{rt.global().bufsize - rt.global().maxrewrite, rt.global().max_headers} {
+    client_side_.socket = &client_;
+  }
+
+  ~HttpSession() {
+    if (server_) release_server(false);
+    fe_.sessions().leave();
+    rt_.sessions().leave();
+  }
+
+  awaitable<void> run();
+
+ private:
+  // park: the connection went idle; it waits holding no coroutine frame.
+  enum class HeadStatus { ok, closed, timed_out, error, park };
+
+  const config::Timeouts& fe_timeouts() const { return fe_.config().timeouts; }
+  unsigned wi() const { return w_.index(); }
+
+  awaitable<HeadStatus> receive_request_head();
+  awaitable<Exchange> exchange();
+  awaitable<bool> send_request(runtime::Backend& be, bool& body_pending);
+  awaitable<void> pump_request_body();
+  awaitable<bool> forward_body(Side& from, tcp::socket& from_sock, net::IoBuffer& buf, Side& to, http::BodyKind kind,
+                               std::uint64_t length, http::ChunkedDecoder& dec, int bad_status, bool to_client,
+                               bool& truncated);
+  awaitable<void> send_error(int status, std::string_view reason, runtime::Backend* be);
+  void release_server(bool reusable);
+  void log_reject(int status, std::string_view reason);
+  void park();
+  Millis keep_alive_timeout() const;
+  void prepare_context(runtime::Backend* be);
+  // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
+  // when the request was answered here.
+  awaitable<bool> answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy);
+
+  // A parked connection's wait operation lives in the session itself rather
+  // than in a separate allocation: one object per idle connection. Only one
+  // park is ever outstanding; the allocator never dereferences the session
+  // (asio may release the memory after the handler dropped the last owner).
+  template <typename T>
+  struct ParkAllocator {
+    using value_type = T;
+    unsigned char* storage;
+    template <typename U>
+    ParkAllocator(const ParkAllocator<U>& o) : storage(o.storage) {}
+    explicit ParkAllocator(unsigned char* s) : storage(s) {}
+    T* allocate(std::size_t n) {
+      if (n * sizeof(T) <= kParkStorage) return reinterpret_cast<T*>(storage);
+      return std::allocator<T>().allocate(n);
+    }
+    void deallocate(T* p, std::size_t n) {
+      if (reinterpret_cast<unsigned char*>(p) != storage) std::allocator<T>().deallocate(p, n);
+    }
+    template <typename U>
+    bool operator==(const ParkAllocator<U>& o) const { return storage == o.storage; }
+  };
+  struct ParkHandler {
+    std::shared_ptr<HttpSession> self;
+    using allocator_type = ParkAllocator<void>;
+    allocator_type get_allocator() const noexcept { return allocator_type(self->park_storage_); }
+    void operator()(const asio::error_code& ec);
+  };
+  static constexpr std::size_t kParkStorage = 192;
+  alignas(std::max_align_t) unsigned char park_storage_[kParkStorage];
+
+  Millis client_timeout() const { return or_none(fe_timeouts().client); }
+  Millis server_timeout() const { return backend_ ? or_none(backend_->config().timeouts.server) : Millis(0); }
+
+  Worker& w_;
+  runtime::Runtime& rt_;
+  runtime::Frontend& fe_;
+  tcp::socket client_;
+  Side client_side_;
+  std::string client_ip_;
+  asio::ip::address client_addr_;
+  asio::ip::address local_addr_;
+  std::uint16_t client_port_ = 0;
+  std::uint16_t local_port_ = 0;
+
+  http::Limits limits_;
+  net::IoBuffer cbuf_;      // bytes from the client
+  ExchangePool::Ptr x_;     // per-request state; held only while a request is in flight
+
+  runtime::Backend* backend_ = nullptr;
+  runtime::Server* forced_server_ = nullptr;  // persistence (cookie, stick) chose it
+  runtime::Server* server_ = nullptr;  // holds a slot while set
+  std::unique_ptr<ServerConn> sconn_;
+  // A closed server connection a running pump may still reference; freed with
+  // the session, which the pump keeps alive.
+  std::unique_ptr<ServerConn> retired_conn_;
+  unsigned requests_ = 0;
+  bool set_up_ = false;           // addresses read, socket options set
+  net::SteadyTime idle_since_{};  // when the connection last went idle
+  bool request_started_ = false;  // bytes of a request arrived (for 408 vs silent close)
+
+  // The request body pump, when the body streams while the response is read.
+  std::uint64_t req_remaining_ = 0;
+  bool pump_running_ = false;
+  bool pump_failed_ = false;
+  bool pump_done_ = false;
+};
+
+// Runs the connection from its first request, or from the moment a parked
+// connection became readable again, until it closes or parks.
+awaitable<void> HttpSession::run() {
+  asio::error_code ec;
+  if (!set_up_) {
+    set_up_ = true;
+    auto remote = client_.remote_endpoint(ec);
+    if (ec) co_return;
+    client_addr_ = remote.address();
+    if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
+      client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
+    client_ip_ = client_addr_.to_string();
+    client_port_ = remote.port();
+    auto local = client_.local_endpoint(ec);
+    local_addr_ = local.address();
+    local_port_ = local.port();
+    int one = 1;
+    ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (fe_.rules().has_tcp_connection_rules()) {
+      x_ = w_.exchanges().take(limits_);
+      prepare_context(nullptr);
+      x_->ctx.req = nullptr;
+      if (!fe_.rules().run_tcp(x_->ctx, false, nullptr)) {
+        fe_.counters().add(wi(), Ctr::denied_requests);
+        co_return;  // tcp-request connection reject: closed at once
+      }
+    }
+  }
+
+  for (;;) {
+    if (!x_) x_ = w_.exchanges().take(limits_);
+    HeadStatus hs = co_await receive_request_head();
+    if (hs == HeadStatus::park) {
+      park();
+      co_return;
+    }
+    if (hs == HeadStatus::closed) break;
+    if (hs == HeadStatus::timed_out) {
+      // A client that started a request and stalled gets 408; an idle
+      // keep-alive connection is simply closed, as HAProxy does.
+      if (request_started_) {
+        fe_.counters().add(wi(), Ctr::request_errors);
+        log_reject(408, "timeout while receiving the request");
+        co_await send_error(408, "", nullptr);
+      }
+      break;
+    }
+    if (hs == HeadStatus::error) break;
+    Exchange x = co_await exchange();
+    ++requests_;
+    if (!x.client_keep_alive) break;
+    idle_since_ = Worker::now();
+  }
+  if (client_.is_open()) {
+    client_.shutdown(tcp::socket::shutdown_both, ec);
+    client_.close(ec);
+  }
+}
+
+// Reads until a whole request head is in cbuf_ (parsed into x_->req).
+awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
+  x_->rparser.reset();
+  request_started_ = !cbuf_.empty();
+  // timeout http-request bounds the whole head; before the first byte of a
+  // later request, timeout http-keep-alive applies (HAProxy's rules).
+  Millis http_request = or_none(fe_timeouts().http_request);
+  Millis keep_alive = keep_alive_timeout();
+  auto head_deadline = Worker::now() + (http_request.count() ? http_request : Millis(0));
+  bool idle_phase = cbuf_.empty();
+  auto idle_start = requests_ > 0 ? idle_since_ : Worker::now();
+
+  for (;;) {
+    if (!cbuf_.empty()) {
+      http::ParseError err;
+      http::ParseStatus st = x_->rparser.parse(cbuf_.view(), x_->req, err);
+      if (st == http::ParseStatus::complete) co_return HeadStatus::ok;
+      if (st == http::ParseStatus::error) {
+        fe_.counters().add(wi(), Ctr::request_errors);
+        log_reject(err.status, err.reason);
+        co_await send_error(err.status, err.reason, nullptr);
+        co_return HeadStatus::error;
+      }
+    }
+    // How long we may wait for the next bytes.
+    Millis limit = client_timeout();
+    auto now = Worker::now();
+    if (idle_phase && requests_ > 0) {
+      Millis left = keep_alive.count() ? keep_alive - std::chrono::duration_cast<Millis>(now - idle_start) : Millis(0);
+      if (keep_alive.count() && left.count() <= 0) co_return HeadStatus::timed_out;
+      if (left.count() > 0 && (limit.count() == 0 || left < limit)) limit = left;
+    } else if (http_request.count()) {
+      if (idle_phase) head_deadline = now + http_request;
+      Millis left = std::chrono::duration_cast<Millis>(head_deadline - now);
+      if (left.count() <= 0) co_return HeadStatus::timed_out;
+      if (limit.count() == 0 || left < limit) limit = left;
+    }
+
+    // After a park the socket is readable: bytes (or EOF) are there.
+    cbuf_.ensure(w_.buffers());
+    if (cbuf_.space_size() == 0) cbuf_.compact();
+    if (cbuf_.space_size() == 0) {
+      // The parser refuses heads above the limit before the buffer fills.
+      co_return HeadStatus::error;
+    }
+    bool hot = idle_phase && requests_ > 0;
+    Millis read_limit = limit;
+    if (hot && (read_limit.count() == 0 || read_limit > kHotBufferHold)) read_limit = kHotBufferHold;
+    IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), read_limit);
+    if (r.timed_out) {
+      // Only the hot-buffer hold expired: park, holding no buffer and no frame.
+      if (hot && read_limit != limit) co_return HeadStatus::park;
+      co_return HeadStatus::timed_out;
+    }
+    if (!r.ok() || r.n == 0) {
+      if (request_started_) {
+        fe_.counters().add(wi(), Ctr::request_errors);
+      }
+      co_return HeadStatus::closed;
+    }
+    if (idle_phase) {
+      idle_phase = false;
+      head_deadline = Worker::now() + http_request;
+    }
+    request_started_ = true;
+    cbuf_.commit(r.n);
+    fe_.counters().add(wi(), Ctr::bytes_in, r.n);
+  }
+}
+
+void HttpSession::prepare_context(runtime::Backend* be) {
+  rules::EvalContext& c = x_->ctx;
+  c.src = client_addr_;
+  c.src_port = client_port_;
+  c.dst = local_addr_;
+  c.dst_port = local_port_;
+  c.req = &x_->req;
+  c.resp = nullptr;
+  c.rt = &rt_;
+  c.fe = &fe_;
+  c.be = be;
+  c.vars.clear();
+}
+
+awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy) {
+  using K = rules::HttpVerdict::Kind;
+  std::string response;
+  switch (v.kind) {
+    case K::next:
+    case K::allow:
+      co_return false;
+    case K::deny:
+      fe_.counters().add(wi(), Ctr::denied_requests);
+      log_reject(v.status, cat("denied by ", v.action ? v.action->origin.where() : std::string("a rule")));
+      co_await send_error(v.status, "", be);
+      co_return true;
+    case K::tarpit: {
+      // Hold the client for `timeout tarpit` (else `timeout connect`), then
+      // answer: an abuser's connections stay busy, the servers do not.
+      fe_.counters().add(wi(), Ctr::denied_requests);
+      Millis hold = proxy.timeouts.tarpit ? *proxy.timeouts.tarpit : or_none(proxy.timeouts.connect);
+      asio::steady_timer t(w_.io());
+      t.expires_after(hold);
+      (void)co_await t.async_wait(use_nothrow);
+      co_await send_error(v.status, "", be);
+      co_return true;
+    }
+    case K::auth: {
+      std::string realm = v.realm.empty() ? proxy.name : v.realm;
+      response = http::make_error_response(401, true, cat("www-authenticate: Basic realm=\"", realm, "\"\r\n"));
+      fe_.counters().add_status(wi(), 401);
+      break;
+    }
+    case K::redirect:
+      response = cat("HTTP/1.1 ", v.status, ' ', http::reason_phrase(v.status), "\r\nlocation: ", v.location,
+                     "\r\ncontent-length: 0\r\ncache-control: no-cache\r\n");
+      if (v.action)
+        for (const auto& [n, val] : v.action->redirect.set_cookie)
+          append(response, "set-cookie: ", n, '=', val == "\x01" ? "; Expires=Thu, 01-Jan-1970 00:00:01 GMT" : val, "\r\n");
+      response += "connection: close\r\n\r\n";
+      fe_.counters().add_status(wi(), v.status);
+      break;
+    case K::return_:
+      response = cat("HTTP/1.1 ", v.status, ' ', http::reason_phrase(v.status), "\r\ncontent-length: ", v.body.size(),
+                     "\r\ncache-control: no-cache\r\n");
+      if (!v.content_type.empty()) append(response, "content-type: ", v.content_type, "\r\n");
+      append(response, "connection: close\r\n\r\n", v.body);
+      fe_.counters().add_status(wi(), v.status);
+      break;
+  }
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
+  if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  asio::error_code ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+  co_return true;
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Millis HttpSession::keep_alive_timeout() const {
+  const config::Timeouts& t = fe_timeouts();
+  return t.http_keep_alive ? *t.http_keep_alive : or_none(t.http_request);
+}
+
+// An idle keep-alive connection waits for its next request with nothing but
+// this session object: no buffer, no exchange, no coroutine frame. The wait's
+// handler owns the session; readiness starts run() again, the keep-alive
+// deadline (or the client closing) ends it, and the session with it.
+void HttpSession::park() {
+  x_.reset();
+  cbuf_.release();
+  Millis ka = keep_alive_timeout();
+  if (ka.count() > 0) {
+    Millis left = ka - std::chrono::duration_cast<Millis>(Worker::now() - idle_since_);
+    w_.arm(client_side_.deadline, std::max(left, Millis(1)));
+  }
+  client_.async_wait(tcp::socket::wait_read, ParkHandler{shared_from_this()});
+}
+
+void HttpSession::ParkHandler::operator()(const asio::error_code& ec) {
+  self->client_side_.deadline.disarm();
+  if (ec) return;  // keep-alive timeout or shutdown: the session ends here
+  asio::co_spawn(self->w_.io(), [s = std::move(self)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
+}
+
+awaitable<Exchange> HttpSession::exchange() {
+  Exchange x;
+  fe_.counters().add(wi(), Ctr::http_requests);
+  const std::string& monitor = fe_.config().monitor_uri;
+  if (!monitor.empty() && x_->req.target.substr(0, x_->req.target.find('?')) == monitor) {
+    // Answered by the balancer itself, for an upstream load balancer or a
+    // prober: 200 while this frontend can serve, 503 when a `monitor fail`
+    // condition holds.
+    prepare_context(nullptr);
+    bool failing = fe_.rules().monitor_fails(x_->ctx);
+    std::string r = failing ? http::make_error_response(503, false)
+                            : "HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
+                              "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n";
+    fe_.counters().add_status(wi(), failing ? 503 : 200);
+    cbuf_.consume(x_->req.head_length);
+    IoResult wr = co_await write_all(w_, client_side_, asio::buffer(r), {}, client_timeout());
+    x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none;
+    co_return x;
+  }
+  prepare_context(nullptr);
+  rules::EvalContext& ctx = x_->ctx;
+  const rules::RuleSet& fe_rules = fe_.rules();
+  if (fe_rules.has_tcp_content_rules() && !fe_rules.run_tcp(ctx, true, nullptr)) {
+    fe_.counters().add(wi(), Ctr::denied_requests);
+    co_return x;  // rejected: the connection closes without an answer, as HAProxy
+  }
+  if (auto v = fe_rules.run_http_request(ctx, x_->req, nullptr); co_await answer_verdict(v, nullptr, fe_.config()))
+    co_return x;
+  if (auto r = fe_rules.run_redirects(ctx); r && co_await answer_verdict(*r, nullptr, fe_.config())) co_return x;
+  runtime::Backend* be = fe_rules.route(ctx, [this](std::string_view n) { return rt_.find_backend(n); });
+  if (!be) be = fe_.default_backend();
+  if (!be) {
+    log_reject(503, "no backend for the request");
+    co_await send_error(503, "", nullptr);
+    co_return x;
+  }
+  ctx.be = be;
+  if (be->rules_ptr() != fe_.rules_ptr()) {
+    // A backend of its own (not this listen section): its rules run too.
+    const rules::RuleSet& be_rules = be->rules();
+    if (be_rules.has_tcp_content_rules() && !be_rules.run_tcp(ctx, true, nullptr)) {
+      be->counters().add(wi(), Ctr::denied_requests);
+      co_return x;
+    }
+    if (auto v = be_rules.run_http_request(ctx, x_->req, nullptr); co_await answer_verdict(v, be, be->config()))
+      co_return x;
+    if (auto r = be_rules.run_redirects(ctx); r && co_await answer_verdict(*r, be, be->config())) co_return x;
+  }
+  backend_ = be;
+  be->counters().add(wi(), Ctr::http_requests);
+
+  // Cookie persistence: the client's cookie names the server to use.
+  const config::CookieConfig& cookie = be->config().cookie;
+  rules::CookieSeen seen;
+  forced_server_ = nullptr;
+  if (!cookie.name.empty()) {
+    seen = rules::take_request_cookie(cookie, x_->req.headers, ctx, now_seconds());
+    if (seen.valid) {
+      for (const auto& s : be->servers()) {
+        if (s->config().params.cookie != seen.value) continue;
+        // DRAIN and NOLB servers keep their persistent clients; a DOWN or
+        // MAINT one only with `option persist`.
+        runtime::ServerState st = s->state();
+        bool alive = st == runtime::ServerState::up || st == runtime::ServerState::drain || st == runtime::ServerState::nolb;
+        if (alive || (be->config().persist && st == runtime::ServerState::down)) forced_server_ = s.get();
+        break;
+      }
+    }
+  }
+
+  bool body_pending = false;
+  bool sent = co_await send_request(*be, body_pending);
+  if (!sent) co_return x;  // an error response was sent, or the client is gone
+
+  // Read the response head; interim responses (100, 103) are forwarded and
+  // the final one awaited.
+  x_->sparser.reset();
+  bool got_any = false;
+  for (;;) {
+    if (!x_->sbuf.empty()) {
+      http::ParseError err;
+      http::ParseStatus st = x_->sparser.parse(x_->sbuf.view(), x_->req.method, x_->resp, err);
+      if (st == http::ParseStatus::error) {
+        server_->counters().add(wi(), Ctr::response_errors);
+        be->counters().add(wi(), Ctr::response_errors);
+        if (server_->observes_layer7()) server_->observe(true);
+        log_reject(502, err.reason);
+        release_server(false);
+        co_await send_error(502, err.reason, be);
+        co_return x;
+      }
+      if (st == http::ParseStatus::complete) {
+        if (!x_->resp.interim()) break;
+        x_->head_out.clear();
+        http::write_response_head(x_->resp, {x_->req.version, false}, x_->head_out);
+        x_->sbuf.consume(x_->resp.head_length);
+        IoResult wr = co_await write_all(w_, client_side_, asio::buffer(x_->head_out), {}, client_timeout());
+        if (!wr.ok()) {
+          release_server(false);
+          co_return x;
+        }
+        x_->sparser.reset();
+        continue;
+      }
+    }
+    if (!x_->sbuf.allocated()) x_->sbuf.ensure(w_.buffers());
+    if (x_->sbuf.space_size() == 0) x_->sbuf.compact();
+    IoResult r = co_await read_some(w_, x_->server_side, asio::buffer(x_->sbuf.space(), x_->sbuf.space_size()), server_timeout());
+    if (!r.ok() || r.n == 0) {
+      if (pump_failed_) {
+        // The client went away while sending its body: nobody to answer.
+        release_server(false);
+        co_return x;
+      }
+      int status = r.timed_out ? 504 : 502;
+      const char* why = r.timed_out ? "server timeout" : got_any ? "server closed mid-response" : "server closed without a response";
+      server_->counters().add(wi(), Ctr::response_errors);
+      be->counters().add(wi(), Ctr::response_errors);
+      if (server_->observes_layer7()) server_->observe(true);
+      log_reject(status, why);
+      release_server(false);
+      co_await send_error(status, why, be);
+      co_return x;
+    }
+    got_any = true;
+    x_->sbuf.commit(r.n);
+  }
+
+  // The final response head: the backend's http-response rules, then the frontend's.
+  {
+    rules::EvalContext& ctx = x_->ctx;
+    ctx.resp = &x_->resp;
+    bool denied = false;
+    if (be->rules().has_http_response_rules()) {
+      auto v = be->rules().run_http_response(ctx, x_->resp, nullptr);
+      denied = v.kind == rules::HttpVerdict::Kind::deny;
+    }
+    if (!denied && be->rules_ptr() != fe_.rules_ptr() && fe_.rules().has_http_response_rules()) {
+      auto v = fe_.rules().run_http_response(ctx, x_->resp, nullptr);
+      denied = v.kind == rules::HttpVerdict::Kind::deny;
+    }
+    if (denied) {
+      // The server's answer is withheld (HAProxy: 502 by default).
+      fe_.counters().add(wi(), Ctr::denied_requests);
+      release_server(false);
+      log_reject(502, "response denied by http-response rules");
+      co_await send_error(502, "", be);
+      co_return x;
+    }
+  }
+  if (!cookie.name.empty())
+    rules::apply_response_cookie(cookie, seen, server_->config().params.cookie, x_->req.method, x_->resp.headers,
+                                 x_->ctx, now_seconds());
+  if (server_->observes_layer7()) {
+    int st = x_->resp.status;
+    server_->observe(st >= 500 && st != 501 && st != 505);
+  }
+  be->counters().add_status(wi(), x_->resp.status);
+  server_->counters().add_status(wi(), x_->resp.status);
+  fe_.counters().add_status(wi(), x_->resp.status);
+  const config::HttpConnMode mode = fe_.config().http_conn_mode;
+  bool switching = x_->resp.status == 101 && x_->req.upgrade;
+  bool client_keep = x_->req.wants_keep_alive() && x_->resp.body != http::BodyKind::until_close &&
+                     mode != config::HttpConnMode::close && !switching;
+  // An answer that arrives before the request body is complete leaves the
+  // client connection out of step: it must close after this response.
+  bool early = body_pending && !pump_done_;
+  if (early) client_keep = false;
+
+  x_->head_out.clear();
+  http::write_response_head(x_->resp, {x_->req.version, !client_keep && !switching}, x_->head_out);
+  x_->sbuf.consume(x_->resp.head_length);
+
+  if (switching) {
+    IoResult wr = co_await write_all(w_, client_side_, asio::buffer(x_->head_out), {}, client_timeout());
+    if (!wr.ok()) {
+      release_server(false);
+      co_return x;
+    }
+    const config::Timeouts& bt = be->config().timeouts;
+    TunnelTimeouts tt;
+    if (bt.tunnel) tt.idle = *bt.tunnel;
+    else {
+      Millis c = client_timeout(), s = server_timeout();
+      tt.idle = c.count() && s.count() ? std::min(c, s) : std::max(c, s);
+    }
+    tt.client_fin = or_none(fe_timeouts().client_fin);
+    tt.server_fin = or_none(bt.server_fin);
+    TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, x_->sbuf, tt);
+    fe_.counters().add(wi(), Ctr::bytes_in, tr.client_to_server);
+    fe_.counters().add(wi(), Ctr::bytes_out, tr.server_to_client);
+    release_server(false);
+    co_return x;
+  }
+
+  // Head and the body bytes already here, in one write.
+  x_->resp_chunks.reset();
+  std::uint64_t remaining = x_->resp.content_length;
+  bool body_done = x_->resp.body == http::BodyKind::none;
+  std::size_t first = 0;
+  if (!body_done && !x_->sbuf.empty()) {
+    if (x_->resp.body == http::BodyKind::content_length) {
+      first = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, x_->sbuf.size()));
+      remaining -= first;
+      body_done = remaining == 0;
+    } else if (x_->resp.body == http::BodyKind::chunked) {
+      http::ChunkedDecoder::Step step;
+      http::ParseError err;
+      if (!x_->resp_chunks.feed(x_->sbuf.view(), 502, step, err)) {
+        server_->counters().add(wi(), Ctr::response_errors);
+        log_reject(502, err.reason);
+        release_server(false);
+        co_await send_error(502, err.reason, be);
+        co_return x;
+      }
+      first = step.consumed;
+      body_done = step.done;
+    } else {
+      first = x_->sbuf.size();
+    }
+  }
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(x_->head_out), asio::buffer(x_->sbuf.data(), first), client_timeout());
+  if (!wr.ok()) {
+    release_server(false);
+    co_return x;
+  }
+  fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  x_->sbuf.consume(first);
+  if (!body_done) {
+    bool truncated = false;
+    bool ok = co_await forward_body(x_->server_side, sconn_->socket, x_->sbuf, client_side_, x_->resp.body, remaining,
+                                    x_->resp_chunks, 502, true, truncated);
+    if (!ok) {
+      // A response cut short cannot be repaired: the client sees the
+      // connection close before the announced end.
+      be->counters().add(wi(), Ctr::response_errors);
+      release_server(false);
+      co_return x;
+    }
+  }
+
+  // The response is complete. Reuse the server connection when it can carry
+  // another request: framed response, nothing extra after it, server willing.
+  bool server_keep = x_->resp.server_keeps_alive() && x_->resp.body != http::BodyKind::until_close && x_->sbuf.empty() &&
+                     mode == config::HttpConnMode::keep_alive && !(body_pending && !pump_done_);
+  release_server(server_keep);
+  x_->sbuf.release();
+  if (pump_running_) {
+    // The client is still sending a body nobody will read: close.
+    client_keep = false;
+  }
+  x.client_keep_alive = client_keep && !pump_failed_;
+  if (x.client_keep_alive) cbuf_.release_if_empty();
+  co_return x;
+}
+
+// Connects to a server and sends the request head with whatever body bytes
+// are already here. Starts the body pump when more is to come.
+awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pending) {
+  const config::Proxy& fecfg = fe_.config();
+  DispatchRequest dr;
+  dr.backend = &be;
+  dr.allow_reuse = requests_ > 0;  // http-reuse safe: a connection's first request opens its own
+  dr.client_dst_port = local_port_;
+  dr.hash = lb::request_hash(be.config().balance, x_->req, client_addr_);
+  dr.forced = forced_server_;
+
+  x_->head_out.clear();
+  http::RequestRewrite rw;
+  bool fe_xff = fecfg.forwardfor.enabled;
+  const config::ForwardFor& xff = fe_xff ? fecfg.forwardfor : be.config().forwardfor;
+  const std::optional<net::Cidr>& except = fe_xff ? fe_.xff_except() : be.xff_except();
+  if (xff.enabled && !(except && except->contains(client_addr_))) {
+    rw.forwarded_for_header = xff.header;
+    rw.client_ip = client_ip_;
+    rw.forwarded_for_if_none = xff.if_none;
+  }
+  rw.close = fecfg.http_conn_mode != config::HttpConnMode::keep_alive || be.config().http_conn_mode != config::HttpConnMode::keep_alive;
+  http::write_request_head(x_->req, rw, x_->head_out);
+  std::size_t head_len = x_->req.head_length;
+
+  // The body bytes that arrived with the head.
+  x_->req_chunks.reset();
+  std::size_t first = 0;
+  req_remaining_ = 0;
+  bool body_done = x_->req.body == http::BodyKind::none;
+  std::string_view after = cbuf_.view().substr(head_len);
+  if (x_->req.body == http::BodyKind::content_length) {
+    first = static_cast<std::size_t>(std::min<std::uint64_t>(x_->req.content_length, after.size()));
+    req_remaining_ = x_->req.content_length - first;
+    body_done = req_remaining_ == 0;
+  } else if (x_->req.body == http::BodyKind::chunked) {
+    http::ChunkedDecoder::Step step;
+    http::ParseError err;
+    if (!x_->req_chunks.feed(after, 400, step, err)) {
+      fe_.counters().add(wi(), Ctr::request_errors);
+      log_reject(400, err.reason);
+      co_await send_error(400, err.reason, nullptr);
+      co_return false;
+    }
+    first = step.consumed;
+    body_done = step.done;
+  }
+
+  for (int attempt = 0;; ++attempt) {
+    Dispatched d = co_await dispatch(w_, x_->server_side, dr);
+    if (!d.conn) {
+      log_reject(d.error_status, d.reason);
+      co_await send_error(d.error_status, "", &be);
+      co_return false;
+    }
+    server_ = d.server;
+    sconn_ = std::move(d.conn);
+    x_->server_side.socket = &sconn_->socket;
+    server_->counters().add(wi(), Ctr::http_requests);
+    server_->counters().add(wi(), Ctr::sessions_total);
+
+    IoResult wr = co_await write_all(w_, x_->server_side, asio::buffer(x_->head_out),
+                                     asio::buffer(cbuf_.data() + head_len, first), server_timeout());
+    if (!wr.ok()) {
+      release_server(false);
+      // A reused connection the server had just closed: once more on a fresh
+      // one, when nothing of the request is lost.
+      if (d.reused && attempt == 0) {
+        dr.allow_reuse = false;
+        continue;
+      }
+      log_reject(503, "cannot send the request to the server");
+      co_await send_error(503, "", &be);
+      co_return false;
+    }
+    break;
+  }
+  cbuf_.consume(head_len + first);
+
+  body_pending = !body_done;
+  pump_running_ = false;
+  pump_failed_ = false;
+  pump_done_ = body_done;
+  if (body_pending) {
+    pump_running_ = true;
+    x_->pump_client_side.socket = &client_;
+    x_->pump_server_side.socket = &sconn_->socket;
+    asio::co_spawn(w_.io(), [self = shared_from_this()]() -> awaitable<void> { co_await self->pump_request_body(); },
+                   asio::detached);
+  }
+  co_return true;
+}
+
+// Streams the rest of the request body, concurrently with reading the response.
+awaitable<void> HttpSession::pump_request_body() {
+  bool truncated = false;
+  if (!cbuf_.allocated()) cbuf_.ensure(w_.buffers());
+  bool ok = co_await forward_body(x_->pump_client_side, client_, cbuf_, x_->pump_server_side, x_->req.body, req_remaining_,
+                                  x_->req_chunks, 400, false, truncated);
+  pump_running_ = false;
+  if (ok) {
+    pump_done_ = true;
+  } else {
+    pump_failed_ = true;
+    fe_.counters().add(wi(), Ctr::request_errors);
+    // No complete request will reach the server: stop waiting for its answer.
+    if (sconn_) {
+      asio::error_code ec;
+      sconn_->socket.cancel(ec);
+    }
+  }
+}
+
+// Copies a body from one side to the other until its end (per `kind`).
+// Returns false when either side failed or the body was malformed.
+awaitable<bool> HttpSession::forward_body(Side& from, tcp::socket&, net::IoBuffer& buf, Side& to,
+                                          http::BodyKind kind, std::uint64_t length, http::ChunkedDecoder& dec,
+                                          int bad_status, bool to_client, bool& truncated) {
+  Millis from_timeout = to_client ? server_timeout() : client_timeout();
+  Millis to_timeout = to_client ? client_timeout() : server_timeout();
+  std::uint64_t remaining = length;
+  for (;;) {
+    if (buf.empty()) {
+      if (!buf.allocated()) buf.ensure(w_.buffers());
+      IoResult r = co_await read_some(w_, from, asio::buffer(buf.space(), buf.space_size()), from_timeout);
+      if (!r.ok() || r.n == 0) {
+        if (kind == http::BodyKind::until_close && (r.ec == asio::error::eof || (r.ok() && r.n == 0))) co_return true;
+        truncated = true;
+        co_return false;
+      }
+      buf.commit(r.n);
+    }
+    std::size_t n = buf.size();
+    bool done = false;
+    if (kind == http::BodyKind::content_length) {
+      n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, n));
+      remaining -= n;
+      done = remaining == 0;
+    } else if (kind == http::BodyKind::chunked) {
+      http::ChunkedDecoder::Step step;
+      http::ParseError err;
+      if (!dec.feed(buf.view(), bad_status, step, err)) {
+        log_reject(bad_status, err.reason);
+        co_return false;
+      }
+      n = step.consumed;
+      done = step.done;
+    }
+    if (n) {
+      IoResult wr = co_await write_all(w_, to, asio::buffer(buf.data(), n), {}, to_timeout);
+      if (!wr.ok()) co_return false;
+      fe_.counters().add(wi(), to_client ? Ctr::bytes_out : Ctr::bytes_in, n);
+      buf.consume(n);
+    }
+    if (done) co_return true;
+  }
+}
+
+void HttpSession::release_server(bool reusable) {
+  if (!server_) return;
+  runtime::Server* s = server_;
+  server_ = nullptr;
+  if (sconn_) {
+    if (reusable) {
+      ++sconn_->requests;
+      x_->server_side.socket = nullptr;
+      w_.pool().give(std::move(sconn_), Worker::now());
+    } else {
+      asio::error_code ec;
+      sconn_->socket.close(ec);
+      x_->server_side.socket = nullptr;
+      if (pump_running_) retired_conn_ = std::move(sconn_);
+      else sconn_.reset();
+    }
+  }
+  s->backend().release(*s);
+}
+
+awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::Backend* be) {
+  const std::string* custom = nullptr;
+  if (be) {
+    auto it = be->config().errorfiles.find(status);
+    if (it != be->config().errorfiles.end()) custom = &it->second.content;
+  }
+  if (!custom) {
+    auto it = fe_.config().errorfiles.find(status);
+    if (it != fe_.config().errorfiles.end()) custom = &it->second.content;
+  }
+  std::string body = custom ? *custom : http::make_error_response(status, true);
+  fe_.counters().add_status(wi(), status);
+  // Whatever else the client sent is not going to be read.
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(body), {}, client_timeout());
+  if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  asio::error_code ec;
+  client_.shutdown(tcp::socket::shutdown_send, ec);
+}
+
+void HttpSession::log_reject(int status, std::string_view reason) {
+  unsigned long long suppressed = 0;
+  if (!t_reject_log.allow(Worker::now(), suppressed)) return;
+  std::string extra = suppressed ? cat(" (", suppressed, " similar lines suppressed)") : std::string();
+  log::warning(fe_.name(), ": ", status, " to ", client_ip_, ": ", reason, extra);
+}
+
+}  // namespace
+
+awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client) {
+  auto s = std::make_shared<HttpSession>(w, rt, fe, std::move(client));
+  co_await s->run();
+}
+
+}  // namespace tandem::balancer::proxy

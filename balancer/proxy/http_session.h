@@ -1,0 +1,19 @@
+#pragma once
+// Serving one client connection in HTTP mode: requests parsed strictly,
+// routed to a backend, forwarded to a server with a pooled or new
+// connection, responses streamed back; keep-alive on both sides, pipelining,
+// Expect: 100-continue, and Upgrade turned into a tunnel after a 101.
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "balancer/proxy/worker.h"
+#include "balancer/runtime/runtime.h"
+
+namespace tandem::balancer::proxy {
+
+// Runs until the connection ends. The frontend's and the runtime's session
+// gauges were entered by the caller and are left here.
+asio::awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, asio::ip::tcp::socket client);
+
+}  // namespace tandem::balancer::proxy

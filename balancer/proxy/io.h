@@ -1,0 +1,57 @@
+#pragma once
+// Socket I/O with inactivity timeouts, for the sessions. Errors are values
+// (asio::error_code), never exceptions; every wait on a peer has a deadline.
+
+#include <array>
+#include <asio/awaitable.hpp>
+#include <asio/buffer.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/use_awaitable.hpp>
+#include <chrono>
+#include <optional>
+
+#include "balancer/net/deadlines.h"
+
+namespace tandem::balancer::proxy {
+
+class Worker;
+
+inline constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+using Millis = std::chrono::milliseconds;
+
+// One side of a session (client or server): the socket, and the deadline
+// that cancels its operations when the peer stays silent too long.
+struct Side {
+  Side() = default;
+  Side(const Side&) = delete;
+  Side& operator=(const Side&) = delete;
+
+  asio::ip::tcp::socket* socket = nullptr;
+  bool timed_out = false;
+  net::Deadline deadline{&Side::expire, this};
+
+  static void expire(void* p);
+};
+
+struct IoResult {
+  asio::error_code ec;
+  std::size_t n = 0;
+  bool timed_out = false;
+  bool ok() const { return !ec; }
+};
+
+// Reads what is available (at least one byte) into `buf`. A zero timeout means none.
+asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer buf, Millis timeout);
+
+// Writes every byte of up to two buffers (one writev when it can).
+asio::awaitable<IoResult> write_all(Worker& w, Side& side, asio::const_buffer a, asio::const_buffer b, Millis timeout);
+
+// Waits until the socket is readable, holding no buffer (idle keep-alive).
+asio::awaitable<IoResult> wait_readable(Worker& w, Side& side, Millis timeout);
+
+// The optional timeout as a duration, 0 meaning none.
+inline Millis or_none(const std::optional<Millis>& t) { return t ? *t : Millis(0); }
+
+}  // namespace tandem::balancer::proxy

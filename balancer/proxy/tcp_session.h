@@ -1,0 +1,15 @@
+#pragma once
+// Serving one client connection in TCP mode: pick a server (with retries and
+// redispatch), connect, and forward both ways until both sides have closed.
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "balancer/proxy/worker.h"
+#include "balancer/runtime/runtime.h"
+
+namespace tandem::balancer::proxy {
+
+asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, asio::ip::tcp::socket client);
+
+}  // namespace tandem::balancer::proxy

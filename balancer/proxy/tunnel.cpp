@@ -1,0 +1,107 @@
+#include "balancer/proxy/tunnel.h"
+#include "balancer/proxy/worker.h"
+
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/write.hpp>
+
+namespace tandem::balancer::proxy {
+
+namespace {
+
+using asio::ip::tcp;
+
+class Tunnel {
+ public:
+  Tunnel(Worker& w, tcp::socket& c, tcp::socket& s, TunnelTimeouts t) : w_(w), client_(c), server_(s), t_(t) {}
+
+  asio::awaitable<TunnelResult> run(net::IoBuffer& c2s, net::IoBuffer& s2c) {
+    using namespace asio::experimental::awaitable_operators;
+    touch();
+    current_limit_ = t_.idle;
+    if (current_limit_.count() > 0) w_.arm(deadline_, current_limit_);
+    co_await (pump(client_, server_, c2s, true) && pump(server_, client_, s2c, false));
+    deadline_.disarm();
+    co_return result_;
+  }
+
+ private:
+  void touch() { last_activity_ = Worker::now(); }
+
+  static void expire(void* p) {
+    auto* t = static_cast<Tunnel*>(p);
+    auto idle_for = Worker::now() - t->last_activity_;
+    if (idle_for < t->current_limit_) {
+      // Something moved since the deadline was armed: sleep for the rest.
+      t->w_.arm(t->deadline_, std::chrono::duration_cast<Millis>(t->current_limit_ - idle_for) + Millis(1));
+      return;
+    }
+    t->result_.timed_out = true;
+    asio::error_code ec;
+    t->client_.cancel(ec);
+    t->server_.cancel(ec);
+  }
+
+  // One side closed: the remaining direction gets the fin timeout if set.
+  void on_half_close(bool client_closed) {
+    Millis fin = client_closed ? t_.client_fin : t_.server_fin;
+    if (fin.count() > 0 && (current_limit_.count() == 0 || fin < current_limit_)) {
+      current_limit_ = fin;
+      w_.arm(deadline_, fin);
+    }
+  }
+
+  asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, net::IoBuffer& buf, bool from_client) {
+    std::uint64_t& count = from_client ? result_.client_to_server : result_.server_to_client;
+    buf.ensure(w_.buffers());
+    for (;;) {
+      if (!buf.empty()) {
+        auto [ec, n] = co_await asio::async_write(to, asio::buffer(buf.data(), buf.size()), use_nothrow);
+        if (ec) {
+          if (ec != asio::error::operation_aborted) (from_client ? result_.server_error : result_.client_error) = true;
+          break;
+        }
+        count += n;
+        buf.consume(n);
+        touch();
+      }
+      auto [ec, n] = co_await from.async_read_some(asio::buffer(buf.space(), buf.space_size()), use_nothrow);
+      if (ec) {
+        if (ec == asio::error::eof) {
+          asio::error_code ignored;
+          to.shutdown(tcp::socket::shutdown_send, ignored);
+          on_half_close(from_client);
+        } else {
+          if (ec != asio::error::operation_aborted) (from_client ? result_.client_error : result_.server_error) = true;
+          // The other direction cannot finish either: a reset means the
+          // whole exchange is over.
+          asio::error_code ignored;
+          to.cancel(ignored);
+          from.cancel(ignored);
+        }
+        break;
+      }
+      buf.commit(n);
+      touch();
+    }
+    buf.release();
+  }
+
+  Worker& w_;
+  tcp::socket& client_;
+  tcp::socket& server_;
+  TunnelTimeouts t_;
+  TunnelResult result_;
+  net::SteadyTime last_activity_{};
+  Millis current_limit_{0};
+  net::Deadline deadline_{&Tunnel::expire, this};
+};
+
+}  // namespace
+
+asio::awaitable<TunnelResult> run_tunnel(Worker& w, tcp::socket& client, tcp::socket& server, net::IoBuffer& pending_c2s,
+                                         net::IoBuffer& pending_s2c, TunnelTimeouts t) {
+  Tunnel tunnel(w, client, server, t);
+  co_return co_await tunnel.run(pending_c2s, pending_s2c);
+}
+
+}  // namespace tandem::balancer::proxy

@@ -1,0 +1,45 @@
+#pragma once
+// A frontend at run time: where its traffic goes, and its counters.
+
+#include <string>
+
+#include "balancer/config/model.h"
+#include "balancer/rules/rule_set.h"
+#include "balancer/net/cidr.h"
+#include "balancer/runtime/backend.h"
+#include "balancer/runtime/counters.h"
+
+namespace tandem::balancer::runtime {
+
+class Frontend {
+ public:
+  Frontend(const config::Proxy& cfg, Backend* default_backend, unsigned workers)
+      : cfg_(cfg),
+        default_backend_(default_backend),
+        xff_except_(cfg.forwardfor.except.empty() ? std::nullopt : net::Cidr::parse(cfg.forwardfor.except)),
+        counters_(workers) {}
+
+  const std::string& name() const { return cfg_.name; }
+  const config::Proxy& config() const { return cfg_; }
+  config::Mode mode() const { return cfg_.mode; }
+  Backend* default_backend() const { return default_backend_; }
+  // `option forwardfor except NET`, parsed once.
+  const std::optional<net::Cidr>& xff_except() const { return xff_except_; }
+
+  Counters& counters() { return counters_; }
+  SessionGauge& sessions() { return sessions_; }
+  // The proxy's compiled rules (never null once the runtime is built).
+  const rules::RuleSet& rules() const { return *rules_; }
+  const std::shared_ptr<const rules::RuleSet>& rules_ptr() const { return rules_; }
+  void set_rules(std::shared_ptr<const rules::RuleSet> r) { rules_ = std::move(r); }
+
+ private:
+  config::Proxy cfg_;
+  Backend* default_backend_;
+  std::optional<net::Cidr> xff_except_;
+  std::shared_ptr<const rules::RuleSet> rules_;
+  Counters counters_;
+  SessionGauge sessions_;
+};
+
+}  // namespace tandem::balancer::runtime

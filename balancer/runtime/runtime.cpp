@@ -1,0 +1,67 @@
+#include "balancer/runtime/runtime.h"
+
+#include <sys/resource.h>
+
+#include "common/strings.h"
+
+namespace tandem::balancer::runtime {
+
+Result<std::unique_ptr<Runtime>> Runtime::build(const config::Config& cfg, unsigned workers) {
+  std::unique_ptr<Runtime> rt(new Runtime(cfg, workers));
+  for (const config::Userlist& u : rt->cfg_.userlists) rt->userlists_.push_back(std::make_unique<rules::Userlist>(u));
+  for (const config::Proxy& p : rt->cfg_.proxies)
+    if (p.is_backend()) rt->backends_.push_back(std::make_unique<Backend>(p, workers));
+  for (const config::Proxy& p : rt->cfg_.proxies) {
+    if (!p.is_frontend()) continue;
+    Backend* def = nullptr;
+    if (p.kind == config::Proxy::Kind::listen) def = rt->find_backend(p.name);
+    else if (!p.default_backend.empty()) def = rt->find_backend(p.default_backend);
+    rt->frontends_.push_back(std::make_unique<Frontend>(p, def, workers));
+  }
+  // Rules: compiled once per proxy; a listen section's frontend and backend
+  // share theirs.
+  Runtime* self = rt.get();
+  rules::Resolver resolver;
+  resolver.backend = [self](std::string_view n) -> const void* { return self->find_backend(n); };
+  resolver.userlist = [self](std::string_view n) -> const void* { return self->find_userlist(n); };
+  resolver.table = [](std::string_view) -> const void* { return nullptr; };
+  auto lookup = [self](std::string_view n) { return self->find_backend(n); };
+  for (const config::Proxy& p : rt->cfg_.proxies) {
+    auto rs = rules::RuleSet::compile(p, resolver, lookup, &rt->warnings_);
+    if (!rs) return std::unexpected(rs.error());
+    std::shared_ptr<const rules::RuleSet> shared = std::move(*rs);
+    if (p.is_frontend()) rt->find_frontend(p.name)->set_rules(shared);
+    if (p.is_backend()) rt->find_backend(p.name)->set_rules(shared);
+  }
+  std::uint32_t maxconn = cfg.global.maxconn;
+  if (maxconn == 0) {
+    // As HAProxy: what the open-file limit allows, two descriptors per
+    // connection (client and server) and some room for the rest.
+    rlimit rl{};
+    std::uint64_t files = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    if (cfg.global.ulimit_n) files = cfg.global.ulimit_n;
+    maxconn = static_cast<std::uint32_t>(files > 200 ? (files - 100) / 2 : 50);
+  }
+  rt->maxconn_ = maxconn;
+  return rt;
+}
+
+Backend* Runtime::find_backend(std::string_view name) const {
+  for (const auto& b : backends_)
+    if (b->name() == name) return b.get();
+  return nullptr;
+}
+
+const rules::Userlist* Runtime::find_userlist(std::string_view name) const {
+  for (const auto& u : userlists_)
+    if (u->name() == name) return u.get();
+  return nullptr;
+}
+
+Frontend* Runtime::find_frontend(std::string_view name) const {
+  for (const auto& f : frontends_)
+    if (f->name() == name) return f.get();
+  return nullptr;
+}
+
+}  // namespace tandem::balancer::runtime

@@ -1,0 +1,50 @@
+#pragma once
+// Everything the workers serve from, built from one validated configuration:
+// frontends, backends and servers. Immutable in shape once built (servers'
+// state flags change, the lists do not); a reload builds a new one.
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "balancer/config/model.h"
+#include "balancer/runtime/backend.h"
+#include "balancer/rules/userlist.h"
+#include "balancer/runtime/frontend.h"
+#include "common/error.h"
+
+namespace tandem::balancer::runtime {
+
+class Runtime {
+ public:
+  static Result<std::unique_ptr<Runtime>> build(const config::Config& cfg, unsigned workers);
+
+  const config::Config& config() const { return cfg_; }
+  const config::Global& global() const { return cfg_.global; }
+  const std::vector<std::unique_ptr<Frontend>>& frontends() const { return frontends_; }
+  const std::vector<std::unique_ptr<Backend>>& backends() const { return backends_; }
+  Backend* find_backend(std::string_view name) const;
+  Frontend* find_frontend(std::string_view name) const;
+  unsigned workers() const { return workers_; }
+  // The global maxconn in effect (configured, or derived from the file limit).
+  std::uint32_t maxconn() const { return maxconn_; }
+
+  SessionGauge& sessions() { return sessions_; }
+  // Warnings found while compiling rules ("FILE:LINE: ..."), for the log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  const rules::Userlist* find_userlist(std::string_view name) const;
+
+ private:
+  Runtime(const config::Config& cfg, unsigned workers) : cfg_(cfg), workers_(workers) {}
+
+  config::Config cfg_;
+  unsigned workers_;
+  std::uint32_t maxconn_ = 0;
+  std::vector<std::unique_ptr<Backend>> backends_;
+  std::vector<std::unique_ptr<Frontend>> frontends_;
+  std::vector<std::unique_ptr<rules::Userlist>> userlists_;
+  std::vector<std::string> warnings_;
+  SessionGauge sessions_;
+};
+
+}  // namespace tandem::balancer::runtime

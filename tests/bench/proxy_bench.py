@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""tandem-balancer against HAProxy, same configuration, same run.
+
+Both proxies run one thread pinned to CPU 1; nginx (the backend) and wrk are
+pinned to CPU 0. Runs are interleaved (T, H, T, H, ...) after a warm-up, and
+the median of the per-pair ratios is reported with its spread. Scenarios:
+
+  http-keepalive   wrk keep-alive, 50 connections, tiny body
+  http-close       wrk with "Connection: close" (a new connection per request)
+  tcp              TCP mode, wrk keep-alive through it
+  idle-memory      RSS with 5,000 idle keep-alive client connections
+
+Usage: proxy_bench.py [--pairs N] [--seconds S] [--only SCENARIO...]
+Exit status is 0 unless something failed to run; it is a measurement, not a
+pass/fail test.
+"""
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
+
+from harness import binary, free_port, wait_for, wait_for_port  # noqa: E402
+
+PROXY_CPU = "1"
+LOAD_CPU = "0"
+
+
+def pinned(cpu, args):
+    return ["taskset", "-c", cpu, *args]
+
+
+class Proc:
+    def __init__(self, args, log):
+        self.log = open(log, "w")
+        self.p = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.log.close()
+
+    def rss_kb(self):
+        # HAProxy and tandem are single processes here (-db, no master).
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+
+def nginx(workdir, port):
+    conf = workdir / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+daemon off;
+error_log {workdir}/nginx-error.log;
+pid {workdir}/nginx.pid;
+events {{ worker_connections 16384; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  server {{
+    listen 127.0.0.1:{port} backlog=4096;
+    location / {{ return 200 "hello\\n"; }}
+  }}
+}}
+""")
+    p = Proc(pinned(LOAD_CPU, ["nginx", "-c", str(conf)]), workdir / "nginx.out")
+    wait_for_port("127.0.0.1", port)
+    return p
+
+
+def proxy_config(mode, port, backend_port):
+    return f"""global
+    nbthread 1
+    maxconn 9000
+defaults
+    mode {mode}
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-keep-alive 300s
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{backend_port}
+"""
+
+
+def start_proxy(kind, workdir, mode, port, backend_port):
+    cfg = workdir / f"{kind}-{mode}.cfg"
+    cfg.write_text(proxy_config(mode, port, backend_port))
+    if kind == "tandem":
+        args = [binary("tandem-balancer"), "-db", "-f", str(cfg), "--admin-socket", str(workdir / f"{kind}.sock")]
+    else:
+        args = ["haproxy", "-db", "-f", str(cfg)]
+    p = Proc(pinned(PROXY_CPU, args), workdir / f"{kind}-{mode}.out")
+    wait_for_port("127.0.0.1", port)
+    return p
+
+
+def wrk(port, seconds, close=False, conns=50):
+    args = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"]
+    if close:
+        args += ["-H", "Connection: close"]
+    out = subprocess.run(pinned(LOAD_CPU, args + [f"http://127.0.0.1:{port}/"]), capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Socket errors: (.*)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, (errors.group(1) if errors else ""), int(non2xx.group(1)) if non2xx else 0
+
+
+def throughput(name, workdir, backend_port, mode, close, pairs, seconds):
+    tport, hport = free_port(), free_port()
+    t = start_proxy("tandem", workdir, mode, tport, backend_port)
+    h = start_proxy("haproxy", workdir, mode, hport, backend_port)
+    try:
+        wrk(tport, 2, close)  # warm-up
+        wrk(hport, 2, close)
+        ratios, tr, hr = [], [], []
+        for _ in range(pairs):
+            a, ea, na = wrk(tport, seconds, close)
+            b, eb, nb = wrk(hport, seconds, close)
+            tr.append(a)
+            hr.append(b)
+            ratios.append(a / b)
+            flag = f"  tandem errors: {ea} non2xx {na}" if ea or na else ""
+            flag += f"  haproxy errors: {eb} non2xx {nb}" if eb or nb else ""
+            print(f"  {name}: tandem {a:9.0f} req/s   haproxy {b:9.0f} req/s   ratio {a / b:.3f}{flag}", flush=True)
+        med = statistics.median(ratios)
+        print(f"{name}: median ratio {med:.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}); "
+              f"tandem median {statistics.median(tr):.0f} req/s, haproxy median {statistics.median(hr):.0f} req/s",
+              flush=True)
+        return med
+    finally:
+        t.stop()
+        h.stop()
+
+
+def idle_memory(workdir, backend_port, conns=5000):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    results = {}
+    for kind in ("tandem", "haproxy"):
+        port = free_port()
+        p = start_proxy(kind, workdir, "http", port, backend_port)
+        try:
+            time.sleep(0.5)
+            base = p.rss_kb()
+            socks = []
+            for i in range(conns):
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+                socks.append(s)
+                if len(socks) % 500 == 0:  # read the answers in batches
+                    for x in socks[-500:]:
+                        x.recv(4096)
+            # Let buffers of idle connections be released and freed pages go
+            # back to the system (tandem: jemalloc's 1 s decay).
+            time.sleep(5)
+            loaded = p.rss_kb()
+            results[kind] = (base, loaded)
+            print(f"  idle-memory {kind}: RSS {base / 1024:.1f} MB idle, {loaded / 1024:.1f} MB with {conns} "
+                  f"keep-alive connections: {(loaded - base) * 1024 / conns:.0f} bytes per connection", flush=True)
+            for s in socks:
+                s.close()
+        finally:
+            p.stop()
+    t, h = results["tandem"], results["haproxy"]
+    print(f"idle-memory: tandem {t[1] / 1024:.1f} MB vs haproxy {h[1] / 1024:.1f} MB with {conns} connections "
+          f"(ratio {t[1] / h[1]:.2f}); per connection {(t[1] - t[0]) * 1024 / conns:.0f} B vs "
+          f"{(h[1] - h[0]) * 1024 / conns:.0f} B", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pairs", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--only", nargs="*", default=None)
+    args = ap.parse_args()
+    for tool in ("haproxy", "nginx", "wrk", "taskset"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is not installed (scripts/install-deps)")
+    want = set(args.only) if args.only else {"http-keepalive", "http-close", "tcp", "idle-memory"}
+    workdir = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
+    bport = free_port()
+    ng = nginx(workdir, bport)
+    try:
+        direct, _, _ = wrk(bport, 3)
+        print(f"backend alone (nginx, CPU {LOAD_CPU}): {direct:.0f} req/s", flush=True)
+        if "http-keepalive" in want:
+            r = throughput("http-keepalive", workdir, bport, "http", False, args.pairs, args.seconds)
+        if "http-close" in want:
+            throughput("http-close", workdir, bport, "http", True, args.pairs, args.seconds)
+        if "tcp" in want:
+            throughput("tcp", workdir, bport, "tcp", False, args.pairs, args.seconds)
+        if "idle-memory" in want:
+            idle_memory(workdir, bport)
+    finally:
+        ng.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
