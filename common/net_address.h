@@ -17,6 +17,7 @@ struct HostPort {
   bool ipv6 = false;
 
   std::string text() const;  // back to "ip:port" / "[ip6]:port"
+  bool operator==(const HostPort&) const = default;
 };
 
 // Parses "IP:PORT" or "[IP6]:PORT"; the port must be 1..65535.

@@ -17,10 +17,12 @@ frontend web
     bind 127.0.0.1:@PORT@
 """
 
+# An interface that does not exist: the instance waits in FAULT, and the
+# daemon touches no address or link of the machine the test runs on.
 VRRPD_CONF = """
 vrrp_instance VI_1 {
     state MASTER
-    interface lo
+    interface tandem-none0
     virtual_router_id 51
     priority 101
     virtual_ipaddress {

@@ -169,7 +169,9 @@ Result<std::vector<Node>> expand_includes(std::vector<Node> nodes, int level) {
 
 }  // namespace
 
-Result<std::vector<Node>> lex_blocks(std::string_view text, const std::string& file) { return lex_level(text, file, 0); }
+Result<std::vector<Node>> lex_blocks(std::string_view text, const std::string& file) {
+  return lex_level(text, file, 0);
+}
 
 Result<std::vector<Node>> lex_blocks_file(const std::string& path) {
   auto text = read_file(path);

@@ -1,6 +1,7 @@
 #pragma once
 // keepalived's configuration language -> config::Config. A keyword we do not
-// support, or a value out of range, is an error "FILE:LINE: keyword: why".
+// support, or a value out of range, is an error "FILE:LINE: keyword: why";
+// nothing is skipped or replaced by a default silently.
 
 #include <string>
 #include <vector>
