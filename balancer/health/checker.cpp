@@ -174,28 +174,45 @@ CheckView Checker::view(const runtime::Server& s) const {
 
 void Checker::on_error_limit(void* ctx, runtime::Server& s) {
   auto* self = static_cast<Checker*>(ctx);
-  asio::post(self->io_, [self, &s] {
-    for (auto& e : self->entries_) {
-      if (&e->server != &s) continue;
-      std::optional<Transition> t;
-      {
-        std::lock_guard lock(self->mutex_);
-        t = e->state.on_error_limit(Clock::now());
-      }
-      log::warning("Server ", s.display_name(), ": ", s.config().params.error_limit,
-                   " consecutive errors on traffic, on-error ", s.config().params.on_error);
-      self->apply(*e, t);
-      // As HAProxy: the next check comes no later than fastinter from now.
-      auto due = Clock::now() + e->state.next_interval();
-      if (due < e->next_due) {
-        e->next_due = due;
-        e->timer.cancel();
-      }
-      return;
+  Entry* entry = nullptr;
+  for (auto& e : self->entries_) {
+    if (&e->server == &s) entry = e.get();
+  }
+  // `observe` without `check`: only mark-down/fail-check can act, and
+  // without checks nothing would bring the server back; HAProxy requires
+  // `check` for observe too, which the configuration check enforces.
+  if (!entry) return;
+  std::optional<Transition> t;
+  {
+    std::lock_guard lock(self->mutex_);
+    t = entry->state.on_error_limit(Clock::now());
+  }
+  // The server leaves the farm now, on the worker that saw the errors, so
+  // that the very next request already avoids it (HAProxy does the same
+  // under the server's lock); the log and the rescheduling follow on the
+  // checker's thread.
+  if (t && !t->up) {
+    s.set_health(false);
+    s.backend().rebuild();
+  }
+  asio::post(self->io_, [self, entry, t] {
+    runtime::Server& srv = entry->server;
+    log::warning("Server ", srv.display_name(), ": ", srv.config().params.error_limit,
+                 " consecutive errors on traffic, on-error ", srv.config().params.on_error);
+    bool still;
+    {
+      std::lock_guard lock(self->mutex_);
+      still = t && entry->state.up() == t->up;
     }
-    // `observe` without `check`: only mark-down/fail-check can act, and
-    // without checks nothing would bring the server back; HAProxy requires
-    // `check` for observe too, which the configuration check enforces.
+    // A check may have brought it back meanwhile: then that check's own
+    // transition was applied and logged, and this one is history.
+    self->apply(*entry, still ? t : std::nullopt);
+    // As HAProxy: the next check comes no later than fastinter from now.
+    auto due = Clock::now() + entry->state.next_interval();
+    if (due < entry->next_due) {
+      entry->next_due = due;
+      entry->timer.cancel();
+    }
   });
 }
 
