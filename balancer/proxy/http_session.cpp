@@ -340,6 +340,7 @@ void HttpSession::prepare_context(runtime::Backend* be) {
 }
 
 void HttpSession::end_stick_request() {
+  sticks_.set_in_request(false);
   if (sticks_.any()) sticks_.end_request(stick::stick_now(SystemClock::instance()), http_err_, stk_in_, stk_out_);
   stk_in_ = stk_out_ = 0;
   http_err_ = false;
@@ -480,6 +481,7 @@ awaitable<Exchange> HttpSession::exchange() {
   prepare_context(nullptr);
   rules::EvalContext& ctx = x_->ctx;
   if (sticks_.any()) sticks_.begin_request(ctx.now);
+  sticks_.set_in_request(true);
   const rules::RuleSet& fe_rules = fe_.rules();
   if (fe_rules.has_tcp_content_rules() && !fe_rules.run_tcp(ctx, true, &sticks_)) {
     fe_.counters().add(wi(), Ctr::denied_requests);

@@ -49,10 +49,11 @@ void SessionCounters::track(EvalContext& ctx, int counter, const SampleExpr& key
   if (!sample_to_key(key.eval(ctx), t->key_format(), k)) return;
   stick::StickRef ref = t->track(k.view(), ctx.now);
   if (!ref) return;  // a full nopurge table: not tracked, as HAProxy
-  if (http) t->count(ref, StickEvent::http_request, 1, ctx.now);
+  const bool request_level = http || in_request_;
+  if (request_level) t->count(ref, StickEvent::http_request, 1, ctx.now);
   else t->count(ref, StickEvent::session, 1, ctx.now);
   tc.ref = std::move(ref);
-  tc.request_level = http;
+  tc.request_level = request_level;
   ctx.sc[static_cast<size_t>(counter)] = &tc;
 }
 

@@ -353,3 +353,21 @@ def test_a_table_of_another_proxy(workdir, backends):
            f"backend farm\n    server s1 {backends[0].address}\n")
     with BalancerProcess(workdir, cfg, ports=[port]):
         assert [get("127.0.0.1", port).status for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_sc_inc_gpc0_action_and_content_tracking(workdir, backends):
+    """`http-request sc-inc-gpc0(0)` counts; `tcp-request content track-sc1`
+    in an HTTP frontend tracks per request (conn_cnt counts requests)."""
+    port = free_port()
+    cfg = (DEFAULTS + f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+           "    stick-table type ip size 1k expire 1m store gpc0,conn_cnt,conn_cur\n"
+           "    tcp-request content track-sc1 src\n"
+           "    http-request sc-inc-gpc0(1) if { path_beg /bad }\n"
+           "    http-request deny deny_status 403 if { sc1_get_gpc0 ge 2 }\n"
+           f"backend farm\n    server s1 {backends[0].address}\n")
+    with BalancerProcess(workdir, cfg, ports=[port]) as proc:
+        with Connection("127.0.0.1", port) as c:
+            assert [c.request("GET", t).status for t in ("/ok", "/bad", "/ok", "/bad", "/ok")] == [200, 200, 200, 403, 403]
+        [e] = rpc(proc, "ShowTable", {"table": "web"})["entries"]
+        data = {d["type"]: int(d["value"]) for d in e["data"]}
+        assert data["DATA_TYPE_GPC0"] == 2 and data["DATA_TYPE_CONN_CNT"] == 5 and data["DATA_TYPE_CONN_CUR"] == 0
