@@ -29,15 +29,16 @@ namespace tandem::balancer {
 namespace {
 
 TEST(StickWiringAlloc, NoAllocationPerRequestOnceTheEntriesExist) {
-  auto lines = tandem::config::lex("defaults\n  mode http\n"
-                                   "frontend f\n  bind :80\n"
-                                   "  stick-table type ip size 100k expire 30s store http_req_rate(10s)\n"
-                                   "  http-request track-sc0 src\n"
-                                   "  http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000 }\n"
-                                   "  default_backend be\n"
-                                   "backend be\n  stick-table type ip size 200k expire 30m\n  stick on src\n"
-                                   "  server a 192.0.2.1:80\n  server b 192.0.2.2:80\n",
-                                   "a.cfg");
+  auto lines = tandem::config::lex(
+      "defaults\n  mode http\n"
+      "frontend f\n  bind :80\n"
+      "  stick-table type ip size 100k expire 30s store http_req_rate(10s)\n"
+      "  http-request track-sc0 src\n"
+      "  http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000 }\n"
+      "  default_backend be\n"
+      "backend be\n  stick-table type ip size 200k expire 30m\n  stick on src\n"
+      "  server a 192.0.2.1:80\n  server b 192.0.2.2:80\n",
+      "a.cfg");
   ASSERT_TRUE(lines);
   auto cfg = config::parse(*lines);
   ASSERT_TRUE(cfg);
