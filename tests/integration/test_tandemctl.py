@@ -455,6 +455,8 @@ def test_usage_errors(workdir, args, message):
 
 
 STICKY_CFG = """
+global
+    node lb1
 defaults
     mode http
     timeout connect 1s
@@ -465,7 +467,8 @@ frontend web
     default_backend farm
 backend farm
     balance roundrobin
-    stick-table type ip size 1000 expire 10m store conn_cnt,http_req_rate(10s)
+    stick-table type ip size 1000 expire 10m store http_req_cnt,http_req_rate(10s)
+    http-request track-sc0 src
     stick on src
     server a {a}
     server b {b}
@@ -490,9 +493,11 @@ def test_table_show_and_clear(workdir, backends):
         r = ctl("table", "show", "farm", run_dir=workdir)
         lines = r.stdout.splitlines()
         assert lines[0] == "table farm: type ip, size 1000, expire 10m, 1 entry"
-        assert lines[1].split() == ["KEY", "SERVER", "EXPIRES", "ORIGIN", "conn_cnt", "http_req_rate(10s)"]
-        key, server, _, _, conn_cnt, rate = lines[2].split()
-        assert (key, server, rate) == ("127.0.0.1", "a", "3")
+        assert lines[1].split() == ["KEY", "SERVER", "EXPIRES", "ORIGIN", "http_req_cnt", "http_req_rate(10s)"], r.stdout
+        key, server, expires, origin, count, rate = lines[2].split()
+        assert (key, server, origin, count, rate) == ("127.0.0.1", "a", "lb1", "3", "3"), r.stdout
+        assert re.fullmatch(r"9m5\ds|10m", expires), expires
+        check_golden(GOLDEN, "table_show", r.stdout.replace(expires, "{EXPIRES}"))
         doc = ctl_json("table", "show", "farm", "--key", "127.0.0.1", definition="table_show", run_dir=workdir,
                        expect_rc=0)
         assert [e["key"] for e in doc["entries"]] == ["127.0.0.1"]
