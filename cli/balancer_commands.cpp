@@ -41,9 +41,9 @@ int cmd_backends(const Options& o) {
     BackendVerdict v = backend_verdict(b);
     if (v.degraded) rc = kDegraded;
     const std::string& status = v.word;
-    t.add({b.name(), mode_word(b.mode()), b.balance(),
-           cat(b.active_up(), '/', b.active_total()), cat(b.backup_up(), '/', b.backup_total()),
-           cat(b.counters().current_sessions()), cat(b.queue()), colored(status, color)});
+    t.add({b.name(), mode_word(b.mode()), b.balance(), cat(b.active_up(), '/', b.active_total()),
+           cat(b.backup_up(), '/', b.backup_total()), cat(b.counters().current_sessions()), cat(b.queue()),
+           colored(status, color)});
     j.begin_object().key("name").value(b.name()).key("mode").value(mode_word(b.mode()));
     j.key("balance").value(b.balance()).key("status").value(status);
     j.key("active_up").value(b.active_up()).key("active_total").value(b.active_total());
@@ -90,7 +90,8 @@ int cmd_servers(const Options& o) {
 int cmd_server(const Options& o) {
   const auto& c = o.command;
   auto usage = [] {
-    std::fprintf(stderr, "tandemctl: usage: server ready|drain|maint BACKEND/SERVER | server weight BACKEND/SERVER N\n");
+    std::fprintf(stderr,
+                 "tandemctl: usage: server ready|drain|maint BACKEND/SERVER | server weight BACKEND/SERVER N\n");
     return kUsage;
   };
   if (c.size() < 3) return usage();
@@ -119,7 +120,9 @@ int cmd_server(const Options& o) {
     pb::SetServerStateRequest req;
     req.set_backend(backend);
     req.set_server(server);
-    req.set_state(verb == "ready" ? pb::ADMIN_STATE_READY : verb == "drain" ? pb::ADMIN_STATE_DRAIN : pb::ADMIN_STATE_MAINT);
+    req.set_state(verb == "ready"   ? pb::ADMIN_STATE_READY
+                  : verb == "drain" ? pb::ADMIN_STATE_DRAIN
+                                    : pb::ADMIN_STATE_MAINT);
     s = stub->SetServerState(&ctx, req, &out);
   } else {
     return usage();
@@ -130,8 +133,8 @@ int cmd_server(const Options& o) {
     server_json(j, out);
     std::fputs(j.str().c_str(), stdout);
   } else {
-    std::printf("%s/%s: %s, weight %u\n", out.backend().c_str(), out.name().c_str(), server_state_word(out.state()).c_str(),
-                out.weight());
+    std::printf("%s/%s: %s, weight %u\n", out.backend().c_str(), out.name().c_str(),
+                server_state_word(out.state()).c_str(), out.weight());
   }
   return kOk;
 }

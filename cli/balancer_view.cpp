@@ -8,22 +8,33 @@ namespace pb = tandem::balancer::v1;
 
 std::string server_state_word(pb::ServerState s) {
   switch (s) {
-    case pb::SERVER_STATE_UP: return "UP";
-    case pb::SERVER_STATE_DOWN: return "DOWN";
-    case pb::SERVER_STATE_MAINT: return "MAINT";
-    case pb::SERVER_STATE_DRAIN: return "DRAIN";
-    case pb::SERVER_STATE_NOLB: return "NOLB";
-    case pb::SERVER_STATE_STARTING: return "STARTING";
-    default: return "?";
+    case pb::SERVER_STATE_UP:
+      return "UP";
+    case pb::SERVER_STATE_DOWN:
+      return "DOWN";
+    case pb::SERVER_STATE_MAINT:
+      return "MAINT";
+    case pb::SERVER_STATE_DRAIN:
+      return "DRAIN";
+    case pb::SERVER_STATE_NOLB:
+      return "NOLB";
+    case pb::SERVER_STATE_STARTING:
+      return "STARTING";
+    default:
+      return "?";
   }
 }
 
 std::string admin_state_word(pb::AdminState s) {
   switch (s) {
-    case pb::ADMIN_STATE_READY: return "ready";
-    case pb::ADMIN_STATE_DRAIN: return "drain";
-    case pb::ADMIN_STATE_MAINT: return "maint";
-    default: return "?";
+    case pb::ADMIN_STATE_READY:
+      return "ready";
+    case pb::ADMIN_STATE_DRAIN:
+      return "drain";
+    case pb::ADMIN_STATE_MAINT:
+      return "maint";
+    default:
+      return "?";
   }
 }
 

@@ -12,11 +12,16 @@ namespace ps = tandem::peersync::v1;
 
 std::string sync_state_word(ps::SyncState s) {
   switch (s) {
-    case ps::SYNC_STATE_CONNECTING: return "CONNECTING";
-    case ps::SYNC_STATE_SYNCING: return "SYNCING";
-    case ps::SYNC_STATE_SYNCED: return "SYNCED";
-    case ps::SYNC_STATE_DEGRADED: return "DEGRADED";
-    default: return "?";
+    case ps::SYNC_STATE_CONNECTING:
+      return "CONNECTING";
+    case ps::SYNC_STATE_SYNCING:
+      return "SYNCING";
+    case ps::SYNC_STATE_SYNCED:
+      return "SYNCED";
+    case ps::SYNC_STATE_DEGRADED:
+      return "DEGRADED";
+    default:
+      return "?";
   }
 }
 
@@ -43,20 +48,19 @@ std::int64_t lag_ms(const ps::PeerLink& link) {
 std::vector<std::string> peer_problems(const ps::PeerView& peer, const ps::PeerLink* link) {
   std::vector<std::string> out;
   const std::string who = cat("peer ", peer.node().empty() ? "?" : peer.node(), " (", peer.address(), ')');
-  if (!peer.reachable())
-    out.push_back(cat(who, " is unreachable", peer.error().empty() ? "" : ": ", peer.error()));
+  if (!peer.reachable()) out.push_back(cat(who, " is unreachable", peer.error().empty() ? "" : ": ", peer.error()));
   if (!link) {
     out.push_back(cat(who, ": no replication link"));
     return out;
   }
   if (link->state() != ps::SYNC_STATE_SYNCED)
-    out.push_back(cat(who, ": replication ", sync_state_word(link->state()),
-                      link->reason().empty() ? "" : " (", link->reason(), link->reason().empty() ? "" : ")"));
+    out.push_back(cat(who, ": replication ", sync_state_word(link->state()), link->reason().empty() ? "" : " (",
+                      link->reason(), link->reason().empty() ? "" : ")"));
   if (!link->inbound_connected()) out.push_back(cat(who, ": its stream to this node is down"));
   for (const ps::TableSync& t : link->tables())
     if (t.state() != ps::SYNC_STATE_SYNCED)
-      out.push_back(cat(who, ": table ", t.table(), ' ', sync_state_word(t.state()),
-                        t.reason().empty() ? "" : " (", t.reason(), t.reason().empty() ? "" : ")"));
+      out.push_back(cat(who, ": table ", t.table(), ' ', sync_state_word(t.state()), t.reason().empty() ? "" : " (",
+                        t.reason(), t.reason().empty() ? "" : ")"));
   return out;
 }
 
@@ -69,8 +73,14 @@ void node_status_json(JsonWriter& j, const ps::NodeStatus& s) {
   j.key("health").value(s.balancer_health()).key("instance_id").value(s.balancer_instance_id()).end_object();
   j.key("backends").begin_array();
   for (const ps::BackendSummary& b : s.backends())
-    j.begin_object().key("name").value(b.name()).key("servers_up").value(b.servers_up()).key("servers_total")
-        .value(b.servers_total()).end_object();
+    j.begin_object()
+        .key("name")
+        .value(b.name())
+        .key("servers_up")
+        .value(b.servers_up())
+        .key("servers_total")
+        .value(b.servers_total())
+        .end_object();
   j.end_array();
   j.key("vrrpd").begin_object().key("reachable").value(s.vrrpd_reachable()).key("error").value(s.vrrpd_error());
   j.end_object();

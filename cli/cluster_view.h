@@ -18,7 +18,7 @@ std::string sync_state_word(tandem::peersync::v1::SyncState s);
 // The local node's link to `peer` (by node name, else by address); null when
 // the local status has none.
 const tandem::peersync::v1::PeerLink* link_for(const tandem::peersync::v1::NodeStatus& local,
-                                                const tandem::peersync::v1::PeerView& peer);
+                                               const tandem::peersync::v1::PeerView& peer);
 
 // Changes not yet acknowledged by the peer, over every table, and the age of
 // the oldest one.
@@ -32,8 +32,7 @@ std::vector<std::string> peer_problems(const tandem::peersync::v1::PeerView& pee
                                        const tandem::peersync::v1::PeerLink* link);
 
 // The stable JSON object of one peer (docs/tandemctl.md, "peers").
-void peer_json(JsonWriter& j, const tandem::peersync::v1::PeerView& peer,
-               const tandem::peersync::v1::PeerLink* link);
+void peer_json(JsonWriter& j, const tandem::peersync::v1::PeerView& peer, const tandem::peersync::v1::PeerLink* link);
 
 // Cluster.GetClusterStatus; failures as fetch_instances (vrrp_view.h).
 struct ClusterAnswer {

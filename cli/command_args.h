@@ -18,7 +18,7 @@ namespace tandem::cli {
 struct CommandArgs {
   std::vector<std::string> positional;
   std::map<std::string, std::string, std::less<>> values;  // "--key" -> "K"
-  std::set<std::string, std::less<>> flags;                 // "--wait-synced"
+  std::set<std::string, std::less<>> flags;                // "--wait-synced"
 
   bool has(std::string_view flag) const { return flags.contains(flag); }
   const std::string* value(std::string_view opt) const {

@@ -96,8 +96,7 @@ std::string vrrp_line(const v1::VrrpEvent& e, bool json, bool color) {
     j.key("detail").value(s.detail());
     // "VI_1 tracker chk failing (exit 1), priority -20"; "... causes FAULT".
     what = cat(e.instance(), " tracker ", s.tracker(), s.ok() ? " ok" : " failing",
-               s.detail().empty() || s.ok() ? "" : cat(" (", s.detail(), ')'),
-               s.causes_fault() ? ", causes FAULT" : "",
+               s.detail().empty() || s.ok() ? "" : cat(" (", s.detail(), ')'), s.causes_fault() ? ", causes FAULT" : "",
                s.delta() ? cat(", priority ", s.delta() > 0 ? "+" : "", s.delta()) : "");
   } else {
     j.key("type").value("unknown");
@@ -115,7 +114,9 @@ class Follower {
   Follower(const char* daemon, std::string socket, Output& out, bool json, bool color)
       : daemon_(daemon), socket_(std::move(socket)), out_(out), json_(json), color_(color) {}
 
-  void start() { thread_ = std::thread([this] { run(); }); }
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
 
   void stop() {
     std::lock_guard lock(mutex_);

@@ -5,8 +5,8 @@
 // acknowledged every stick-table change, so no client loses its server.
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 #include "cli/cluster_view.h"
@@ -58,8 +58,7 @@ int wait_synced(const Options& o, Clock::time_point deadline) {
     }
     if (all_synced(a.resp, why)) return kOk;
     if (Clock::now() >= deadline) {
-      std::fprintf(stderr, "tandemctl: failover: the peer is not in sync (%s); nothing was handed over\n",
-                   why.c_str());
+      std::fprintf(stderr, "tandemctl: failover: the peer is not in sync (%s); nothing was handed over\n", why.c_str());
       return kDegraded;
     }
     std::this_thread::sleep_for(kPoll);
@@ -129,8 +128,8 @@ int cmd_failover(const Options& o) {
     InstancesAnswer now = fetch_instances(o, true);
     if (now.error.empty())
       for (const v1::Instance& i : now.resp.instances())
-        if (std::find(released.begin(), released.end(), i.name()) != released.end() &&
-            i.state() == v1::STATE_BACKUP && !i.master_address().empty() && !new_master.contains(i.name()))
+        if (std::find(released.begin(), released.end(), i.name()) != released.end() && i.state() == v1::STATE_BACKUP &&
+            !i.master_address().empty() && !new_master.contains(i.name()))
           new_master[i.name()] = cat(i.master_address(), " (priority ", i.master_priority(), ')');
     if (new_master.size() == released.size() || Clock::now() >= deadline) break;
     std::this_thread::sleep_for(kPoll);

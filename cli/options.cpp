@@ -16,20 +16,29 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       return {};
     };
     Result<void> r;
-    if (a == "--run-dir") r = value(o.run_dir);
-    else if (a == "--balancer-socket") r = value(o.balancer_socket);
-    else if (a == "--vrrpd-socket") r = value(o.vrrpd_socket);
-    else if (a == "--peersync-socket") r = value(o.peersync_socket);
-    else if (a == "--json") o.json = true;
-    else if (a == "-h" || a == "--help") o.command = {"help"};
-    else return fail(cat("unknown option '", a, "'"));
+    if (a == "--run-dir")
+      r = value(o.run_dir);
+    else if (a == "--balancer-socket")
+      r = value(o.balancer_socket);
+    else if (a == "--vrrpd-socket")
+      r = value(o.vrrpd_socket);
+    else if (a == "--peersync-socket")
+      r = value(o.peersync_socket);
+    else if (a == "--json")
+      o.json = true;
+    else if (a == "-h" || a == "--help")
+      o.command = {"help"};
+    else
+      return fail(cat("unknown option '", a, "'"));
     if (!r) return std::unexpected(r.error());
   }
   // --json is also taken after the command (`tandemctl status --json`); no
   // command has an argument of that spelling.
   for (; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--json") o.json = true;
-    else o.command.emplace_back(argv[i]);
+    if (std::string_view(argv[i]) == "--json")
+      o.json = true;
+    else
+      o.command.emplace_back(argv[i]);
   }
   if (o.balancer_socket.empty()) o.balancer_socket = o.run_dir + "/balancer.sock";
   if (o.vrrpd_socket.empty()) o.vrrpd_socket = o.run_dir + "/vrrpd.sock";

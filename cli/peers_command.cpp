@@ -34,8 +34,8 @@ int cmd_peers(const Options& o) {
     const std::string inbound = link ? (link->inbound_connected() ? "up" : "down") : "-";
     std::string reason = !p.reachable() ? p.error() : link ? link->reason() : "no replication link";
     if (!link || link->tables().empty()) {
-      t.add({p.node(), p.address(), colored(reachable, color), colored(outgoing, color), inbound, "-", "-", "-",
-             reason});
+      t.add(
+          {p.node(), p.address(), colored(reachable, color), colored(outgoing, color), inbound, "-", "-", "-", reason});
       continue;
     }
     for (const ps::TableSync& ts : link->tables()) {

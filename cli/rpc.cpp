@@ -20,11 +20,14 @@ Failure classify(const std::string& socket, const grpc::Status& s) {
   if (!unix_socket_is_live(socket)) return Failure::stale_socket;
   switch (s.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return Failure::unreachable;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return Failure::unreachable;
     case grpc::StatusCode::NOT_FOUND:
     case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::FAILED_PRECONDITION: return Failure::refused;
-    default: return Failure::failed;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return Failure::refused;
+    default:
+      return Failure::failed;
   }
 }
 
@@ -32,11 +35,16 @@ Failure classify(const std::string& socket, const grpc::Status& s) {
 
 std::string rpc_error_text(const char* daemon, const std::string& socket, const grpc::Status& s) {
   switch (classify(socket, s)) {
-    case Failure::no_socket: return cat(daemon, " is not running (no socket at ", socket, ')');
-    case Failure::stale_socket: return cat(daemon, " is not running (stale socket at ", socket, ')');
-    case Failure::unreachable: return cat("cannot reach the ", daemon, " at ", socket, ": ", s.error_message());
-    case Failure::refused: return s.error_message();
-    case Failure::failed: break;
+    case Failure::no_socket:
+      return cat(daemon, " is not running (no socket at ", socket, ')');
+    case Failure::stale_socket:
+      return cat(daemon, " is not running (stale socket at ", socket, ')');
+    case Failure::unreachable:
+      return cat("cannot reach the ", daemon, " at ", socket, ": ", s.error_message());
+    case Failure::refused:
+      return s.error_message();
+    case Failure::failed:
+      break;
   }
   if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED)
     return cat("the ", daemon, " at ", socket, " does not offer this call",

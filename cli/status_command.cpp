@@ -82,7 +82,13 @@ void balancer_json(JsonWriter& j, const Options& o, const BalancerAnswer& b) {
     j.begin_object().key("name").value(f.name()).key("mode").value(mode_word(f.mode()));
     j.key("listeners").begin_array();
     for (const pb::Listener& l : f.listeners())
-      j.begin_object().key("address").value(l.address()).key("ssl").value(l.ssl()).key("bound").value(l.bound())
+      j.begin_object()
+          .key("address")
+          .value(l.address())
+          .key("ssl")
+          .value(l.ssl())
+          .key("bound")
+          .value(l.bound())
           .end_object();
     j.end_array().key("default_backend").value(f.default_backend());
     j.key("current_sessions").value(static_cast<unsigned long long>(f.counters().current_sessions()));
@@ -162,7 +168,13 @@ int cmd_status(const Options& o) {
     for (const ps::PeerView& p : cluster.resp.peers()) peer_json(j, p, link_for(cluster.resp.local(), p));
     j.end_array().key("differences").begin_array();
     for (const ps::ConfigDifference& d : cluster.resp.differences())
-      j.begin_object().key("what").value(d.what()).key("local").value(d.local()).key("peer").value(d.peer())
+      j.begin_object()
+          .key("what")
+          .value(d.what())
+          .key("local")
+          .value(d.local())
+          .key("peer")
+          .value(d.peer())
           .end_object();
     j.end_array().key("degraded").value(rc != kOk).key("problems").begin_array();
     for (const auto& p : problems) j.value(p);
@@ -208,7 +220,10 @@ int cmd_status(const Options& o) {
     for (const ps::PeerView& p : cluster.resp.peers())
       for (const ps::BackendSummary& b : p.status().backends())
         bt.add({b.name(), p.node(), cat(b.servers_up(), '/', b.servers_total()), "-",
-                colored(b.servers_total() == 0 ? "no servers" : b.servers_up() == 0 ? "DOWN" : "UP", color)});
+                colored(b.servers_total() == 0 ? "no servers"
+                        : b.servers_up() == 0  ? "DOWN"
+                                               : "UP",
+                        color)});
     out += bt.render();
   }
 
@@ -226,8 +241,12 @@ int cmd_status(const Options& o) {
       const ps::NodeStatus& st = p.status();
       pt.add({p.node(), p.address(), colored(p.reachable() ? "yes" : "unreachable", color),
               colored(link ? sync_state_word(link->state()) : "-", color), lag,
-              !p.has_status() ? "-" : st.balancer_reachable() ? st.balancer_health() : "unreachable",
-              !p.has_status() ? "-" : st.vrrpd_reachable() ? "ok" : "unreachable"});
+              !p.has_status()           ? "-"
+              : st.balancer_reachable() ? st.balancer_health()
+                                        : "unreachable",
+              !p.has_status()        ? "-"
+              : st.vrrpd_reachable() ? "ok"
+                                     : "unreachable"});
     }
     out += pt.render();
     out += "\nCONFIGURATION\n";

@@ -46,7 +46,8 @@ std::string Table::render() const {
 std::string colored(const std::string& word, bool color) {
   if (!color) return word;
   const char* code = nullptr;
-  if (word == "UP" || word == "SERVING" || word == "MASTER" || word == "SYNCED" || word == "ok") code = "32";
+  if (word == "UP" || word == "SERVING" || word == "MASTER" || word == "SYNCED" || word == "ok")
+    code = "32";
   else if (word == "DOWN" || word == "FAULT" || word == "not running" || word == "unreachable" || word == "DEGRADED" ||
            word == "NOT_SERVING")
     code = "31";

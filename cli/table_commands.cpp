@@ -26,22 +26,33 @@ std::string data_type_word(pb::DataType t) {
 
 std::string key_type_word(const pb::StickTableDef& d) {
   switch (d.key_type()) {
-    case pb::KEY_TYPE_IP: return "ip";
-    case pb::KEY_TYPE_IPV6: return "ipv6";
-    case pb::KEY_TYPE_INTEGER: return "integer";
-    case pb::KEY_TYPE_STRING: return d.key_len() ? cat("string len ", d.key_len()) : "string";
-    case pb::KEY_TYPE_BINARY: return d.key_len() ? cat("binary len ", d.key_len()) : "binary";
-    default: return "?";
+    case pb::KEY_TYPE_IP:
+      return "ip";
+    case pb::KEY_TYPE_IPV6:
+      return "ipv6";
+    case pb::KEY_TYPE_INTEGER:
+      return "integer";
+    case pb::KEY_TYPE_STRING:
+      return d.key_len() ? cat("string len ", d.key_len()) : "string";
+    case pb::KEY_TYPE_BINARY:
+      return d.key_len() ? cat("binary len ", d.key_len()) : "binary";
+    default:
+      return "?";
   }
 }
 
 std::string key_text(const pb::StickKey& k) {
   switch (k.value_case()) {
-    case pb::StickKey::kIp: return ip_text(k.ip());
-    case pb::StickKey::kInteger: return cat(k.integer());
-    case pb::StickKey::kStr: return k.str();
-    case pb::StickKey::kBinary: return hex_text(k.binary());
-    default: return "?";
+    case pb::StickKey::kIp:
+      return ip_text(k.ip());
+    case pb::StickKey::kInteger:
+      return cat(k.integer());
+    case pb::StickKey::kStr:
+      return k.str();
+    case pb::StickKey::kBinary:
+      return hex_text(k.binary());
+    default:
+      return "?";
   }
 }
 
@@ -57,7 +68,11 @@ std::string data_heading(const pb::DataDef& d) {
 }
 
 void table_def_json(JsonWriter& j, const pb::StickTableDef& d) {
-  j.begin_object().key("name").value(d.name()).key("key_type").value(to_lower(pb::KeyType_Name(d.key_type()).substr(9)));
+  j.begin_object()
+      .key("name")
+      .value(d.name())
+      .key("key_type")
+      .value(to_lower(pb::KeyType_Name(d.key_type()).substr(9)));
   j.key("key_len").value(d.key_len()).key("size").value(static_cast<unsigned long long>(d.size()));
   j.key("expire_ms").value(static_cast<long long>(d.expire_ms())).key("nopurge").value(d.nopurge());
   j.key("peers").value(d.peers()).key("data").begin_array();
@@ -168,7 +183,8 @@ int table_clear(const Options& o, const CommandArgs& a) {
     std::fputs(j.str().c_str(), stdout);
   } else {
     std::printf("table %s: removed %llu %s%s\n", req.table().c_str(), static_cast<unsigned long long>(resp.removed()),
-                resp.removed() == 1 ? "entry" : "entries", req.key().empty() ? "" : cat(" (key ", req.key(), ')').c_str());
+                resp.removed() == 1 ? "entry" : "entries",
+                req.key().empty() ? "" : cat(" (key ", req.key(), ')').c_str());
   }
   return kOk;
 }

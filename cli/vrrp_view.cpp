@@ -9,21 +9,31 @@ namespace v1 = tandem::vrrp::v1;
 
 std::string vrrp_state_word(v1::State s) {
   switch (s) {
-    case v1::STATE_INIT: return "INIT";
-    case v1::STATE_BACKUP: return "BACKUP";
-    case v1::STATE_MASTER: return "MASTER";
-    case v1::STATE_FAULT: return "FAULT";
-    case v1::STATE_STOPPED: return "STOPPED";
-    default: return "?";
+    case v1::STATE_INIT:
+      return "INIT";
+    case v1::STATE_BACKUP:
+      return "BACKUP";
+    case v1::STATE_MASTER:
+      return "MASTER";
+    case v1::STATE_FAULT:
+      return "FAULT";
+    case v1::STATE_STOPPED:
+      return "STOPPED";
+    default:
+      return "?";
   }
 }
 
 std::string tracker_kind_word(v1::TrackerKind k) {
   switch (k) {
-    case v1::TRACKER_KIND_SCRIPT: return "script";
-    case v1::TRACKER_KIND_INTERFACE: return "interface";
-    case v1::TRACKER_KIND_BALANCER: return "balancer";
-    default: return "?";
+    case v1::TRACKER_KIND_SCRIPT:
+      return "script";
+    case v1::TRACKER_KIND_INTERFACE:
+      return "interface";
+    case v1::TRACKER_KIND_BALANCER:
+      return "balancer";
+    default:
+      return "?";
   }
 }
 
@@ -33,8 +43,10 @@ std::string priority_why(const v1::Instance& i) {
   std::vector<std::string> parts{cat("configured ", i.configured_priority())};
   for (const v1::PriorityShare& s : i.priority_shares()) {
     std::string p = cat(s.tracker(), s.ok() ? " ok" : " failing");
-    if (s.delta() > 0) append(p, " +", s.delta());
-    else if (s.delta() < 0) append(p, ' ', s.delta());
+    if (s.delta() > 0)
+      append(p, " +", s.delta());
+    else if (s.delta() < 0)
+      append(p, ' ', s.delta());
     if (!s.ok() && !s.detail().empty()) append(p, " (", s.detail(), ')');
     parts.push_back(std::move(p));
   }

@@ -9,8 +9,8 @@ TEST(CliFormat, DurationsUseTwoUnitsAtMost) {
   struct Case {
     long long ms;
     const char* text;
-  } cases[] = {{-5, "0ms"},        {0, "0ms"},          {250, "250ms"},      {999, "999ms"},
-               {1000, "1s"},       {12'400, "12s"},     {60'000, "1m"},      {303'000, "5m03s"},
+  } cases[] = {{-5, "0ms"},           {0, "0ms"},        {250, "250ms"},       {999, "999ms"},
+               {1000, "1s"},          {12'400, "12s"},   {60'000, "1m"},       {303'000, "5m03s"},
                {3'599'000, "59m59s"}, {3'600'000, "1h"}, {7'500'000, "2h05m"}, {86'400'000, "1d"},
                {273'600'000, "3d04h"}};
   for (const Case& c : cases) EXPECT_EQ(duration_text(c.ms), c.text) << c.ms;
@@ -37,9 +37,9 @@ TEST(CliFormat, SlidingRateCountsThePreviousPeriodsShareOfTheTimeLeft) {
   EXPECT_EQ(sliding_rate(5, 10, 10'000, 10'000), 5u);  // at the end: none
   EXPECT_EQ(sliding_rate(5, 10, 0, 0), 5u);            // no period: the counter
   // Large counters do not overflow.
-  EXPECT_EQ(sliding_rate(0, 1ULL << 62, 1, 4'000'000'000u), (1ULL << 62) / 4'000'000'000u * 3'999'999'999u +
-                                                                 (1ULL << 62) % 4'000'000'000u * 3'999'999'999u /
-                                                                     4'000'000'000u);
+  EXPECT_EQ(
+      sliding_rate(0, 1ULL << 62, 1, 4'000'000'000u),
+      (1ULL << 62) / 4'000'000'000u * 3'999'999'999u + (1ULL << 62) % 4'000'000'000u * 3'999'999'999u / 4'000'000'000u);
 }
 
 }  // namespace
