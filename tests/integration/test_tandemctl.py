@@ -237,6 +237,37 @@ def test_vrrp_instances_with_priority_and_why(node):
     assert r.stderr == f"tandemctl: no vrrp_instance named 'VI_9' in the vrrpd at {node.dir}/vrrpd.sock\n"
 
 
+def run_on_terminal(args, env_extra=None):
+    """Runs tandemctl with stdout on a pseudo-terminal; its output."""
+    import os
+    import pty
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    env.update(env_extra or {})
+    leader, follower = pty.openpty()
+    p = subprocess.Popen([binary("tandemctl"), *map(str, args)], stdout=follower, stderr=subprocess.PIPE, env=env)
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    p.wait(10)
+    return out.decode()
+
+
+def test_colour_only_on_a_terminal(node):
+    node.vrrpd()
+    assert "\x1b[31mFAULT\x1b[0m" in run_on_terminal(["--run-dir", node.dir, "vrrp"])
+    assert "\x1b[" not in run_on_terminal(["--run-dir", node.dir, "vrrp"], {"NO_COLOR": "1"})
+    assert "\x1b[" not in node.ctl("vrrp").stdout  # a pipe
+
+
 def test_vrrp_when_vrrpd_is_not_running(node):
     r = node.ctl("vrrp")
     assert r.returncode == 2
