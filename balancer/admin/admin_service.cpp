@@ -264,6 +264,9 @@ grpc::Status AdminService::SetServerWeight(grpc::ServerContext*, const pb::SetSe
 grpc::Status AdminService::WatchEvents(grpc::ServerContext* ctx, const pb::WatchEventsRequest*,
                                        grpc::ServerWriter<pb::BalancerEvent>* writer) {
   EventBus::Subscription sub(events_);
+  // Initial metadata at once: a client that waits for it (tandemctl events)
+  // knows its subscription exists and will miss no event from then on.
+  writer->SendInitialMetadata();
   while (!ctx->IsCancelled()) {
     auto e = sub.next(std::chrono::milliseconds(200));
     if (e && !writer->Write(*e)) break;
