@@ -36,8 +36,7 @@ def main() -> int:
             print(f"\n--- balancer.cfg (both nodes) ---\n{pair['a'].balancer_config()}")
             print(f"a is MASTER and holds the VIP {VIP}; b is BACKUP")
             for n in ("a", "b"):
-                tandemctl(pair[n], "health")
-            tandemctl(pair["a"], "servers")
+                tandemctl(pair[n], "status")
 
             print(f"\n$ six fresh requests from c to http://{VIP}/ (no cookies): round robin")
             print("  " + " ".join(pair.client_get() or "-" for _ in range(6)))
@@ -62,7 +61,7 @@ def main() -> int:
             print(f"  {len(after)} answers since, from {sorted(set(after))}: "
                   + ("the client kept its server" if kept else "THE CLIENT CHANGED SERVER"))
             for n in ("a", "b"):
-                tandemctl(pair[n], "health")
+                tandemctl(pair[n], "status")
             print("\nStopping everything and removing the namespaces.")
         return 0 if kept and outage < 1.0 else 1
     except KeyboardInterrupt:
