@@ -112,6 +112,7 @@ std::string OutboundDriver::session() {
   auto stream = stub_->Replicate(&ctx);
   // The ticker: heartbeats, a silent peer, a missing Welcome.
   std::atomic<bool> done{false};
+  std::atomic<bool> ending{false};  // the peer ended the stream: the pump stops quietly
   std::condition_variable window_cv;
   std::thread ticker([&] {
     while (!done) {
@@ -130,8 +131,10 @@ std::string OutboundDriver::session() {
       if (a.send_heartbeat) {
         ppb::ReplicateRequest hb;
         hb.mutable_heartbeat()->set_unix_ms(unix_ms(clock_.wall()));
-        std::lock_guard lock(write_mu);
-        stream->Write(hb);
+        // A write under way (perhaps blocked by flow control) says as much as
+        // a heartbeat; never wait for it, or a stuck peer would stop the tick.
+        std::unique_lock lock(write_mu, std::try_to_lock);
+        if (lock.owns_lock()) stream->Write(hb);
       }
     }
   });
@@ -158,8 +161,9 @@ std::string OutboundDriver::session() {
     }
   }
   ppb::ReplicateResponse resp;
-  if (!stream->Read(&resp) || !resp.has_welcome()) {
-    ctx.TryCancel();
+  const bool answered = stream->Read(&resp);
+  if (!answered || !resp.has_welcome()) {
+    if (answered) ctx.TryCancel();  // otherwise the peer ended the call: keep its status
     auto st = stream->Finish();
     if (!reason().empty()) return reason();
     return st.ok() ? "the peer answered without a Welcome" : cat("refused: ", st.error_message());
@@ -197,8 +201,8 @@ std::string OutboundDriver::session() {
       while (watch->Read(&wb)) {
         {
           std::unique_lock lock(peer_.mu);
-          window_cv.wait(lock, [&] { return !peer_.link.window_full() || !reason().empty(); });
-          if (!reason().empty()) break;
+          window_cv.wait(lock, [&] { return !peer_.link.window_full() || ending || !reason().empty(); });
+          if (ending || !reason().empty()) break;
         }
         BatchSummary s = summarize(wb);
         ppb::Batch* b = out.mutable_batch();
@@ -215,12 +219,12 @@ std::string OutboundDriver::session() {
         }
         std::lock_guard lock(write_mu);
         if (!stream->Write(out)) {
-          end_with("the stream to the peer broke");
-          return;
+          if (!ending) end_with("the stream to the peer broke");
+          break;
         }
       }
       auto st = watch->Finish();
-      end_with(cat("balancer Watch ended: ", st.ok() ? "by the balancer" : st.error_message()));
+      if (!ending) end_with(cat("balancer Watch ended: ", st.ok() ? "by the balancer" : st.error_message()));
     });
   }
 
@@ -243,11 +247,14 @@ std::string OutboundDriver::session() {
       window_cv.notify_all();
     }
   }
-  ctx.TryCancel();
-  auto st = stream->Finish();
-  end_with(st.ok() ? "the peer closed the stream" : cat("stream: ", st.error_message()));
+  // The peer's side is over: stop the pump without making its Watch's end
+  // the reason, then read the call's status.
+  ending = true;
+  watch_ctx.TryCancel();
   window_cv.notify_all();
   if (pump.joinable()) pump.join();
+  auto st = stream->Finish();
+  end_with(st.ok() ? "the peer closed the stream" : cat("stream: ", st.error_message()));
   return reason();
 }
 
