@@ -68,9 +68,9 @@ int main(int argc, char** argv) {
   if (!args) return args.error();
   auto cfg = pcfg::load(args->config_files.front());
   Result<TlsMaterial> tls = cfg ? load_tls(cfg->tls) : Result<TlsMaterial>{};
-  Result<void> loaded = !cfg ? Result<void>(std::unexpected(cfg.error()))
-                             : !tls ? Result<void>(fail(cat(cfg->file, ": tls: ", tls.error().message)))
-                                    : Result<void>{};
+  Result<void> loaded = !cfg   ? Result<void>(std::unexpected(cfg.error()))
+                        : !tls ? Result<void>(fail(cat(cfg->file, ": tls: ", tls.error().message)))
+                               : Result<void>{};
   if (auto code = finish_config_check(kSpec, *args, loaded)) return *code;
 
   // The socket: --admin-socket, else peersync.conf's admin-socket, else the default.
@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
   PeerBook peers(cfg->peers, timers);
   BalancerLink balancer(cfg->balancer_socket);
   NodeStatusSource status(cfg->node, cfg->balancer_socket, cfg->vrrpd_socket, peers, clock);
-  InboundService inbound({.node = cfg->node, .tls = tls->enabled, .limits = {}, .dead_after = timers.dead_after},
-                         peers, balancer, clock, [&] { return status.collect(); });
+  InboundService inbound({.node = cfg->node, .tls = tls->enabled, .limits = {}, .dead_after = timers.dead_after}, peers,
+                         balancer, clock, [&] { return status.collect(); });
   ClusterService cluster(status, cfg->peers, *tls, [&] { return check_reload(*cfg); });
 
   grpc::ServerBuilder builder;
@@ -96,8 +96,10 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
 
-  auto rt = DaemonRuntime::start(
-      {.name = "tandem-peersync", .args = &*args, .services = {&cluster}, .health_names = {"tandem.peersync.v1.Cluster"}});
+  auto rt = DaemonRuntime::start({.name = "tandem-peersync",
+                                  .args = &*args,
+                                  .services = {&cluster},
+                                  .health_names = {"tandem.peersync.v1.Cluster"}});
   if (!rt) {
     log::alert("cannot start: ", rt.error().message);
     server->Shutdown(std::chrono::system_clock::now());
@@ -110,8 +112,9 @@ int main(int argc, char** argv) {
     drivers.back()->start();
   }
   (*rt)->health().set_status(grpc::health::v1::HealthCheckResponse::SERVING);
-  log::notice("started: node ", cfg->node, ", listening on ", cfg->listen.text(), tls->enabled ? " (mutual TLS)" : " (plaintext: tls off)",
-              ", ", cfg->peers.size(), " peer(s), admin socket ", args->admin_socket);
+  log::notice("started: node ", cfg->node, ", listening on ", cfg->listen.text(),
+              tls->enabled ? " (mutual TLS)" : " (plaintext: tls off)", ", ", cfg->peers.size(),
+              " peer(s), admin socket ", args->admin_socket);
   (*rt)->run({.reload =
                   [&] {
                     if (auto r = check_reload(*cfg); !r) log::warning("reload: ", r.error().message);

@@ -26,8 +26,8 @@ InboundGate::InboundGate(std::string peer, std::set<std::string> tables, Inbound
 Result<void> InboundGate::check(const BatchView& b) {
   if (b.batch_id <= last_batch_) return fail(cat("batch ", b.batch_id, " after batch ", last_batch_));
   if (b.entries.size() > limits_.max_entries_per_batch)
-    return fail(cat("batch ", b.batch_id, " has ", b.entries.size(), " entries, more than ",
-                    limits_.max_entries_per_batch));
+    return fail(
+        cat("batch ", b.batch_id, " has ", b.entries.size(), " entries, more than ", limits_.max_entries_per_batch));
   if (!b.cursor.empty()) {
     if (last_cursor_.instance_id == b.cursor.instance_id && b.cursor.seq < last_cursor_.seq)
       return fail(cat("batch ", b.batch_id, " goes back from seq ", last_cursor_.seq, " to ", b.cursor.seq));

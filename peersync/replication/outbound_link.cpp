@@ -9,9 +9,7 @@
 namespace tandem::peersync {
 
 namespace {
-std::int64_t ms_between(SteadyTime a, SteadyTime b) {
-  return std::chrono::duration_cast<Millis>(b - a).count();
-}
+std::int64_t ms_between(SteadyTime a, SteadyTime b) { return std::chrono::duration_cast<Millis>(b - a).count(); }
 }  // namespace
 
 OutboundLink::OutboundLink(std::string peer, LinkTimers timers)

@@ -50,7 +50,7 @@ struct LocalView {
 
 // How to open the balancer's Watch for this session.
 struct StartPlan {
-  Cursor from;                      // empty: a full snapshot
+  Cursor from;  // empty: a full snapshot
   bool full_resync = false;
   std::vector<std::string> tables;  // the tables both sides agree on
 };
@@ -132,7 +132,7 @@ class OutboundLink {
   std::uint64_t head_ = 0;
   std::string instance_;  // the local balancer instance of this session
   bool in_snapshot_ = false;
-  LinkStatus counters_;   // the counter fields only
+  LinkStatus counters_;  // the counter fields only
 };
 
 }  // namespace tandem::peersync

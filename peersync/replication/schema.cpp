@@ -15,11 +15,11 @@ std::string key_name(int k) {
 }
 
 std::string data_name(int d) {
-  static const char* const names[] = {
-      "unspecified",   "server_id",     "gpc0",         "gpc0_rate",      "gpc1",           "gpc1_rate",
-      "conn_cnt",      "conn_cur",      "conn_rate",    "sess_cnt",       "sess_rate",      "http_req_cnt",
-      "http_req_rate", "http_err_cnt",  "http_err_rate", "bytes_in_cnt",  "bytes_in_rate",  "bytes_out_cnt",
-      "bytes_out_rate"};
+  static const char* const names[] = {"unspecified",   "server_id",     "gpc0",          "gpc0_rate",
+                                      "gpc1",          "gpc1_rate",     "conn_cnt",      "conn_cur",
+                                      "conn_rate",     "sess_cnt",      "sess_rate",     "http_req_cnt",
+                                      "http_req_rate", "http_err_cnt",  "http_err_rate", "bytes_in_cnt",
+                                      "bytes_in_rate", "bytes_out_cnt", "bytes_out_rate"};
   return d >= 0 && d < 19 ? names[d] : cat("data#", d);
 }
 

@@ -60,14 +60,14 @@ struct LinkStatus {
   SyncState state = SyncState::connecting;
   std::string reason;
   std::vector<TableStatus> tables;
-  std::uint64_t lag_entries = 0;     // log changes the peer has not acked
-  std::int64_t lag_ms = 0;           // age of the oldest unacked batch
+  std::uint64_t lag_entries = 0;  // log changes the peer has not acked
+  std::int64_t lag_ms = 0;        // age of the oldest unacked batch
   std::uint64_t batches_acked = 0;
   std::uint64_t entries_acked = 0;
-  std::uint64_t entries_refused = 0; // entries the peer's balancer refused
-  std::uint64_t sessions = 0;        // Welcomes received since start
+  std::uint64_t entries_refused = 0;  // entries the peer's balancer refused
+  std::uint64_t sessions = 0;         // Welcomes received since start
   std::uint64_t full_resyncs = 0;
-  Cursor acked;                      // the last position the peer holds
+  Cursor acked;  // the last position the peer holds
 };
 
 }  // namespace tandem::peersync

@@ -13,7 +13,7 @@ ClusterService::ClusterService(NodeStatusSource& local, const std::vector<config
     : local_(local), reload_(std::move(reload)) {
   for (const auto& p : peers)
     remotes_.push_back({p, ppb::PeerSync::NewStub(grpc::CreateCustomChannel(p.address.text(), channel_credentials(tls),
-                                                                           channel_arguments(p.name, tls)))});
+                                                                            channel_arguments(p.name, tls)))});
 }
 
 grpc::Status ClusterService::GetClusterStatus(grpc::ServerContext*, const ppb::GetClusterStatusRequest*,

@@ -42,8 +42,8 @@ grpc::Status InboundService::NodeStatus(grpc::ServerContext* ctx, const ppb::Nod
   return grpc::Status::OK;
 }
 
-grpc::Status InboundService::Replicate(grpc::ServerContext* ctx,
-                                       grpc::ServerReaderWriter<ppb::ReplicateResponse, ppb::ReplicateRequest>* stream) {
+grpc::Status InboundService::Replicate(
+    grpc::ServerContext* ctx, grpc::ServerReaderWriter<ppb::ReplicateResponse, ppb::ReplicateRequest>* stream) {
   // The watchdog: a peer that says nothing for dead_after is gone (this also
   // bounds the wait for the Hello).
   std::atomic<std::int64_t> last_heard_ms{unix_ms(clock_.wall())};
@@ -121,7 +121,8 @@ grpc::Status InboundService::Replicate(grpc::ServerContext* ctx,
   for (const auto& t : local) agreed.insert(t.name);
   for (const auto& m : mismatches) {
     agreed.erase(m.table);
-    note_error(cat("table ", m.table, " not replicated: schema here ", m.local, ", on ", peer.peer.name, " ", m.remote));
+    note_error(
+        cat("table ", m.table, " not replicated: schema here ", m.local, ", on ", peer.peer.name, " ", m.remote));
   }
 
   ppb::ReplicateResponse welcome;
@@ -167,8 +168,7 @@ grpc::Status InboundService::Replicate(grpc::ServerContext* ctx,
       ack->mutable_errors()->Swap(a.mutable_errors());
       {
         std::lock_guard lock(peer.mu);
-        peer.inbound.lag_ms =
-            unix_ms(clock_.wall()) - p.second / 1000;
+        peer.inbound.lag_ms = unix_ms(clock_.wall()) - p.second / 1000;
       }
       std::lock_guard lock(write_mu);
       if (!stream->Write(out)) break;

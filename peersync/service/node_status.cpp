@@ -39,8 +39,11 @@ std::string join(const google::protobuf::RepeatedPtrField<std::string>& v) {
 
 NodeStatusSource::NodeStatusSource(std::string node, std::string balancer_socket, std::string vrrpd_socket,
                                    PeerBook& peers, const Clock& clock)
-    : node_(std::move(node)), balancer_socket_(std::move(balancer_socket)), vrrpd_socket_(std::move(vrrpd_socket)),
-      peers_(peers), clock_(clock) {
+    : node_(std::move(node)),
+      balancer_socket_(std::move(balancer_socket)),
+      vrrpd_socket_(std::move(vrrpd_socket)),
+      peers_(peers),
+      clock_(clock) {
   auto b = unix_channel(balancer_socket_);
   admin_ = bpb::Admin::NewStub(b);
   tables_ = bpb::StickTables::NewStub(b);

@@ -16,7 +16,11 @@ using namespace std::chrono_literals;
 
 OutboundDriver::OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& balancer, TlsMaterial tls,
                                const Clock& clock)
-    : node_(std::move(node)), peer_(peer), balancer_(balancer), tls_(std::move(tls)), clock_(clock),
+    : node_(std::move(node)),
+      peer_(peer),
+      balancer_(balancer),
+      tls_(std::move(tls)),
+      clock_(clock),
       rng_(std::random_device{}()) {
   stub_ = ppb::PeerSync::NewStub(grpc::CreateCustomChannel(peer.peer.address.text(), channel_credentials(tls_),
                                                            channel_arguments(peer.peer.name, tls_)));
@@ -24,7 +28,9 @@ OutboundDriver::OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& 
 
 OutboundDriver::~OutboundDriver() { stop(); }
 
-void OutboundDriver::start() { thread_ = std::thread([this] { run(); }); }
+void OutboundDriver::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void OutboundDriver::stop() {
   {
@@ -64,8 +70,8 @@ void OutboundDriver::run() {
       if (stopping_) return;
     }
     if (why != last_why)
-      log::warning("peer ", peer_.peer.name, " (", peer_.peer.address.text(), "): ", why, "; again in ",
-                   delay.count(), " ms");
+      log::warning("peer ", peer_.peer.name, " (", peer_.peer.address.text(), "): ", why, "; again in ", delay.count(),
+                   " ms");
     else
       log::debug("peer ", peer_.peer.name, ": ", why, "; again in ", delay.count(), " ms");
     last_why = why;
@@ -236,10 +242,9 @@ std::string OutboundDriver::session() {
       peer_.last_heartbeat_unix_ms = resp.heartbeat().unix_ms();
     } else if (resp.has_ack()) {
       const auto& a = resp.ack();
-      auto r = peer_.link.acked(
-          {a.batch_id(), from_proto(a.applied()), static_cast<std::size_t>(a.errors_size()),
-           a.errors_size() ? a.errors(0) : std::string()},
-          clock_.now());
+      auto r = peer_.link.acked({a.batch_id(), from_proto(a.applied()), static_cast<std::size_t>(a.errors_size()),
+                                 a.errors_size() ? a.errors(0) : std::string()},
+                                clock_.now());
       if (!r) {
         end_with(r.error().message);
         break;

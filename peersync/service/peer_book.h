@@ -29,8 +29,8 @@ struct PeerEntry {
   PeerEntry(const config::Peer& p, LinkTimers t) : peer(p), link(p.name, t) {}
   const config::Peer peer;
   std::mutex mu;
-  OutboundLink link;        // guarded by mu
-  InboundStatus inbound;    // guarded by mu
+  OutboundLink link;                        // guarded by mu
+  InboundStatus inbound;                    // guarded by mu
   std::int64_t last_heartbeat_unix_ms = 0;  // guarded by mu
   std::uint64_t inbound_generation = 0;     // guarded by mu: the newest inbound stream
 };

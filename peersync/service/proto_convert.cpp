@@ -50,7 +50,10 @@ BatchView view_of(const ppb::Batch& b) {
   v.entries.reserve(b.entries_size());
   for (const auto& e : b.entries()) {
     const auto& k = e.key();
-    std::size_t key_bytes = k.has_ip() ? k.ip().size() : k.has_str() ? k.str().size() : k.has_binary() ? k.binary().size() : 8;
+    std::size_t key_bytes = k.has_ip()       ? k.ip().size()
+                            : k.has_str()    ? k.str().size()
+                            : k.has_binary() ? k.binary().size()
+                                             : 8;
     v.entries.push_back({e.table(), e.origin_node(), key_bytes});
   }
   return v;

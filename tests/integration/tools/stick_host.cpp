@@ -37,8 +37,7 @@ class StickAdmin final : public pb::Admin::Service {
                           pb::ClearTableResponse* resp) override {
     return admin::clear_table(reg_, *req, now(), resp);
   }
-  grpc::Status SetTableEntry(grpc::ServerContext*, const pb::SetTableEntryRequest* req,
-                             pb::StickEntry* resp) override {
+  grpc::Status SetTableEntry(grpc::ServerContext*, const pb::SetTableEntryRequest* req, pb::StickEntry* resp) override {
     return admin::set_table_entry(reg_, *req, now(), resp);
   }
 

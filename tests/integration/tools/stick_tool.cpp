@@ -25,10 +25,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <google/protobuf/util/json_util.h>
 #include "tandem/balancer/v1/admin.grpc.pb.h"
 #include "tandem/balancer/v1/stick_tables.grpc.pb.h"
 #include "tandem/peersync/v1/cluster.grpc.pb.h"
-#include <google/protobuf/util/json_util.h>
 
 namespace pb = tandem::balancer::v1;
 using Steady = std::chrono::steady_clock;
@@ -163,8 +163,7 @@ int wait_for(const std::string& socket, const std::string& table, std::int64_t c
   return die("table " + table + " holds " + std::to_string(n) + " entries, not " + std::to_string(count));
 }
 
-int latency(const std::string& wsock, const std::string& rsock, const std::string& table, double rate,
-            double seconds) {
+int latency(const std::string& wsock, const std::string& rsock, const std::string& table, double rate, double seconds) {
   // Watch the reading node from its head: only what arrives from now on.
   auto rstub = pb::StickTables::NewStub(channel(rsock));
   pb::ListTablesResponse lt;
@@ -226,9 +225,8 @@ int latency(const std::string& wsock, const std::string& rsock, const std::strin
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) { return lat.empty() ? -1.0 : lat[std::min(lat.size() - 1, size_t(p * lat.size()))]; };
   std::printf("sent %llu seen %zu write_s %.3f p50_ms %.3f p99_ms %.3f max_ms %.3f\n",
-              static_cast<unsigned long long>(total), lat.size(),
-              std::chrono::duration<double>(wrote - start).count(), pct(0.5), pct(0.99),
-              lat.empty() ? -1.0 : lat.back());
+              static_cast<unsigned long long>(total), lat.size(), std::chrono::duration<double>(wrote - start).count(),
+              pct(0.5), pct(0.99), lat.empty() ? -1.0 : lat.back());
   return 0;
 }
 

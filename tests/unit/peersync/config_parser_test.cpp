@@ -30,7 +30,8 @@ TEST(PeersyncConfig, Errors) {
     const char* text;
     const char* want;
   } cases[] = {
-      {"node a\nlisten 198.18.0.1:7400\n", "p.conf: tls: required: 'tls cert FILE key FILE ca FILE', or 'tls off' for plaintext"},
+      {"node a\nlisten 198.18.0.1:7400\n",
+       "p.conf: tls: required: 'tls cert FILE key FILE ca FILE', or 'tls off' for plaintext"},
       {"listen 198.18.0.1:7400\ntls off\n", "p.conf: node: required (this node's name)"},
       {"node a\nnode b\n", "p.conf:2: node: given twice"},
       {"node a\nlisten lb1:7400\n", "p.conf:2: listen: 'lb1' is not a numeric IP address (no DNS at load time)"},
@@ -51,8 +52,10 @@ TEST(PeersyncConfig, Errors) {
   for (const auto& c : cases) {
     auto r = parse_text(c.text);
     ASSERT_FALSE(r) << c.text;
-    if (*c.want) EXPECT_EQ(r.error().message, c.want);
-    else EXPECT_NE(r.error().message.find("p.conf:2:"), std::string::npos) << r.error().message;
+    if (*c.want)
+      EXPECT_EQ(r.error().message, c.want);
+    else
+      EXPECT_NE(r.error().message.find("p.conf:2:"), std::string::npos) << r.error().message;
   }
 }
 

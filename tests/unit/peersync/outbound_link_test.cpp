@@ -7,9 +7,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TableSchema web(std::uint64_t entries = 0) {
-  return TableSchema{"web", 1, 0, {{1, 0}, {12, 10000}}, entries};
-}
+TableSchema web(std::uint64_t entries = 0) { return TableSchema{"web", 1, 0, {{1, 0}, {12, 10000}}, entries}; }
 
 struct OutboundLinkTest : ::testing::Test {
   ManualClock clock;
@@ -140,7 +138,8 @@ TEST_F(OutboundLinkTest, ATableThePeerLacksIsReported) {
   auto plan = welcome({}, {});
   EXPECT_TRUE(plan.tables.empty());
   auto s = link.status(clock.now());
-  EXPECT_EQ(table(s, "web").reason, "schema mismatch: here type ip store server_id,http_req_rate(10000ms), on lb2 missing");
+  EXPECT_EQ(table(s, "web").reason,
+            "schema mismatch: here type ip store server_id,http_req_rate(10000ms), on lb2 missing");
 }
 
 TEST_F(OutboundLinkTest, TheReceiversMismatchListIsHonoured) {
