@@ -82,6 +82,11 @@ void OutboundDriver::run() {
 std::string OutboundDriver::session() {
   auto tables = balancer_.list_tables(2s);
   if (!tables) return tables.error().message;
+  // Entries carry the balancer's node name as origin, and the peer filters
+  // echoes by the name peersync.conf gives: the two must be one name.
+  if (tables->node() != node_)
+    return cat("the balancer at ", balancer_.socket(), " says its node is '", tables->node(), "', peersync.conf says '",
+               node_, "'");
   LocalView local{tables->instance_id(), tables->head().seq(), replicated(tables->tables())};
 
   grpc::ClientContext ctx;

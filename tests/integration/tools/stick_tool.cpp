@@ -4,6 +4,9 @@
 //   stick_tool clear SOCKET TABLE [KEY]                  ClearTable
 //   stick_tool count SOCKET TABLE                        entries now
 //   stick_tool wait SOCKET TABLE COUNT SECONDS           until the table holds COUNT entries
+//   stick_tool push SOCKET TABLE COUNT FIRST NODE        writes COUNT ip keys as fast as the
+//       balancer's Apply stream takes them, as if written on NODE now (server s1): a
+//       writer faster than one SetTableEntry call per change, for throughput runs
 //   stick_tool cluster SOCKET                        peersync's Cluster.GetClusterStatus as JSON
 //   stick_tool latency WRITE_SOCKET READ_SOCKET TABLE RATE SECONDS
 //       writes distinct keys on one node at RATE per second and watches the
@@ -230,6 +233,46 @@ int latency(const std::string& wsock, const std::string& rsock, const std::strin
   return 0;
 }
 
+int push(const std::string& socket, const std::string& table, std::uint32_t count, std::uint32_t first,
+         const std::string& node) {
+  auto stub = pb::StickTables::NewStub(channel(socket));
+  grpc::ClientContext ctx;
+  auto stream = stub->Apply(&ctx);
+  constexpr std::uint32_t kBatch = 1000;
+  std::thread acks([&] {
+    pb::ApplyAck a;
+    while (stream->Read(&a))
+      if (a.errors_size()) std::cerr << "stick_tool: " << a.errors(0) << "\n";
+  });
+  pb::ApplyBatch b;
+  b.set_source_node("stick_tool");
+  std::uint64_t seq = 0;
+  for (std::uint32_t i = 0; i < count; i += kBatch) {
+    b.clear_entries();
+    const auto now_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    for (std::uint32_t j = i; j < std::min(count, i + kBatch); ++j) {
+      auto* e = b.add_entries();
+      e->set_table(table);
+      const std::uint32_t ip = htonl(kBase + first + j);
+      e->mutable_key()->set_ip(std::string(reinterpret_cast<const char*>(&ip), 4));
+      e->set_server_name("s1");
+      e->set_expire_in_ms(30 * 60 * 1000);
+      e->set_origin_node(node);
+      e->set_origin_unix_us(now_us);
+    }
+    b.mutable_source_cursor()->set_instance_id("stick_tool");
+    b.mutable_source_cursor()->set_seq(++seq);
+    if (!stream->Write(b)) break;
+  }
+  stream->WritesDone();
+  acks.join();
+  auto st = stream->Finish();
+  if (!st.ok()) return die("Apply: " + st.error_message());
+  return 0;
+}
+
 int cluster(const std::string& socket) {
   auto stub = tandem::peersync::v1::Cluster::NewStub(channel(socket));
   grpc::ClientContext ctx;
@@ -260,6 +303,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (a[0] == "wait" && a.size() == 5) return wait_for(a[1], a[2], std::stoll(a[3]), std::stod(a[4]));
+  if (a[0] == "push" && a.size() == 6) return push(a[1], a[2], std::stoul(a[3]), std::stoul(a[4]), a[5]);
   if (a[0] == "cluster" && a.size() == 2) return cluster(a[1]);
   if (a[0] == "latency" && a.size() == 6) return latency(a[1], a[2], a[3], std::stod(a[4]), std::stod(a[5]));
   return usage();
