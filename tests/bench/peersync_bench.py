@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
-"""Stick-table replication between two nodes on 127.0.0.1: tandem-peersync
-(mutual TLS, between two stick_host processes: the balancer's stick-table
-store and services) against HAProxy 2.6 `peers` (two haproxy processes),
-in the same run:
+"""Stick-table replication between two nodes on 127.0.0.1: two
+tandem-balancers with a tandem-peersync each (mutual TLS) against two HAProxy
+2.6 processes with `peers`, in the same run:
 
   latency     a change on A visible on B, p50/p99, at a fixed rate (10k/s)
   throughput  changes per second from A's write to B holding them all
@@ -41,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
 
 from harness import free_port, wait_for  # noqa: E402
-from peersync_lab import PeerSync, Pki, StickHost, count, stick  # noqa: E402
+from peersync_lab import Node, PeerSync, Pki, count, stick  # noqa: E402
 
 TABLE = "stick-table type ip size 2m expire 30m peers p store server_id"
 
@@ -252,7 +251,7 @@ class TandemPair:
     def start(self, n):
         other = "lb2" if n == "lb1" else "lb1"
         started = time.monotonic()
-        self.host[n] = StickHost(self.workdir, n, tables=(("web", TABLE),))
+        self.host[n] = Node(self.workdir, n, tables=(("web", TABLE),))
         crt, key_ = self.pki.certs[n]
         self.sync[n] = PeerSync(self.workdir, n, self.port[n], other, self.port[other], self.host[n].socket,
                                 (crt, key_, self.pki.ca))

@@ -1,13 +1,13 @@
-"""tandem-peersync between two nodes on 127.0.0.1: replication of a 100k-entry
-table, deletes, kill -9 and restart of every process in turn, refused
-clients, schema mismatch."""
+"""tandem-peersync between two nodes on 127.0.0.1 (a tandem-balancer and a
+tandem-peersync each): replication of a 100k-entry table, deletes, kill -9 and
+restart of every process in turn, refused clients, schema mismatch."""
 
 import signal
 
 import pytest
 
 from harness import wait_for
-from peersync_lab import (TABLE_LINE, PeerSync, Pki, StickHost, count, dump, stick, wait_identical)
+from peersync_lab import (TABLE_LINE, PeerSync, Pki, Node, count, dump, stick, wait_identical)
 from harness import free_port
 
 
@@ -23,7 +23,7 @@ class Pair:
         self.workdir, self.pki = workdir, pki
         self.tables = tables or {}
         self.port = {"lb1": free_port(), "lb2": free_port()}
-        self.host = {n: StickHost(workdir, n, **({"tables": self.tables[n]} if n in self.tables else {}))
+        self.host = {n: Node(workdir, n, **({"tables": self.tables[n]} if n in self.tables else {}))
                      for n in ("lb1", "lb2")}
         self.sync = {n: self.start_sync(n) for n in ("lb1", "lb2")}
 
@@ -39,7 +39,7 @@ class Pair:
                         self.host[n].socket, self.tls(n))
 
     def restart_host(self, n):
-        self.host[n] = StickHost(self.workdir, n, **({"tables": self.tables[n]} if n in self.tables else {}))
+        self.host[n] = Node(self.workdir, n, **({"tables": self.tables[n]} if n in self.tables else {}))
 
     def sockets(self):
         return self.host["lb1"].socket, self.host["lb2"].socket
@@ -86,7 +86,7 @@ def test_kill9_and_restart_each_process_in_turn_keeps_tables_identical(pair):
     total = 25000
     wait_identical(a, b, total)
     nxt = 300000
-    for victim in ("peersync-lb1", "peersync-lb2", "host-lb1", "host-lb2"):
+    for victim in ("peersync-lb1", "peersync-lb2", "balancer-lb1", "balancer-lb2"):
         kind, node = victim.split("-")
         survivor = pair.other(node)
         if kind == "peersync":
@@ -95,22 +95,24 @@ def test_kill9_and_restart_each_process_in_turn_keeps_tables_identical(pair):
         else:
             pair.host[node].signal(signal.SIGKILL)
             pair.host[node].proc.wait()
-        # Changes while it is down, on the node still up.
-        stick("fill", pair.host[survivor].socket, "web", "2000", str(nxt), "s3")
+            pair.host[node].socket.unlink(missing_ok=True)
+        # Changes while it is down, on the node still up. A restarted balancer
+        # is empty: its peer must teach it everything.
+        stick("fill", pair.host[survivor].socket, "web", "2000", str(nxt), "s1")
         nxt += 2000
         total += 2000
         if kind == "peersync":
             pair.sync[node] = pair.start_sync(node)
         else:
-            pair.restart_host(node)  # empty: its peer must teach it everything
+            pair.restart_host(node)
         a, b = pair.sockets()
         wait_identical(a, b, total, timeout=90)
 
 
 def start_intruder(workdir, pair, tls, name):
-    """A peersync that says it is lb1, dialling lb2, on its own store of 10 entries."""
-    host = StickHost(workdir, "lb1", name=f"host-{name}")
-    stick("fill", host.socket, "web", "10", "900000", "evil")
+    """A peersync that says it is lb1, dialling lb2, on its own balancer with 10 entries."""
+    host = Node(workdir, "lb1", name=f"balancer-{name}")
+    stick("fill", host.socket, "web", "10", "900000", "s2")
     sync = PeerSync(workdir, "lb1", free_port(), "lb2", pair.port["lb2"], host.socket, tls, name=name)
     return host, sync
 

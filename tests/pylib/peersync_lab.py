@@ -1,13 +1,13 @@
-"""Two nodes' stick-table replication on 127.0.0.1: a stick-table holder per
-node (tandem-balancer, or stick_host: the balancer's store and stick services
-without the proxy) and a tandem-peersync per node, with certificates made by
-the openssl CLI. Everything runs in the foreground and is killed at the end."""
+"""Two nodes' stick-table replication on 127.0.0.1: a tandem-balancer and a
+tandem-peersync per node, with certificates made by the openssl CLI.
+Everything runs in the foreground and is killed at the end."""
 
 import json
 import subprocess
 from pathlib import Path
 
-from harness import BUILD_DIR, Daemon, binary, free_port, run, wait_for, wait_for_port, wait_for_socket
+from harness import BUILD_DIR, BalancerProcess, Daemon, binary, free_port, run, wait_for, wait_for_port, \
+    wait_for_socket
 
 TABLE_LINE = "stick-table type ip size 2m expire 30m peers p store server_id,gpc0"
 
@@ -42,15 +42,21 @@ class Pki:
         return crt, key
 
 
-class StickHost(Daemon):
-    """The stick-table store of one node, served on workdir/NAME.sock."""
+class Node(BalancerProcess):
+    """A tandem-balancer named `node` (`localpeer`), with one backend per table
+    (a table is named after its proxy), each `stick on src` over servers s1
+    and s2, and a `peers p` section naming lb1 and lb2."""
 
     def __init__(self, workdir, node, tables=(("web", TABLE_LINE),), name=None):
         self.node = node
-        self.tables = tables
-        self.socket = Path(workdir) / f"{name or 'host-' + node}.sock"
-        super().__init__([tool("stick_host"), self.socket, node, *[f"{t} {line}" for t, line in tables]],
-                         name=name or f"stick_host-{node}")
+        self.port = free_port()
+        backends = "".join(f"backend {t}\n    {line}\n    stick on src\n"
+                           f"    server s1 127.0.0.1:9\n    server s2 127.0.0.1:10\n" for t, line in tables)
+        cfg = (f"global\n    localpeer {node}\n"
+               "peers p\n    peer lb1 127.0.0.1:1\n    peer lb2 127.0.0.1:2\n"
+               "defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
+               f"frontend f\n    bind 127.0.0.1:{self.port}\n    default_backend {tables[0][0]}\n" + backends)
+        super().__init__(workdir, cfg, ports=[self.port], name=name or f"balancer-{node}")
         wait_for_socket(self.socket, self)
 
 
