@@ -77,12 +77,23 @@ int main(int argc, char** argv) {
   if (!args->admin_socket_given && !cfg->admin_socket.empty()) args->admin_socket = cfg->admin_socket;
   const Clock& clock = SystemClock::instance();
   LinkTimers timers;
+  // Before the inbound service, which wakes a driver when its peer dials in;
+  // filled before the server starts, so never changed while it is read.
+  std::vector<std::unique_ptr<OutboundDriver>> drivers;
   PeerBook peers(cfg->peers, timers);
   BalancerLink balancer(cfg->balancer_socket);
   NodeStatusSource status(cfg->node, cfg->balancer_socket, cfg->vrrpd_socket, peers, clock);
-  InboundService inbound({.node = cfg->node, .tls = tls->enabled, .limits = {}, .dead_after = timers.dead_after}, peers,
-                         balancer, clock, [&] { return status.collect(); });
+  InboundService inbound(
+      {.node = cfg->node, .tls = tls->enabled, .limits = {}, .dead_after = timers.dead_after}, peers, balancer, clock,
+      [&] { return status.collect(); },
+      [&](const std::string& peer) {
+        for (auto& d : drivers)
+          if (d->peer() == peer) d->redial_now();
+      });
   ClusterService cluster(status, cfg->peers, *tls, [&] { return check_reload(*cfg); });
+
+  for (PeerEntry* p : peers.all())
+    drivers.push_back(std::make_unique<OutboundDriver>(cfg->node, *p, balancer, *tls, clock));
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -106,11 +117,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
 
-  std::vector<std::unique_ptr<OutboundDriver>> drivers;
-  for (PeerEntry* p : peers.all()) {
-    drivers.push_back(std::make_unique<OutboundDriver>(cfg->node, *p, balancer, *tls, clock));
-    drivers.back()->start();
-  }
+  for (auto& d : drivers) d->start();
   (*rt)->health().set_status(grpc::health::v1::HealthCheckResponse::SERVING);
   log::notice("started: node ", cfg->node, ", listening on ", cfg->listen.text(),
               tls->enabled ? " (mutual TLS)" : " (plaintext: tls off)", ", ", cfg->peers.size(),

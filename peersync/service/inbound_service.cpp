@@ -20,8 +20,13 @@ namespace ppb = tandem::peersync::v1;
 using namespace std::chrono_literals;
 
 InboundService::InboundService(Options options, PeerBook& peers, BalancerLink& balancer, const Clock& clock,
-                               StatusSource status)
-    : options_(std::move(options)), peers_(peers), balancer_(balancer), clock_(clock), status_(std::move(status)) {}
+                               StatusSource status, PeerUp peer_up)
+    : options_(std::move(options)),
+      peers_(peers),
+      balancer_(balancer),
+      clock_(clock),
+      status_(std::move(status)),
+      peer_up_(std::move(peer_up)) {}
 
 Result<std::string> InboundService::authenticate(grpc::ServerContext* ctx, const std::string& claimed) {
   const auto names = certificate_names(*ctx);
@@ -77,6 +82,7 @@ grpc::Status InboundService::Replicate(
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, who.error().message);
   }
   PeerEntry& peer = *peers_.find(*who);
+  if (peer_up_) peer_up_(peer.peer.name);
   std::uint64_t generation;
   {
     std::lock_guard lock(peer.mu);

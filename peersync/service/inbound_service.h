@@ -27,8 +27,11 @@ class InboundService final : public tandem::peersync::v1::PeerSync::Service {
     Millis dead_after{3000};
   };
   using StatusSource = std::function<tandem::peersync::v1::NodeStatus()>;
+  // Called with a peer's name when its stream is admitted.
+  using PeerUp = std::function<void(const std::string&)>;
 
-  InboundService(Options options, PeerBook& peers, BalancerLink& balancer, const Clock& clock, StatusSource status);
+  InboundService(Options options, PeerBook& peers, BalancerLink& balancer, const Clock& clock, StatusSource status,
+                 PeerUp peer_up = {});
 
   grpc::Status Replicate(grpc::ServerContext* ctx,
                          grpc::ServerReaderWriter<tandem::peersync::v1::ReplicateResponse,
@@ -44,6 +47,7 @@ class InboundService final : public tandem::peersync::v1::PeerSync::Service {
   BalancerLink& balancer_;
   const Clock& clock_;
   StatusSource status_;
+  PeerUp peer_up_;
 };
 
 }  // namespace tandem::peersync

@@ -14,6 +14,10 @@ namespace bpb = tandem::balancer::v1;
 namespace ppb = tandem::peersync::v1;
 using namespace std::chrono_literals;
 
+namespace {
+constexpr auto kCursorOnlyEvery = 100ms;
+}  // namespace
+
 OutboundDriver::OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& balancer, TlsMaterial tls,
                                const Clock& clock)
     : node_(std::move(node)),
@@ -44,7 +48,16 @@ void OutboundDriver::stop() {
 
 void OutboundDriver::sleep_for(Millis d) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, d, [&] { return stopping_; });
+  cv_.wait_for(lock, d, [&] { return stopping_ || redial_; });
+  redial_ = false;
+}
+
+void OutboundDriver::redial_now() {
+  {
+    std::lock_guard lock(mu_);
+    redial_ = true;
+  }
+  cv_.notify_all();
 }
 
 void OutboundDriver::run() {
@@ -209,7 +222,16 @@ std::string OutboundDriver::session() {
       auto watch = balancer_.stub().Watch(&watch_ctx, req);
       bpb::WatchBatch wb;
       ppb::ReplicateRequest out;
+      SteadyTime last_sent = clock_.now();
       while (watch->Read(&wb)) {
+        // A live batch without entries only moves the cursor (its changes
+        // were echoes of the peer's own). Each batch costs both nodes a round
+        // trip, so such batches go at most every kCursorOnlyEvery: the next
+        // batch's cursor covers a skipped one, and a peer holding an older
+        // cursor only re-reads echoes that are filtered again.
+        if (wb.entries_size() == 0 && !wb.snapshot_begin() && !wb.snapshot_end() &&
+            clock_.now() - last_sent < kCursorOnlyEvery)
+          continue;
         {
           std::unique_lock lock(peer_.mu);
           window_cv.wait(lock, [&] { return !peer_.link.window_full() || ending || !reason().empty(); });
@@ -228,6 +250,7 @@ std::string OutboundDriver::session() {
           std::lock_guard lock(peer_.mu);
           b->set_batch_id(peer_.link.sending(s, clock_.now()));
         }
+        last_sent = clock_.now();
         std::lock_guard lock(write_mu);
         if (!stream->Write(out)) {
           if (!ending) end_with("the stream to the peer broke");

@@ -24,6 +24,11 @@ class OutboundDriver {
   ~OutboundDriver();
   void start();
   void stop();
+  // The peer just dialled us, so it is up: end a backoff wait now rather than
+  // leave its table stale for up to the backoff cap (a restarted node would
+  // otherwise wait seconds for its resync).
+  void redial_now();
+  const std::string& peer() const { return peer_.peer.name; }
 
  private:
   void run();
@@ -42,6 +47,7 @@ class OutboundDriver {
   std::mutex mu_;  // guards the two below
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool redial_ = false;
   grpc::ClientContext* live_ = nullptr;  // the session's call, cancelled by stop()
 };
 
