@@ -16,6 +16,7 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr auto kCursorOnlyEvery = 100ms;
+constexpr std::uint32_t kWatchBatch = 8192;  // under InboundLimits' 16384 and 8 MiB
 }  // namespace
 
 OutboundDriver::OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& balancer, TlsMaterial tls,
@@ -219,6 +220,10 @@ std::string OutboundDriver::session() {
       *req.mutable_from() = to_proto(plan->from);
       for (const auto& t : plan->tables) req.add_tables(t);
       req.set_peer_node(peer_.peer.name);
+      // Bigger batches than the balancer's default (1024) during a resync:
+      // each batch costs both nodes a round trip, and entries are ~60 bytes.
+      // Live batches are as small as the changes coalesced, whatever this is.
+      req.set_max_batch(kWatchBatch);
       auto watch = balancer_.stub().Watch(&watch_ctx, req);
       bpb::WatchBatch wb;
       ppb::ReplicateRequest out;
