@@ -74,7 +74,10 @@ grpc::Status InboundService::Replicate(
   ppb::ReplicateRequest req;
   if (!stream->Read(&req)) return grpc::Status(grpc::StatusCode::CANCELLED, "no Hello");
   last_heard_ms = unix_ms(clock_.wall());
-  if (!req.has_hello()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be a Hello");
+  if (!req.has_hello()) {
+    log::warning("refused a Replicate stream from ", ctx->peer(), ": the first message must be a Hello");
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be a Hello");
+  }
   const ppb::Hello hello = req.hello();
   auto who = authenticate(ctx, hello.node());
   if (!who) {
@@ -156,6 +159,7 @@ grpc::Status InboundService::Replicate(
   std::mutex pending_mu;
   std::deque<std::pair<std::uint64_t, std::int64_t>> pending;  // batch id, sent_unix_us
   std::atomic<bool> balancer_lost{false};
+  std::atomic<bool> finishing{false};  // the handler ends the call itself: keep its status
   std::thread acker([&] {
     bpb::ApplyAck a;
     ppb::ReplicateResponse out;
@@ -181,8 +185,10 @@ grpc::Status InboundService::Replicate(
     }
     // The balancer went away (or the peer did): end the peer's stream, so
     // that it reconnects and is told afresh what the balancer holds.
-    balancer_lost = true;
-    ctx->TryCancel();
+    if (!finishing) {
+      balancer_lost = true;
+      ctx->TryCancel();
+    }
   });
 
   InboundGate gate(peer.peer.name, agreed, options_.limits);
@@ -231,6 +237,7 @@ grpc::Status InboundService::Replicate(
   }
   if (result.ok() && balancer_lost)
     result = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the local balancer's Apply stream ended");
+  finishing = true;
   apply->WritesDone();
   apply_ctx.TryCancel();
   acker.join();

@@ -172,3 +172,23 @@ def test_schema_mismatch_is_reported_not_skipped(workdir, pki):
         assert count(p.host["lb2"].socket, "web") == 0
     finally:
         p.close()
+
+
+@pytest.mark.parametrize("kind, status, words", [
+    ("oversized", "3", "20000 entries, more than 16384"),
+    ("unknown-table", "3", "table 'nosuchtable' is not replicated with lb1"),
+    ("backwards", "3", "batch 4 after batch 5"),
+    ("no-hello", "3", "the first message must be a Hello"),
+])
+def test_a_misbehaving_peer_is_cut_off_and_changes_nothing(pair, kind, status, words):
+    """lb1's own certificate, but a broken sender: the stream ends with the
+    error, nothing of the offending batch is applied, and lb2 logs why."""
+    a, b = pair.sockets()
+    wait_for(lambda: synced(pair.sync["lb2"]), timeout=20, what="lb2 synced")
+    pair.sync["lb1"].kill()
+    before = dump(b)
+    crt, key = pair.pki.certs["lb1"]
+    out = stick("misbehave", f"127.0.0.1:{pair.port['lb2']}", "lb1", "lb2", pair.pki.ca, crt, key, kind).split(" ", 2)
+    assert out[0] == "status" and out[1] == status and words in out[2], out
+    assert dump(b) == before
+    wait_for(lambda: words in pair.sync["lb2"].output(), timeout=5, what="lb2 logs the refusal")

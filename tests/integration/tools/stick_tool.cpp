@@ -7,6 +7,11 @@
 //   stick_tool push SOCKET TABLE COUNT FIRST NODE        writes COUNT ip keys as fast as the
 //       balancer's Apply stream takes them, as if written on NODE now (server s1): a
 //       writer faster than one SetTableEntry call per change, for throughput runs
+//   stick_tool misbehave HOST:PORT NODE PEER CA CERT KEY KIND   a peer that breaks the protocol:
+//       Hello as NODE to PEER's peersync (mutual TLS), then KIND: oversized (20000 entries in one
+//       batch), unknown-table, backwards (batch ids going back), no-hello (a batch first); the
+//       Hello declares the tests' table (web: type ip, store server_id,gpc0).
+//       Prints the call's final status: "status CODE message"
 //   stick_tool cluster SOCKET                        peersync's Cluster.GetClusterStatus as JSON
 //   stick_tool latency WRITE_SOCKET READ_SOCKET TABLE RATE SECONDS
 //       writes distinct keys on one node at RATE per second and watches the
@@ -29,9 +34,12 @@
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
+#include <fstream>
+#include <sstream>
 #include "tandem/balancer/v1/admin.grpc.pb.h"
 #include "tandem/balancer/v1/stick_tables.grpc.pb.h"
 #include "tandem/peersync/v1/cluster.grpc.pb.h"
+#include "tandem/peersync/v1/peersync.grpc.pb.h"
 
 namespace pb = tandem::balancer::v1;
 using Steady = std::chrono::steady_clock;
@@ -273,6 +281,78 @@ int push(const std::string& socket, const std::string& table, std::uint32_t coun
   return 0;
 }
 
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int misbehave(const std::string& addr, const std::string& node, const std::string& peer, const std::string& ca,
+              const std::string& cert, const std::string& key, const std::string& kind) {
+  namespace ppb = tandem::peersync::v1;
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride(peer);
+  args.SetMaxSendMessageSize(64 << 20);
+  auto ch = grpc::CreateCustomChannel(addr, grpc::SslCredentials({slurp(ca), slurp(key), slurp(cert)}), args);
+  auto stub = ppb::PeerSync::NewStub(ch);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->Replicate(&ctx);
+  auto entry = [&](ppb::Batch* b, const std::string& table, std::uint32_t i) {
+    auto* e = b->add_entries();
+    e->set_table(table);
+    const std::uint32_t ip = htonl(0x0c000000 + i);
+    e->mutable_key()->set_ip(std::string(reinterpret_cast<const char*>(&ip), 4));
+    e->set_server_name("s1");
+    e->set_expire_in_ms(60000);
+    e->set_origin_node(node);
+    e->set_origin_unix_us(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+  };
+  ppb::ReplicateRequest req;
+  ppb::ReplicateResponse resp;
+  if (kind != "no-hello") {
+    req.mutable_hello()->set_node(node);
+    // The tests' table: web, type ip, store server_id,gpc0.
+    auto* t = req.mutable_hello()->add_tables();
+    t->set_name("web");
+    t->set_key_type(pb::KEY_TYPE_IP);
+    t->set_peers("p");
+    t->add_data()->set_type(pb::DATA_TYPE_SERVER_ID);
+    t->add_data()->set_type(pb::DATA_TYPE_GPC0);
+    stream->Write(req);
+    if (!stream->Read(&resp)) {
+      auto st = stream->Finish();
+      std::printf("status %d %s\n", st.error_code(), st.error_message().c_str());
+      return 0;
+    }
+  }
+  auto* b = req.mutable_batch();
+  b->set_batch_id(5);
+  if (kind == "oversized") {
+    for (std::uint32_t i = 0; i < 20000; ++i) entry(b, "web", i);
+  } else if (kind == "unknown-table") {
+    entry(b, "web", 1);
+    entry(b, "nosuchtable", 2);
+  } else if (kind == "backwards") {
+    stream->Write(req);  // batch 5, without entries
+    b->clear_entries();
+    b->set_batch_id(4);
+    entry(b, "web", 2);
+  } else {
+    entry(b, "web", 1);
+  }
+  stream->Write(req);
+  stream->WritesDone();
+  while (stream->Read(&resp)) {
+  }
+  auto st = stream->Finish();
+  std::printf("status %d %s\n", st.error_code(), st.error_message().c_str());
+  return 0;
+}
+
 int cluster(const std::string& socket) {
   auto stub = tandem::peersync::v1::Cluster::NewStub(channel(socket));
   grpc::ClientContext ctx;
@@ -304,6 +384,7 @@ int main(int argc, char** argv) {
   }
   if (a[0] == "wait" && a.size() == 5) return wait_for(a[1], a[2], std::stoll(a[3]), std::stod(a[4]));
   if (a[0] == "push" && a.size() == 6) return push(a[1], a[2], std::stoul(a[3]), std::stoul(a[4]), a[5]);
+  if (a[0] == "misbehave" && a.size() == 8) return misbehave(a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
   if (a[0] == "cluster" && a.size() == 2) return cluster(a[1]);
   if (a[0] == "latency" && a.size() == 6) return latency(a[1], a[2], a[3], std::stod(a[4]), std::stod(a[5]));
   return usage();
