@@ -30,7 +30,8 @@ struct LinkTimers {
   Millis welcome_timeout{5000};  // a Hello unanswered for this long
   Millis backoff_base{200};
   Millis backoff_cap{5000};
-  std::size_t max_unacked = 64;  // batches in flight before the sender waits
+  std::size_t max_unacked = 1024;  // batches in flight before the sender waits (small live
+                                   // batches: 64 capped the rate at 64 per ack round trip)
 };
 
 // What the peer said in its Welcome.
