@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
   // when the request was answered here.
   awaitable<bool> answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy);
+  // A deny answered on a connection that stays open (HAProxy keeps
+  // keep-alive connections after a deny): false when it must close instead.
+  awaitable<bool> deny_keeping_alive(int status, runtime::Backend* be);
+  // How an exchange answered by a rule ends.
+  Exchange answered() const {
+    Exchange x;
+    x.client_keep_alive = verdict_keep_alive_;
+    return x;
+  }
 
   // A parked connection's wait operation lives in the session itself rather
   // than in a separate allocation: one object per idle connection. Only one
@@ -158,6 +168,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   rules::SessionCounters sticks_;
   std::uint64_t stk_in_ = 0;
   std::uint64_t stk_out_ = 0;
+  bool verdict_keep_alive_ = false;  // a rule answered and the connection stays open
   bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx, not denies)
   runtime::Server* server_ = nullptr;  // holds a slot while set
   std::unique_ptr<ServerConn> sconn_;
@@ -329,13 +340,43 @@ void HttpSession::prepare_context(runtime::Backend* be) {
 }
 
 void HttpSession::end_stick_request() {
+  sticks_.set_in_request(false);
   if (sticks_.any()) sticks_.end_request(stick::stick_now(SystemClock::instance()), http_err_, stk_in_, stk_out_);
   stk_in_ = stk_out_ = 0;
   http_err_ = false;
 }
 
+// The balancer's own error page for `status`, for a connection that stays
+// open; built once per worker thread and status (a flood of denies costs no
+// allocation per answer).
+const std::string& keep_alive_error(int status) {
+  thread_local std::map<int, std::string> pages;
+  auto it = pages.find(status);
+  if (it == pages.end()) it = pages.emplace(status, http::make_error_response(status, false)).first;
+  return it->second;
+}
+
+awaitable<bool> HttpSession::deny_keeping_alive(int status, runtime::Backend* be) {
+  // Only when nothing of the request is left unread (no body), the client
+  // and the configuration keep connections, and no errorfile replaces the
+  // page (an errorfile is sent as written, with its own framing).
+  bool custom = (be && be->config().errorfiles.contains(status)) || fe_.config().errorfiles.contains(status);
+  if (custom || x_->req.body != http::BodyKind::none || !x_->req.wants_keep_alive() ||
+      fe_.config().http_conn_mode == config::HttpConnMode::close)
+    co_return false;
+  const std::string& page = keep_alive_error(status);
+  fe_.counters().add_status(wi(), status);
+  cbuf_.consume(x_->req.head_length);
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(page), {}, client_timeout());
+  if (wr.ok()) count_out(wr.n);
+  verdict_keep_alive_ = wr.ok();
+  if (verdict_keep_alive_) cbuf_.release_if_empty();
+  co_return true;
+}
+
 awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy) {
   using K = rules::HttpVerdict::Kind;
+  verdict_keep_alive_ = false;
   std::string response;
   switch (v.kind) {
     case K::next:
@@ -344,7 +385,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
     case K::deny:
       fe_.counters().add(wi(), Ctr::denied_requests);
       log_reject(v.status, cat("denied by ", v.action ? v.action->origin.where() : std::string("a rule")));
-      co_await send_error(v.status, "", be);
+      if (!co_await deny_keeping_alive(v.status, be)) co_await send_error(v.status, "", be);
       co_return true;
     case K::tarpit: {
       // Hold the client for `timeout tarpit` (else `timeout connect`), then
@@ -440,14 +481,15 @@ awaitable<Exchange> HttpSession::exchange() {
   prepare_context(nullptr);
   rules::EvalContext& ctx = x_->ctx;
   if (sticks_.any()) sticks_.begin_request(ctx.now);
+  sticks_.set_in_request(true);
   const rules::RuleSet& fe_rules = fe_.rules();
   if (fe_rules.has_tcp_content_rules() && !fe_rules.run_tcp(ctx, true, &sticks_)) {
     fe_.counters().add(wi(), Ctr::denied_requests);
     co_return x;  // rejected: the connection closes without an answer, as HAProxy
   }
   if (auto v = fe_rules.run_http_request(ctx, x_->req, &sticks_); co_await answer_verdict(v, nullptr, fe_.config()))
-    co_return x;
-  if (auto r = fe_rules.run_redirects(ctx); r && co_await answer_verdict(*r, nullptr, fe_.config())) co_return x;
+    co_return answered();
+  if (auto r = fe_rules.run_redirects(ctx); r && co_await answer_verdict(*r, nullptr, fe_.config())) co_return answered();
   runtime::Backend* be = fe_rules.route(ctx, [this](std::string_view n) { return rt_.find_backend(n); });
   if (!be) be = fe_.default_backend();
   if (!be) {
@@ -464,8 +506,8 @@ awaitable<Exchange> HttpSession::exchange() {
       co_return x;
     }
     if (auto v = be_rules.run_http_request(ctx, x_->req, &sticks_); co_await answer_verdict(v, be, be->config()))
-      co_return x;
-    if (auto r = be_rules.run_redirects(ctx); r && co_await answer_verdict(*r, be, be->config())) co_return x;
+      co_return answered();
+    if (auto r = be_rules.run_redirects(ctx); r && co_await answer_verdict(*r, be, be->config())) co_return answered();
   }
   backend_ = be;
   be->counters().add(wi(), Ctr::http_requests);

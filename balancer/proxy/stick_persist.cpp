@@ -37,7 +37,8 @@ StickMatch stick_match(runtime::Backend& be, rules::EvalContext& ctx) {
     }
     if (!server) continue;  // a server of another backend sharing the table
     runtime::ServerState st = server->state();
-    bool alive = st == runtime::ServerState::up || st == runtime::ServerState::drain || st == runtime::ServerState::nolb;
+    bool alive =
+        st == runtime::ServerState::up || st == runtime::ServerState::drain || st == runtime::ServerState::nolb;
     if (alive || (be.config().persist && st == runtime::ServerState::down)) return {server, false};
     return {nullptr, true};
   }

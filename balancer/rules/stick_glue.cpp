@@ -49,10 +49,13 @@ void SessionCounters::track(EvalContext& ctx, int counter, const SampleExpr& key
   if (!sample_to_key(key.eval(ctx), t->key_format(), k)) return;
   stick::StickRef ref = t->track(k.view(), ctx.now);
   if (!ref) return;  // a full nopurge table: not tracked, as HAProxy
-  if (http) t->count(ref, StickEvent::http_request, 1, ctx.now);
-  else t->count(ref, StickEvent::session, 1, ctx.now);
+  const bool request_level = http || in_request_;
+  if (request_level)
+    t->count(ref, StickEvent::http_request, 1, ctx.now);
+  else
+    t->count(ref, StickEvent::session, 1, ctx.now);
   tc.ref = std::move(ref);
-  tc.request_level = http;
+  tc.request_level = request_level;
   ctx.sc[static_cast<size_t>(counter)] = &tc;
 }
 
@@ -113,9 +116,7 @@ enum class Op { get, kbytes, inc, clr, tracked };
 
 // What a fetch does with an entry's value: read it (rates as events over the
 // period), read bytes as kilobytes, or change gpc0/gpc1.
-constexpr int gpc_of(DataType t) {
-  return t == DataType::gpc1 ? 1 : 0;
-}
+constexpr int gpc_of(DataType t) { return t == DataType::gpc1 ? 1 : 0; }
 
 template <DataType type, Op op>
 Sample on_ref(EvalContext& ctx, const TrackedCounter& tc) {
@@ -171,27 +172,27 @@ Sample f_src(EvalContext& ctx, const FetchArgs& a) {
 
 // One registration per (prefix, suffix): the function is a template instance
 // chosen at compile time, so a fetch costs one indirect call and no lookup.
-#define TANDEM_STICK_ITEMS(X)                                   \
-  X("conn_cur", DataType::conn_cur, Op::get)                    \
-  X("conn_cnt", DataType::conn_cnt, Op::get)                    \
-  X("conn_rate", DataType::conn_rate, Op::get)                  \
-  X("sess_cnt", DataType::sess_cnt, Op::get)                    \
-  X("sess_rate", DataType::sess_rate, Op::get)                  \
-  X("http_req_cnt", DataType::http_req_cnt, Op::get)            \
-  X("http_req_rate", DataType::http_req_rate, Op::get)          \
-  X("http_err_cnt", DataType::http_err_cnt, Op::get)            \
-  X("http_err_rate", DataType::http_err_rate, Op::get)          \
-  X("bytes_in_rate", DataType::bytes_in_rate, Op::get)          \
-  X("bytes_out_rate", DataType::bytes_out_rate, Op::get)        \
-  X("kbytes_in", DataType::bytes_in_cnt, Op::kbytes)            \
-  X("kbytes_out", DataType::bytes_out_cnt, Op::kbytes)          \
-  X("get_gpc0", DataType::gpc0, Op::get)                        \
-  X("get_gpc1", DataType::gpc1, Op::get)                        \
-  X("gpc0_rate", DataType::gpc0_rate, Op::get)                  \
-  X("gpc1_rate", DataType::gpc1_rate, Op::get)                  \
-  X("inc_gpc0", DataType::gpc0, Op::inc)                        \
-  X("inc_gpc1", DataType::gpc1, Op::inc)                        \
-  X("clr_gpc0", DataType::gpc0, Op::clr)                        \
+#define TANDEM_STICK_ITEMS(X)                            \
+  X("conn_cur", DataType::conn_cur, Op::get)             \
+  X("conn_cnt", DataType::conn_cnt, Op::get)             \
+  X("conn_rate", DataType::conn_rate, Op::get)           \
+  X("sess_cnt", DataType::sess_cnt, Op::get)             \
+  X("sess_rate", DataType::sess_rate, Op::get)           \
+  X("http_req_cnt", DataType::http_req_cnt, Op::get)     \
+  X("http_req_rate", DataType::http_req_rate, Op::get)   \
+  X("http_err_cnt", DataType::http_err_cnt, Op::get)     \
+  X("http_err_rate", DataType::http_err_rate, Op::get)   \
+  X("bytes_in_rate", DataType::bytes_in_rate, Op::get)   \
+  X("bytes_out_rate", DataType::bytes_out_rate, Op::get) \
+  X("kbytes_in", DataType::bytes_in_cnt, Op::kbytes)     \
+  X("kbytes_out", DataType::bytes_out_cnt, Op::kbytes)   \
+  X("get_gpc0", DataType::gpc0, Op::get)                 \
+  X("get_gpc1", DataType::gpc1, Op::get)                 \
+  X("gpc0_rate", DataType::gpc0_rate, Op::get)           \
+  X("gpc1_rate", DataType::gpc1_rate, Op::get)           \
+  X("inc_gpc0", DataType::gpc0, Op::inc)                 \
+  X("inc_gpc1", DataType::gpc1, Op::inc)                 \
+  X("clr_gpc0", DataType::gpc0, Op::clr)                 \
   X("clr_gpc1", DataType::gpc1, Op::clr)
 
 void register_prefix_sc(std::string_view prefix, int fixed) {
@@ -201,12 +202,20 @@ void register_prefix_sc(std::string_view prefix, int fixed) {
     register_fetch(FetchDef{names.back(), fn, Sample::Type::integer, kNeedNothing,
                             fixed < 0 ? FetchDef::Arg::counter_table : FetchDef::Arg::table_opt_none});
   };
-#define X(s, t, o)                                          \
-  switch (fixed) {                                          \
-    case 0: reg(s, &f_sc<t, o, 0>); break;                  \
-    case 1: reg(s, &f_sc<t, o, 1>); break;                  \
-    case 2: reg(s, &f_sc<t, o, 2>); break;                  \
-    default: reg(s, &f_sc<t, o, -1>); break;                \
+#define X(s, t, o)             \
+  switch (fixed) {             \
+    case 0:                    \
+      reg(s, &f_sc<t, o, 0>);  \
+      break;                   \
+    case 1:                    \
+      reg(s, &f_sc<t, o, 1>);  \
+      break;                   \
+    case 2:                    \
+      reg(s, &f_sc<t, o, 2>);  \
+      break;                   \
+    default:                   \
+      reg(s, &f_sc<t, o, -1>); \
+      break;                   \
   }
   TANDEM_STICK_ITEMS(X)
 #undef X
@@ -222,9 +231,10 @@ void register_stick_fetches() {
     register_prefix_sc("sc1_", 1);
     register_prefix_sc("sc2_", 2);
     static std::deque<std::string> names;
-#define X(s, t, o)                                                                                            \
-  names.push_back(std::string("src_") + s);                                                                   \
-  register_fetch(FetchDef{names.back(), &f_src<t, o, 0>, Sample::Type::integer, kNeedNothing, FetchDef::Arg::table_opt});
+#define X(s, t, o)                          \
+  names.push_back(std::string("src_") + s); \
+  register_fetch(                           \
+      FetchDef{names.back(), &f_src<t, o, 0>, Sample::Type::integer, kNeedNothing, FetchDef::Arg::table_opt});
     TANDEM_STICK_ITEMS(X)
 #undef X
     register_fetch(FetchDef{"sc_tracked", &f_sc<DataType::gpc0, Op::tracked, -1>, Sample::Type::boolean, kNeedNothing,

@@ -43,6 +43,10 @@ class SessionCounters final : public StickHooks {
   void clr_gpc(EvalContext& ctx, int counter, int gpc) override;
 
   bool any() const { return sc_[0].ref || sc_[1].ref || sc_[2].ref; }
+  // Inside an HTTP request (HTTP sessions, from the request's first rule):
+  // `tcp-request content` tracks then belong to the request too, as in
+  // HAProxy where each HTTP request is a stream of its own.
+  void set_in_request(bool in) { in_request_ = in; }
   // Points `ctx.sc` at the counters tracked now.
   void attach(EvalContext& ctx);
   // A new HTTP request on the connection: counts it on the counters the
@@ -59,6 +63,7 @@ class SessionCounters final : public StickHooks {
 
  private:
   std::array<TrackedCounter, 3> sc_{};
+  bool in_request_ = false;
 };
 
 }  // namespace tandem::balancer::rules

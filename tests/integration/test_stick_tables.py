@@ -68,13 +68,14 @@ def test_seed_rate_limit_429_after_100_requests_in_10s(workdir, backends):
             statuses = [c.request().status for _ in range(100)]
             assert statuses == [200] * 100
             assert c.request().status == 429
+            assert c.request().status == 429  # the connection stays open after a deny, as with HAProxy
         assert get("127.0.0.1", p["PORT"]).status == 429          # a new connection: the same source
         assert get_from("127.0.0.2", p["PORT"]).status == 200     # another source has its own counter
         shown = rpc(proc, "ShowTable", {"table": "http_front", "key": "127.0.0.1"})
         [e] = shown["entries"]
         assert e["key"]["ip"] == ip_key("127.0.0.1")
         [rate] = [d for d in e["data"] if d["type"] == "DATA_TYPE_HTTP_REQ_RATE"]
-        assert int(rate["value"]) == 102
+        assert int(rate["value"]) == 103
 
 
 def test_seed_connection_limit(workdir, backends):
@@ -121,8 +122,8 @@ def test_seed_abuser_is_denied_then_allowed_after_expiry(workdir, backends):
     proc, p = seed(workdir, "s003_abuser.cfg", backends[:1], edit=short_expire)
     with proc:
         with Connection("127.0.0.1", p["PORT"]) as c:
-            statuses = [c.request().status for _ in range(61)]  # a deny closes the connection
-        assert statuses == [200] * 60 + [403]
+            statuses = [c.request().status for _ in range(62)]  # a deny keeps the connection (HAProxy does)
+        assert statuses == [200] * 60 + [403, 403]
         assert get("127.0.0.1", p["PORT"]).status == 403
         shown = rpc(proc, "ShowTable", {"table": "mywebsite", "key": "127.0.0.1"})
         [gpc0] = [d for d in shown["entries"][0]["data"] if d["type"] == "DATA_TYPE_GPC0"]
@@ -241,13 +242,16 @@ def test_stick_in_tcp_mode(workdir, backends):
            "backend farm\n    balance roundrobin\n    stick-table type ip size 1k expire 30m\n    stick on src\n"
            f"    server s1 {backends[0].address}\n    server s2 {backends[1].address}\n")
     with BalancerProcess(workdir, cfg, ports=[port]) as proc:
-        got = {get("127.0.0.1", port).header("X-Backend") for _ in range(4)}
-        assert len(got) == 1
-
         def conn_cur():
-            [e] = rpc(proc, "ShowTable", {"table": "web"})["entries"]
-            return int(next(d["value"] for d in e["data"] if d["type"] == "DATA_TYPE_CONN_CUR"))
-        wait_for(lambda: conn_cur() == 0, what="the tunnels closed")
+            entries = rpc(proc, "ShowTable", {"table": "web"})["entries"]
+            return sum(int(d["value"]) for e in entries for d in e["data"] if d["type"] == "DATA_TYPE_CONN_CUR")
+        # The harness's readiness probes are tracked too: let their tunnels close.
+        wait_for(lambda: conn_cur() == 0, what="the probes' tunnels closed")
+        got = set()
+        for _ in range(4):
+            got.add(get("127.0.0.1", port).header("X-Backend"))
+            wait_for(lambda: conn_cur() == 0, what="the tunnel closed")
+        assert len(got) == 1
         held = [Connection("127.0.0.1", port) for _ in range(2)]
         try:
             for c in held:
@@ -349,3 +353,21 @@ def test_a_table_of_another_proxy(workdir, backends):
            f"backend farm\n    server s1 {backends[0].address}\n")
     with BalancerProcess(workdir, cfg, ports=[port]):
         assert [get("127.0.0.1", port).status for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_sc_inc_gpc0_action_and_content_tracking(workdir, backends):
+    """`http-request sc-inc-gpc0(0)` counts; `tcp-request content track-sc1`
+    in an HTTP frontend tracks per request (conn_cnt counts requests)."""
+    port = free_port()
+    cfg = (DEFAULTS + f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+           "    stick-table type ip size 1k expire 1m store gpc0,conn_cnt,conn_cur\n"
+           "    tcp-request content track-sc1 src\n"
+           "    http-request sc-inc-gpc0(1) if { path_beg /bad }\n"
+           "    http-request deny deny_status 403 if { sc1_get_gpc0 ge 2 }\n"
+           f"backend farm\n    server s1 {backends[0].address}\n")
+    with BalancerProcess(workdir, cfg, ports=[port]) as proc:
+        with Connection("127.0.0.1", port) as c:
+            assert [c.request("GET", t).status for t in ("/ok", "/bad", "/ok", "/bad", "/ok")] == [200, 200, 200, 403, 403]
+        [e] = rpc(proc, "ShowTable", {"table": "web"})["entries"]
+        data = {d["type"]: int(d["value"]) for d in e["data"]}
+        assert data["DATA_TYPE_GPC0"] == 2 and data["DATA_TYPE_CONN_CNT"] == 5 and data["DATA_TYPE_CONN_CUR"] == 0

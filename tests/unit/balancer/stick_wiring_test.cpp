@@ -31,8 +31,10 @@ Built build(std::string_view text) {
     return b;
   }
   auto rt = runtime::Runtime::build(*cfg, 1, *b.reg);
-  if (!rt) b.error = rt.error().message;
-  else b.rt = std::move(*rt);
+  if (!rt)
+    b.error = rt.error().message;
+  else
+    b.rt = std::move(*rt);
   return b;
 }
 
@@ -60,8 +62,8 @@ TEST(StickWiring, TablesAreInstalledAndResolved) {
   EXPECT_TRUE(b.rt->find_table("be")->def().stores(stick::DataType::server_id));
   EXPECT_FALSE(b.rt->find_table("counts")->def().stores(stick::DataType::server_id));
   // Building again with the same definitions keeps the tables (reload).
-  auto lines = tandem::config::lex(std::string(kHead) + "backend counts\n  stick-table type ip size 10 store http_req_cnt\n",
-                                   "s.cfg");
+  auto lines = tandem::config::lex(
+      std::string(kHead) + "backend counts\n  stick-table type ip size 10 store http_req_cnt\n", "s.cfg");
   auto cfg = config::parse(*lines);
   stick::StickTable* before = b.rt->find_table("counts");
   auto again = runtime::Runtime::build(*cfg, 1, *b.reg);
@@ -76,11 +78,13 @@ TEST(StickWiring, ResolutionErrorsNameFileAndLine) {
   } cases[] = {
       {"frontend f\n  http-request track-sc0 src table nope\n",
        "s.cfg:4: http-request track-sc0: no stick-table named 'nope'"},
-      {"frontend f\n  http-request deny if { sc0_conn_cur(nope) gt 1 }\n", "s.cfg:4: http-request deny: no stick-table named 'nope'"},
+      {"frontend f\n  http-request deny if { sc0_conn_cur(nope) gt 1 }\n",
+       "s.cfg:4: http-request deny: no stick-table named 'nope'"},
       {"frontend f\n  http-request deny if { src_conn_cur gt 1 }\n",
        "s.cfg:4: http-request deny: fetch 'src_conn_cur' needs a table: this proxy declares none"},
       {"backend b\n  stick on src\n", "s.cfg:4: stick on: this backend has no stick-table; name one with 'table'"},
-      {"backend b\n  stick-table type ip size 1\n  stick match src table zz\n", "s.cfg:5: stick match: no stick-table named 'zz'"},
+      {"backend b\n  stick-table type ip size 1\n  stick match src table zz\n",
+       "s.cfg:5: stick match: no stick-table named 'zz'"},
       {"backend b\n  stick-table type ip size 1\n  stick on res.hdr(x)\n",
        "s.cfg:5: stick on: reads the response, which only 'stick store-response' can"},
       {"backend b\n  stick-table type ip size 1\n  stick frob src\n",
