@@ -95,25 +95,30 @@ int main(int argc, char** argv) {
   for (PeerEntry* p : peers.all())
     drivers.push_back(std::make_unique<OutboundDriver>(cfg->node, *p, balancer, *tls, clock));
 
-  grpc::ServerBuilder builder;
-  int bound_port = 0;
-  builder.AddListeningPort(cfg->listen.text(), server_credentials(*tls), &bound_port);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxMessageBytes);
-  builder.RegisterService(&inbound);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || bound_port == 0) {
-    log::alert("cannot start: cannot listen on ", cfg->listen.text());
-    return kExitConfig;
-  }
-
+  // The admin socket first: a second instance is refused for the socket a
+  // live process serves, before it touches the peer port.
   auto rt = DaemonRuntime::start({.name = "tandem-peersync",
                                   .args = &*args,
                                   .services = {&cluster},
                                   .health_names = {"tandem.peersync.v1.Cluster"}});
   if (!rt) {
     log::alert("cannot start: ", rt.error().message);
-    server->Shutdown(std::chrono::system_clock::now());
+    return kExitConfig;
+  }
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(cfg->listen.text(), server_credentials(*tls), &bound_port);
+  // gRPC sets SO_REUSEPORT by default: two peersyncs would then share the
+  // port and split the peer's connections between them. One owner only.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.RegisterService(&inbound);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    log::alert("cannot start: cannot listen on ", cfg->listen.text());
+    (*rt)->admin().shutdown(std::chrono::milliseconds(0));
     return kExitConfig;
   }
 
