@@ -129,3 +129,82 @@ def test_a_vrrpd_reload_with_new_parameters_causes_no_transition_seen_from_the_p
     # b heard the new interval (v3 adverts carry it) and the new priority.
     peer = instance(str(pair["b"].vrrpd_socket))
     assert peer["masterPriority"] == 140, peer
+
+
+# --- with tandem-peersync: the stick table follows the VIP ---------------------
+
+def stick_tool(*args, timeout=60):
+    from peersync_lab import tool
+    import subprocess
+    r = subprocess.run([tool("stick_tool"), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"stick_tool {args}: {r.stderr}"
+    return r.stdout
+
+
+def entries(node):
+    """The `app` table of a node's balancer, one line per entry."""
+    return sorted(stick_tool("dump", node.balancer_socket, "app").splitlines())
+
+
+def peers_synced(node):
+    code, out, _ = node.tandemctl("--json", "peers")
+    import json
+    doc = json.loads(out) if out.strip() else {}
+    return code == 0 and all(p["synced"] for p in doc.get("peers", [])) and doc.get("peers")
+
+
+def test_a_client_without_cookies_keeps_its_server_across_a_failover_through_the_replicated_table(pair):
+    wait_for(lambda: peers_synced(pair["a"]) and peers_synced(pair["b"]), 15, what="both peersyncs SYNCED")
+    probe = pair.prober(cookies=False, path="/app")
+    probe.wait_answers_after(now(), count=10)
+    server = set(backends_seen(probe.samples()))
+    assert len(server) == 1, server
+    # b learned the client's entry (its source address, the server's name).
+    wait_for(lambda: any("198.18.0.9" in e for e in entries(pair["b"])), 5, what="the entry on b")
+    t0 = now()
+    pair["a"].kill_balancer()
+    wait_for(lambda: pair.master() == "b", 2, what="b MASTER")
+    probe.wait_answers_after(now(), count=20)
+    samples = probe.stop()
+    outage, _ = outage_after(samples, t0)
+    print(f"balancer crash, stick on src: no answer for {outage * 1000:.0f} ms")
+    assert outage < 1.0
+    assert set(backends_seen(samples)) == server, "the client changed server"
+
+
+def test_peersync_killed_and_restarted_mid_traffic_loses_no_entry(pair):
+    wait_for(lambda: peers_synced(pair["a"]), 15, what="a's peersync SYNCED")
+    stick_tool("fill", pair["a"].balancer_socket, "app", 2000, 0, "s1")
+    pair["a"].kill_peersync()
+    # Written while a's peersync is dead: must reach b once it is back.
+    stick_tool("fill", pair["a"].balancer_socket, "app", 2000, 2000, "s2")
+    pair["b"].kill_peersync()
+    pair["a"].start_peersync()
+    pair["b"].start_peersync()
+    wait_for(lambda: entries(pair["a"]) == entries(pair["b"]) and len(entries(pair["b"])) >= 4000, 30, interval=0.5,
+             what="identical tables on a and b")
+    wait_for(lambda: peers_synced(pair["a"]) and peers_synced(pair["b"]), 15, what="SYNCED again")
+
+
+def test_tandemctl_status_on_either_node_agrees_with_the_truth(pair):
+    import json
+    wait_for(lambda: peers_synced(pair["a"]) and peers_synced(pair["b"]), 15, what="both peersyncs SYNCED")
+
+    def roles(node):
+        code, out, err = node.tandemctl("--json", "status")
+        doc = json.loads(out)
+        local = {i["name"]: i["state"] for i in doc["local"]["vrrpd"]["instances"]}
+        peer = {i["name"]: i["state"] for p in doc["peers"] if p["status"] for i in p["status"]["vrrp_instances"]}
+        return code, local, peer, doc
+
+    for step in ("start", "after failover"):
+        truth = {n: pair[n].state() for n in ("a", "b")}
+        for me, other in (("a", "b"), ("b", "a")):
+            code, local, peer, doc = roles(pair[me])
+            assert code == 0, doc["problems"]
+            assert f"STATE_{local['VI_1']}" == truth[me] or local["VI_1"] == truth[me].removeprefix("STATE_"), (step, me, doc)
+            assert f"STATE_{peer['VI_1']}" == truth[other] or peer["VI_1"] == truth[other].removeprefix("STATE_"), (step, me, doc)
+        if step == "start":
+            code, out, err = pair["a"].tandemctl("failover", "--wait-synced")
+            assert code == 0, out + err
+            wait_for(lambda: pair.master() == "b", 3, what="b MASTER after the failover")

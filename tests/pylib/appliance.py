@@ -1,7 +1,7 @@
 """The two-node appliance in network namespaces, as its users run it.
 
-    a (198.18.0.1)   tandem-balancer + tandem-vrrpd      \
-    b (198.18.0.2)   tandem-balancer + tandem-vrrpd       |  one LAN
+    a (198.18.0.1)   tandem-balancer + tandem-vrrpd + tandem-peersync  \
+    b (198.18.0.2)   tandem-balancer + tandem-vrrpd + tandem-peersync   |  one LAN
     c (198.18.0.9)   the client                           |  198.18.0.0/24
     s1, s2 (198.18.0.11, .12)  HTTP backends             /
 
@@ -9,7 +9,11 @@ Both nodes run the same balancer configuration: a frontend on the VIP
 198.18.0.100:80 (bound before the node holds it: the balancer's listeners use
 IP_FREEBIND, as `net.ipv4.ip_nonlocal_bind` does for HAProxy), and a farm of
 s1 and s2 with health checks and cookie persistence, so that a client keeps
-its server whichever node answers. vrrpd tracks its node's balancer through
+its server whichever node answers; and under /app a backend that sticks each
+source address to a server with a stick table that tandem-peersync replicates
+to the other node (mutual TLS, certificates made here by the openssl CLI), so
+that a client without cookies keeps its server too. The file differs between
+the nodes only in `localpeer`, the node's name. vrrpd tracks its node's balancer through
 the balancer's health service (track_balancer, weight 0: a dead balancer puts
 the node in FAULT at once).
 
@@ -35,6 +39,11 @@ BALANCER_CFG = """# tandem-balancer on node {node}: the same file on both nodes.
 global
     maxconn 4000
     nbthread 2
+    localpeer lb-{node}
+
+peers pair
+    peer lb-a 198.18.0.1:7400
+    peer lb-b 198.18.0.2:7400
 
 defaults
     mode http
@@ -46,11 +55,18 @@ defaults
 
 frontend www
     bind {vip}:80
+    use_backend app if {{ path_beg /app }}
     default_backend farm
 
 backend farm
     balance roundrobin
     cookie SRV insert indirect nocache
+    option httpchk GET /health
+{servers}
+backend app
+    balance roundrobin
+    stick-table type ip size 100k expire 30m peers pair store server_id
+    stick on src
     option httpchk GET /health
 {servers}"""
 
@@ -85,12 +101,15 @@ class ApplianceNode:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.balancer_socket = self.dir / "balancer.sock"
         self.vrrpd_socket = self.dir / "vrrpd.sock"
+        self.peersync_socket = self.dir / "peersync.sock"
         self.balancer = None
         self.vrrpd = None
+        self.peersync = None
 
     def balancer_config(self):
         servers = "".join(f"    server {s} {self.appliance.lab[s].address}:80 check inter 500 fall 2 rise 2 "
                           f"cookie {s}\n" for s in BACKENDS)
+        # `cookie` on a server of a backend without `cookie` is ignored, as in HAProxy.
         return BALANCER_CFG.format(node=self.name, vip=VIP, servers=servers)
 
     def start_balancer(self):
@@ -108,6 +127,28 @@ class ApplianceNode:
         self.vrrpd = self.ns.spawn([binary("tandem-vrrpd"), "-f", cfg, "--admin-socket", self.vrrpd_socket],
                                    name=f"vrrpd-{self.name}")
         wait_for_socket(self.vrrpd_socket, self.vrrpd)
+
+    def start_peersync(self):
+        other = "b" if self.name == "a" else "a"
+        cert, key = self.appliance.pki.issue(f"lb-{self.name}")
+        cfg = self.dir / "peersync.conf"
+        cfg.write_text(f"# tandem-peersync on node {self.name}\nnode lb-{self.name}\n"
+                       f"listen {self.ns.address}:7400\nbalancer-socket {self.balancer_socket}\n"
+                       f"vrrpd-socket {self.vrrpd_socket}\n"
+                       f"peer lb-{other} {self.appliance.lab[other].address}:7400\n"
+                       f"tls cert {cert} key {key} ca {self.appliance.pki.ca}\n")
+        self.peersync = self.ns.spawn([binary("tandem-peersync"), "-f", cfg, "--admin-socket", self.peersync_socket],
+                                      name=f"peersync-{self.name}")
+        wait_for_socket(self.peersync_socket, self.peersync)
+
+    def kill_peersync(self, signo=signal.SIGKILL):
+        os.kill(self.peersync.proc.pid, signo)
+        self.peersync.proc.wait(5)
+
+    def tandemctl(self, *args):
+        """tandemctl on this node: (exit status, stdout, stderr)."""
+        r = self.ns.run(binary("tandemctl"), "--run-dir", self.dir, *args, check=False, timeout=30)
+        return r.returncode, r.stdout, r.stderr
 
     def kill_balancer(self, signo=signal.SIGKILL):
         os.kill(self.balancer.proc.pid, signo)
@@ -185,7 +226,7 @@ class Appliance:
     keepalived on the same LAN and the same balancer configuration, for the
     benchmarks."""
 
-    def __init__(self, workdir, advert="0.1", nopreempt=False, flavor="tandem"):
+    def __init__(self, workdir, advert="0.1", nopreempt=False, flavor="tandem", peersync=True):
         self.workdir = Path(workdir)
         self.advert = advert
         self.flavor = flavor
@@ -204,6 +245,11 @@ class Appliance:
                 self.nodes = {"a": KeepalivedNode(self, "a", 150, tuned), "b": KeepalivedNode(self, "b", 100, tuned)}
             for n in self.nodes.values():
                 n.start_balancer()
+            if flavor == "tandem" and peersync:
+                from peersync_lab import Pki
+                self.pki = Pki(self.workdir)
+                for n in self.nodes.values():
+                    n.start_peersync()
             for n in self.nodes.values():
                 n.start_vrrpd(nopreempt=nopreempt)
             wait_for(lambda: self.master() == "a", 15, what="a MASTER, b BACKUP, the VIP on a")
@@ -224,9 +270,9 @@ class Appliance:
     def holders(self):
         return [n.name for n in self.nodes.values() if n.holds_vip()]
 
-    def prober(self, cookies=True, interval=0.01):
+    def prober(self, cookies=True, interval=0.01, path="/"):
         """A client in c asking through the VIP on fresh connections."""
-        args = [PYTHON, "-u", PYLIB / "prober.py", VIP, 80, "--interval", interval]
+        args = [PYTHON, "-u", PYLIB / "prober.py", VIP, 80, "--interval", interval, "--path", path]
         if cookies:
             args.append("--cookies")
         p = self.lab["c"].spawn(args, name="prober")
