@@ -7,6 +7,7 @@
 #include "balancer/config/parse_check.h"
 #include "balancer/config/parse_global.h"
 #include "balancer/config/parse_server.h"
+#include "balancer/config/parse_stats.h"
 #include "common/net_address.h"
 #include "common/strings.h"
 
@@ -457,6 +458,10 @@ Result<void> kw_rule(Ctx& c) {
   return {};
 }
 
+Result<void> kw_stats(Ctx& c) { return parse_stats_line(c.p, c.l, c.caps == kCapDefaults); }
+Result<void> kw_capture(Ctx& c) { return parse_capture_line(c.p, c.l); }
+Result<void> kw_log_format(Ctx& c) { return parse_log_format_line(c.p, c.l); }
+
 Result<void> kw_description(Ctx&) { return {}; }
 
 Result<void> kw_id(Ctx& c) {
@@ -495,6 +500,9 @@ constexpr Keyword kKeywords[] = {
     {"use_backend", kCapFrontend, kw_rule},
     {"redirect", kCapFrontend | kCapBackend, kw_rule},
     {"monitor", kCapFrontend, kw_rule},
+    {"stats", kAll, kw_stats},
+    {"capture", kCapFrontend, kw_capture},
+    {"log-format", kFe, kw_log_format},
     {"description", kAll & ~kCapDefaults, kw_description},
     {"id", kAll & ~kCapDefaults, kw_id},
 };

@@ -16,6 +16,7 @@
 #include "balancer/http/response_parser.h"
 #include "balancer/http/status.h"
 #include "balancer/lb/request_key.h"
+#include "balancer/proxy/builtin_answer.h"
 #include "balancer/net/cidr.h"
 #include "balancer/proxy/dispatch.h"
 #include "balancer/proxy/io.h"
@@ -88,6 +89,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
   // when the request was answered here.
   awaitable<bool> answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy);
+  // The stats page of `proxy` or a use-service service (`service`): true when answered.
+  awaitable<bool> answer_builtin(const config::Proxy& proxy, const rules::RuleSet& rules, const rules::HttpAction* service,
+                                 Exchange& x);
 
   // A parked connection's wait operation lives in the session itself rather
   // than in a separate allocation: one object per idle connection. Only one
@@ -305,6 +309,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
   switch (v.kind) {
     case K::next:
     case K::allow:
+    case K::service:  // answered by answer_builtin()
       co_return false;
     case K::deny:
       fe_.counters().add(wi(), Ctr::denied_requests);
@@ -349,6 +354,35 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
   if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
   asio::error_code ec;
   client_.shutdown(tcp::socket::shutdown_send, ec);
+  co_return true;
+}
+
+awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const rules::RuleSet& rules,
+                                            const rules::HttpAction* service, Exchange& x) {
+  if (!service && !wants_stats_page(proxy, rt_, x_->req)) co_return false;
+  // The admin form's body: small, read whole into the request buffer.
+  std::size_t body_len = x_->req.body == http::BodyKind::content_length ? x_->req.content_length : 0;
+  if (x_->req.body == http::BodyKind::chunked || body_len > limits_.max_head_bytes) {
+    co_await send_error(x_->req.body == http::BodyKind::chunked ? 411 : 413, "", nullptr);
+    co_return true;
+  }
+  while (cbuf_.size() < x_->req.head_length + body_len) {
+    if (cbuf_.space_size() == 0) cbuf_.compact();
+    IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), client_timeout());
+    if (!r.ok() || r.n == 0) co_return true;
+    cbuf_.commit(r.n);
+    fe_.counters().add(wi(), Ctr::bytes_in, r.n);
+  }
+  std::string_view body = cbuf_.view().substr(x_->req.head_length, body_len);
+  std::optional<stats::PageResponse> resp;
+  if (service) resp = answer_service(rt_, service->name, x_->req);
+  else resp = answer_stats_page(rt_, proxy, rules, x_->ctx, x_->req, body);
+  if (!resp) co_return false;
+  cbuf_.consume(x_->req.head_length + body_len);
+  fe_.counters().add_status(wi(), resp->status);
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(resp->bytes), {}, client_timeout());
+  if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive();
   co_return true;
 }
 
@@ -410,7 +444,10 @@ awaitable<Exchange> HttpSession::exchange() {
   }
   if (auto v = fe_rules.run_http_request(ctx, x_->req, nullptr); co_await answer_verdict(v, nullptr, fe_.config()))
     co_return x;
+  else if (v.kind == rules::HttpVerdict::Kind::service && co_await answer_builtin(fe_.config(), fe_rules, v.action, x))
+    co_return x;
   if (auto r = fe_rules.run_redirects(ctx); r && co_await answer_verdict(*r, nullptr, fe_.config())) co_return x;
+  if (co_await answer_builtin(fe_.config(), fe_rules, nullptr, x)) co_return x;
   runtime::Backend* be = fe_rules.route(ctx, [this](std::string_view n) { return rt_.find_backend(n); });
   if (!be) be = fe_.default_backend();
   if (!be) {
@@ -429,6 +466,7 @@ awaitable<Exchange> HttpSession::exchange() {
     if (auto v = be_rules.run_http_request(ctx, x_->req, nullptr); co_await answer_verdict(v, be, be->config()))
       co_return x;
     if (auto r = be_rules.run_redirects(ctx); r && co_await answer_verdict(*r, be, be->config())) co_return x;
+    if (co_await answer_builtin(be->config(), be_rules, nullptr, x)) co_return x;
   }
   backend_ = be;
   be->counters().add(wi(), Ctr::http_requests);

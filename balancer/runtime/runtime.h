@@ -13,6 +13,10 @@
 #include "balancer/runtime/frontend.h"
 #include "common/error.h"
 
+namespace tandem::balancer::stats {
+class StatsSource;
+}
+
 namespace tandem::balancer::runtime {
 
 class Runtime {
@@ -33,6 +37,10 @@ class Runtime {
   // Warnings found while compiling rules ("FILE:LINE: ..."), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
   const rules::Userlist* find_userlist(std::string_view name) const;
+  // What the stats page and services read (set once before workers start;
+  // null when the process has none, e.g. in unit tests).
+  stats::StatsSource* stats() const { return stats_; }
+  void set_stats(stats::StatsSource* s) { stats_ = s; }
 
  private:
   Runtime(const config::Config& cfg, unsigned workers) : cfg_(cfg), workers_(workers) {}
@@ -45,6 +53,7 @@ class Runtime {
   std::vector<std::unique_ptr<rules::Userlist>> userlists_;
   std::vector<std::string> warnings_;
   SessionGauge sessions_;
+  stats::StatsSource* stats_ = nullptr;
 };
 
 }  // namespace tandem::balancer::runtime
