@@ -239,6 +239,38 @@ def test_prometheus_exporter(lb):
         assert name.split("{")[0] in families, name
 
 
+# ---- the seeds' stats configurations ------------------------------------------------------------------------
+
+def test_seed_s002_stats_dashboard(workdir, backends):
+    from test_seeds import render
+    port = free_port()
+    path = render("s002_stats.cfg", workdir, backends, {"PORT": port, "PORT2": free_port(), "PORT3": free_port()})
+    with BalancerProcess(workdir, path.read_text(), ports=[port]):
+        assert get("127.0.0.1", port, "/stats").status == 401
+        creds = {"Authorization": "Basic " + base64.b64encode(b"admin:secretpassword").decode()}
+        page = get("127.0.0.1", port, "/stats", creds).body.decode()
+        assert '<meta http-equiv="refresh" content="10">' in page and 'id="px-stats"' in page
+        # `stats admin if LOCALHOST`: the test client is local, so the form is there.
+        assert '<select name="action">' not in page  # ... but the stats section has no server to act on
+        assert 'type="checkbox"' not in page
+
+
+def test_seed_s003_basic_stats_uri_and_socket(workdir, backends):
+    from test_seeds import render
+    port = free_port()
+    path = render("s003_basic.cfg", workdir, backends, {"PORT": port, "PORT2": free_port(), "PORT3": free_port()})
+    with BalancerProcess(workdir, path.read_text(), ports=[port]):
+        r = get("127.0.0.1", port, "/haproxy?stats;csv")
+        assert r.status == 200
+        _, rows = parse_csv(r.body.decode())
+        assert rows[("http_back", "my_server")]["addr"] == backends[0].address
+        assert get("127.0.0.1", port, "/").header("X-Backend") in ("app1", "app2")
+        sock = workdir / "admin.sock"
+        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o660
+        assert cli(sock, "set server http_back/my_server2 state maint") == "\n"
+        assert [get("127.0.0.1", port, "/").header("X-Backend") for _ in range(3)] == ["app1"] * 3
+
+
 # ---- runtime API --------------------------------------------------------------------------------------------
 
 def test_socket_files_have_the_configured_mode(workdir, lb):
