@@ -8,6 +8,7 @@
 #include "balancer/config/parse_global.h"
 #include "balancer/config/parse_server.h"
 #include "balancer/config/parse_stats.h"
+#include "balancer/stick/stick_table_parser.h"
 #include "common/net_address.h"
 #include "common/strings.h"
 
@@ -461,6 +462,17 @@ Result<void> kw_rule(Ctx& c) {
 Result<void> kw_stats(Ctx& c) { return parse_stats_line(c.p, c.l, c.caps == kCapDefaults); }
 Result<void> kw_capture(Ctx& c) { return parse_capture_line(c.p, c.l); }
 Result<void> kw_log_format(Ctx& c) { return parse_log_format_line(c.p, c.l); }
+// `stick-table ...`: one per proxy, named after it (HAProxy's rule). Whether
+// its `peers` section exists is checked once every section is read.
+Result<void> kw_stick_table(Ctx& c) {
+  if (c.p.stick_table)
+    return fail(line_error(c.l, cat("'", c.p.name, "' already declares a stick-table at ", c.p.stick_table->file, ":",
+                                    c.p.stick_table->line)));
+  auto def = stick::parse_stick_table(c.l, c.p.name);
+  if (!def) return std::unexpected(def.error());
+  c.p.stick_table = std::move(*def);
+  return {};
+}
 
 Result<void> kw_description(Ctx&) { return {}; }
 
@@ -503,6 +515,8 @@ constexpr Keyword kKeywords[] = {
     {"stats", kAll, kw_stats},
     {"capture", kCapFrontend, kw_capture},
     {"log-format", kFe, kw_log_format},
+    {"stick-table", kCapFrontend | kCapBackend, kw_stick_table},
+    {"stick", kCapBackend, kw_rule},
     {"description", kAll & ~kCapDefaults, kw_description},
     {"id", kAll & ~kCapDefaults, kw_id},
 };

@@ -25,9 +25,10 @@ struct Balancer::Listener {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
 };
 
-Result<std::unique_ptr<Balancer>> Balancer::create(const config::Config& cfg, unsigned threads) {
+Result<std::unique_ptr<Balancer>> Balancer::create(const config::Config& cfg, unsigned threads,
+                                                   stick::StickRegistry& sticks) {
   std::unique_ptr<Balancer> b(new Balancer());
-  auto rt = runtime::Runtime::build(cfg, threads);
+  auto rt = runtime::Runtime::build(cfg, threads, sticks);
   if (!rt) return std::unexpected(rt.error());
   b->runtime_ = std::move(*rt);
   b->checker_ = std::make_unique<health::Checker>(*b->runtime_);

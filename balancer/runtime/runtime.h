@@ -11,6 +11,7 @@
 #include "balancer/runtime/backend.h"
 #include "balancer/rules/userlist.h"
 #include "balancer/runtime/frontend.h"
+#include "balancer/stick/stick_registry.h"
 #include "common/error.h"
 
 namespace tandem::balancer::stats {
@@ -21,7 +22,11 @@ namespace tandem::balancer::runtime {
 
 class Runtime {
  public:
-  static Result<std::unique_ptr<Runtime>> build(const config::Config& cfg, unsigned workers);
+  // Stick tables are installed in `sticks` (the process's registry, which
+  // outlives reloads and keeps a table whose definition did not change; `-c`
+  // passes a throw-away one).
+  static Result<std::unique_ptr<Runtime>> build(const config::Config& cfg, unsigned workers,
+                                                stick::StickRegistry& sticks);
 
   const config::Config& config() const { return cfg_; }
   const config::Global& global() const { return cfg_.global; }
@@ -41,6 +46,9 @@ class Runtime {
   // null when the process has none, e.g. in unit tests).
   stats::StatsSource* stats() const { return stats_; }
   void set_stats(stats::StatsSource* s) { stats_ = s; }
+  // The stick table declared by proxy `name`, or nullptr.
+  stick::StickTable* find_table(std::string_view name) const;
+  std::vector<std::string> table_names() const;
 
  private:
   Runtime(const config::Config& cfg, unsigned workers) : cfg_(cfg), workers_(workers) {}
@@ -52,6 +60,8 @@ class Runtime {
   std::vector<std::unique_ptr<Frontend>> frontends_;
   std::vector<std::unique_ptr<rules::Userlist>> userlists_;
   std::vector<std::string> warnings_;
+  // Kept alive while this runtime's sessions may hold references into them.
+  std::vector<std::shared_ptr<stick::StickTable>> tables_;
   SessionGauge sessions_;
   stats::StatsSource* stats_ = nullptr;
 };

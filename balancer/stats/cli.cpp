@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "balancer/health/checker.h"
+#include "balancer/stats/cli_tables.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::stats {
@@ -23,6 +24,9 @@ constexpr CommandHelp kCommands[] = {
     {"operator", "lower the level of the current CLI session to operator", CliLevel::admin},
     {"set server <bk>/<srv> [opts]", "change a server's state or weight", CliLevel::admin},
     {"set weight <bk>/<srv>  (DEPRECATED)", "change a server's weight (use 'set server' instead)", CliLevel::admin},
+    {"clear table <table> [key <k>]", "remove an entry from a table (all when no key)", CliLevel::operator_},
+    {"set table <table> key <k> [data.* <v>]*", "update or create a table entry's data", CliLevel::operator_},
+    {"show table <table> [<filter>]*", "report table usage stats or dump this table's contents (filter: data/key)", CliLevel::user},
     {"show cli level", "display the level of the current CLI session", CliLevel::user},
     {"show info [json]", "report information about the running process", CliLevel::user},
     {"show servers state [<backend>]", "dump volatile server information (all or for a single backend)", CliLevel::operator_},
@@ -176,6 +180,17 @@ std::string CliSession::run(std::string_view command, bool& close) {
       return show_sess();
     }
     if (w[1] == "cli" && w.size() == 3 && w[2] == "level") return cat(level_name(level_), '\n');
+    if (w[1] == "table") {
+      if (!src_.sticks()) return "No such table\n";
+      return cli_show_table(src_.runtime(), *src_.sticks(), std::vector<std::string_view>(w.begin() + 2, w.end()));
+    }
+  }
+  if ((w[0] == "clear" || w[0] == "set") && w.size() >= 2 && w[1] == "table") {
+    if (!need(CliLevel::operator_)) return std::string(denied);
+    if (!src_.sticks()) return "No such table\n";
+    std::vector<std::string_view> args(w.begin() + 2, w.end());
+    return w[0] == "clear" ? cli_clear_table(src_.runtime(), *src_.sticks(), args)
+                           : cli_set_table(src_.runtime(), *src_.sticks(), args);
   }
   // Server commands: `disable server B/S`, `enable server B/S`,
   // `set server B/S state|weight V`, `set weight B/S V`, `get weight B/S`.

@@ -23,6 +23,10 @@ namespace tandem::balancer::health {
 class Checker;
 }
 
+namespace tandem::balancer::stick {
+class StickRegistry;
+}
+
 namespace tandem::balancer::stats {
 
 struct ProcessInfo {
@@ -61,6 +65,10 @@ class StatsSource {
   using ChangeListener = std::function<void(runtime::Server&, runtime::ServerState before, std::string_view who)>;
   void set_change_listener(ChangeListener l) { on_change_ = std::move(l); }
 
+  // The stick tables (`show table` and friends); null when none is wired.
+  stick::StickRegistry* sticks() const { return sticks_; }
+  void set_sticks(stick::StickRegistry* r) { sticks_ = r; }
+
   static std::int64_t steady_ms();
   static std::int64_t unix_s();
 
@@ -82,6 +90,7 @@ class StatsSource {
   mutable std::mutex rates_mutex_;
   std::unordered_map<const void*, std::array<Rate, 2>> rates_;
   ChangeListener on_change_;
+  stick::StickRegistry* sticks_ = nullptr;
 };
 
 // The id HAProxy shows for a proxy: its `id`, else its position (from 2, as

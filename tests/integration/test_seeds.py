@@ -19,9 +19,6 @@ SEEDS = Path(__file__).parent / "seeds"
 # Seeds that need a later issue's keywords. strict: the test fails the day
 # they start loading, so this list cannot go stale.
 NEEDS = {
-    "s002_stick_tables.cfg": "stick tables (issue 5)",
-    "s003_abuser.cfg": "stick tables (issue 5)",
-    "s003_whitelist.cfg": "stick tables (issue 5)",
     "s002_tls.cfg": "TLS (issue 6)",
     "s003_https_redirect.cfg": "TLS (issue 6)",
     "s002_complete.cfg": "TLS, rules, stats (issues 5, 6, 7)",

@@ -430,3 +430,44 @@ for y in range(h):
         for x in range(0, stride, bpp * 4): seen.add("%02x%02x%02x" % tuple(line[x:x + 3]))
 print(" ".join(sorted(seen)))
 '''
+
+
+# ---- stick tables through the runtime API -------------------------------------------------------------------
+
+def test_table_commands(workdir, backends):
+    port = free_port()
+    cfg = (f"global\n    stats socket {workdir}/admin.sock level admin\n    stats socket {workdir}/user.sock level user\n"
+           "defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
+           f"frontend web\n    bind 127.0.0.1:{port}\n"
+           "    stick-table type ip size 100 expire 30s store gpc0,conn_cnt,http_req_rate(10s)\n"
+           "    http-request track-sc0 src\n    default_backend farm\n"
+           "backend farm\n    stick-table type string len 32 size 10 store server_id\n"
+           f"    server a {backends[0].address} id 7\n")
+    with BalancerProcess(workdir, cfg, ports=[port]):
+        admin, user = workdir / "admin.sock", workdir / "user.sock"
+        get("127.0.0.1", port, "/")
+        assert cli(user, "show table") == ("# table: web, type: ip, size:100, used:1\n"
+                                           "# table: farm, type: string, size:10, used:0\n\n")
+        lines = cli(user, "show table web").splitlines()
+        assert lines[0] == "# table: web, type: ip, size:100, used:1"
+        entry = lines[1].split(": ", 1)[1].split()
+        assert entry[0] == "key=127.0.0.1" and entry[1] == "use=0" and entry[2].startswith("exp=")
+        assert 0 < int(entry[2][4:]) <= 30000
+        assert entry[3:] == ["gpc0=0", "conn_cnt=0", "http_req_rate(10000)=1"] or "http_req_rate(10000)=1" in entry
+
+        assert cli(admin, "set table web key 10.0.0.1 data.gpc0 5") == "\n"
+        assert "key=10.0.0.1" in cli(user, "show table web key 10.0.0.1")
+        assert "key=127.0.0.1" not in cli(user, "show table web key 10.0.0.1")
+        filtered = cli(user, "show table web data.gpc0 gt 0")
+        assert "key=10.0.0.1" in filtered and "key=127.0.0.1" not in filtered and "gpc0=5" in filtered
+        assert cli(user, "show table web data.foo eq 1") == "Filter entry #1: Unknown data type\n\n"
+        assert cli(admin, "set table web key 1.2.3.4 data.foo 1") == "Unknown data type\n\n"
+        assert cli(admin, "set table farm key abc data.server_id 7") == "\n"
+        assert "key=abc use=0 exp=0 server_id=7" in cli(user, "show table farm")
+        assert cli(user, "show table nope") == "No such table\n\n"
+        assert cli(user, "clear table web") == "Permission denied\n\n"
+        assert cli(admin, "clear table web key 10.0.0.1") == "\n"
+        assert "key=10.0.0.1" not in cli(user, "show table web")
+        assert cli(admin, "clear table web") == "\n"
+        assert cli(user, "show table web") == "# table: web, type: ip, size:100, used:0\n\n"
+        assert cli(admin, "clear table nope") == "No such table\n\n"

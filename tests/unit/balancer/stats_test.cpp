@@ -29,11 +29,12 @@ struct Fixture {
   Fixture() {
     auto c = parse(kConfig);
     EXPECT_TRUE(c) << (c ? "" : c.error().message);
-    auto r = runtime::Runtime::build(*c, 2);
+    auto r = runtime::Runtime::build(*c, 2, sticks);
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     rt = std::move(*r);
     src = std::make_unique<StatsSource>(*rt, nullptr, ProcessInfo{.version = "9.9", .node = "n1", .pid = 42});
   }
+  stick::StickRegistry sticks{stick::StickRegistry::Options{.node = "n", .instance_id = "i", .log_capacity = 1024}};
   std::unique_ptr<runtime::Runtime> rt;
   std::unique_ptr<StatsSource> src;
 };
