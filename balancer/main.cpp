@@ -16,6 +16,7 @@
 #include "balancer/stick/stick_registry.h"
 #include "balancer/stick/stick_time.h"
 #include "balancer/config/parser.h"
+#include "balancer/logging/traffic_log.h"
 #include "balancer/proxy/balancer.h"
 #include "balancer/stats/cli_server.h"
 #include "balancer/stats/stats_source.h"
@@ -209,6 +210,18 @@ int main(int argc, char** argv) {
         log::notice("Server ", s.display_name(), " is ", balancer::runtime::state_name(s.state()), ", changed by an operator through ", who);
       });
   stats_source.set_sticks(&sticks);
+  // Traffic logs: each frontend's targets opened now (before chroot, so
+  // that /dev/log is reachable), formats compiled.
+  std::vector<std::unique_ptr<balancer::logging::TrafficLog>> traffic_logs;
+  for (const auto& fe : (*balancer)->runtime().frontends()) {
+    auto tl = balancer::logging::TrafficLog::create(fe->config(), cfg->global);
+    if (!tl) {
+      log::alert(tl.error().message);
+      return kExitConfig;
+    }
+    fe->set_traffic_log(tl->get());
+    if (*tl) traffic_logs.push_back(std::move(*tl));
+  }
   (*balancer)->runtime().set_stats(&stats_source);
   // `stats socket`: bound before privileges are dropped, like the listeners.
   auto cli = balancer::stats::CliServer::open(cfg->global, stats_source);

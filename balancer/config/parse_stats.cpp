@@ -1,5 +1,6 @@
 #include "balancer/config/parse_stats.h"
 
+#include "balancer/logging/log_format.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::config {
@@ -82,6 +83,7 @@ Result<void> parse_capture_line(Proxy& p, const Line& l) {
 
 Result<void> parse_log_format_line(Proxy& p, const Line& l) {
   if (l.words.size() != 2) return fail(line_error(l, "expects one format string (quote it)"));
+  if (auto f = logging::LogFormat::parse(l.words[1], origin_of(l).where()); !f) return std::unexpected(f.error());
   p.log_format = l.words[1];
   p.log_format_origin = origin_of(l);
   return {};
