@@ -66,6 +66,7 @@ Result<std::unique_ptr<LogSink>> LogSink::open(const config::LogTarget& t, std::
     // Not connected yet is fine (syslogd may start later): connect now if
     // possible; send() retries the connect when it is not.
     (void)::connect(s->fd_, reinterpret_cast<sockaddr*>(&sun), sizeof sun);
+    s->unix_path_ = a;
     return s;
   }
   for (std::string_view p : {"udp@", "udp4@", "udp6@", "ipv4@", "ipv6@"})
@@ -135,6 +136,15 @@ void LogSink::send(Severity s, std::string_view msg, std::int64_t unix_us, std::
   } else {
     // Datagram targets take the line without its newline (syslogd adds its own).
     n = ::send(fd_, scratch.data(), scratch.size() - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && !unix_path_.empty() && (errno == ENOTCONN || errno == EDESTADDRREQ || errno == ECONNREFUSED)) {
+      // syslogd was not there yet, or restarted: connect again (immediate
+      // for a unix datagram socket) and send once more.
+      sockaddr_un sun{};
+      sun.sun_family = AF_UNIX;
+      std::memcpy(sun.sun_path, unix_path_.data(), unix_path_.size());
+      if (::connect(fd_, reinterpret_cast<sockaddr*>(&sun), sizeof sun) == 0)
+        n = ::send(fd_, scratch.data(), scratch.size() - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
   }
   if (n < 0) dropped_.fetch_add(1, std::memory_order_relaxed);
 }

@@ -43,6 +43,7 @@ class LogSink {
   LogSink() = default;
   int fd_ = -1;
   bool owns_fd_ = false;
+  std::string unix_path_;  // a unix datagram target: reconnected when syslogd restarted
   int facility_ = 16;  // local0
   int max_severity_ = 7;
   int min_severity_ = 0;

@@ -285,7 +285,23 @@ std::string render_html(const config::StatsPage& page, const PageView& view, con
   return out;
 }
 
+namespace {
+PageResponse serve_any(const config::StatsPage& page, const PageRequest& req, StatsSource& src);
+}
+
+// HEAD gets GET's head (same content-length) and no body.
 PageResponse serve_stats(const config::StatsPage& page, const PageRequest& req, StatsSource& src) {
+  PageResponse r = serve_any(page, req, src);
+  if (req.method == "HEAD") {
+    auto end = r.bytes.find("\r\n\r\n");
+    if (end != std::string::npos) r.bytes.resize(end + 4);
+  }
+  return r;
+}
+
+namespace {
+
+PageResponse serve_any(const config::StatsPage& page, const PageRequest& req, StatsSource& src) {
   if (!authorized(page, req.authorization)) {
     std::string realm = page.realm.empty() ? "HAProxy Statistics" : page.realm;
     std::string body = "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
@@ -342,5 +358,7 @@ PageResponse serve_stats(const config::StatsPage& page, const PageRequest& req, 
   else if (has(";st=DENY")) view.message = "Action denied.";
   return {200, response(200, "text/html", "", render_html(page, view, rows, src), req.keep_alive)};
 }
+
+}  // namespace
 
 }  // namespace tandem::balancer::stats

@@ -155,6 +155,11 @@ TEST(StatsPage, AuthFormatsAndAdmin) {
   EXPECT_NE(r.bytes.find("<meta http-equiv=\"refresh\" content=\"5\">"), std::string::npos);
   EXPECT_NE(r.bytes.find("<tr class=\"no_check\">"), std::string::npos);
   EXPECT_EQ(r.bytes.find("<select"), std::string::npos);  // no admin rights in this request
+  req.method = "HEAD";
+  r = serve_stats(page, req, *f.src);
+  EXPECT_TRUE(r.bytes.ends_with("\r\n\r\n"));
+  EXPECT_NE(r.bytes.find("content-length: "), std::string::npos);
+  req.method = "GET";
   req.target = "/stats;csv";
   EXPECT_NE(serve_stats(page, req, *f.src).bytes.find("content-type: text/plain\r\n"), std::string::npos);
   req.target = "/stats;json";
