@@ -97,11 +97,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     fe_.counters().add(wi(), Ctr::bytes_in, n);
     stk_in_ += n;
     log_.bytes_in += n;
+    if (log_backend_) log_backend_->counters().add(wi(), Ctr::bytes_in, n);
+    if (log_server_) log_server_->counters().add(wi(), Ctr::bytes_in, n);
   }
   void count_out(std::uint64_t n) {
     fe_.counters().add(wi(), Ctr::bytes_out, n);
     stk_out_ += n;
     log_.bytes_out += n;
+    if (log_backend_) log_backend_->counters().add(wi(), Ctr::bytes_out, n);
+    if (log_server_) log_server_->counters().add(wi(), Ctr::bytes_out, n);
   }
   // The status sent to the client (counters and the log line).
   void note_status(int status) {
@@ -165,6 +169,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   http::Limits limits_;
   RequestLogState log_;     // this request's log record (when the frontend logs)
   std::string local_ip_;    // for %fi, set once when the frontend logs
+  // The current request's backend and server, once chosen (for the stats
+  // page's byte counters and the log line); reset for each request.
   runtime::Backend* log_backend_ = nullptr;
   runtime::Server* log_server_ = nullptr;
   net::IoBuffer cbuf_;      // bytes from the client
@@ -845,6 +851,10 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
       co_await send_error(503, "", &be);
       co_return false;
     }
+    // The request as sent (head and the body bytes with it); the rest of
+    // the body is counted by the pump.
+    be.counters().add(wi(), Ctr::bytes_in, wr.n);
+    server_->counters().add(wi(), Ctr::bytes_in, wr.n);
     break;
   }
   cbuf_.consume(head_len + first);

@@ -152,6 +152,7 @@ def test_csv_rows_carry_the_counters_and_states(lb, backends):
     assert be["status"] == "UP" and be["algo"] == "roundrobin" and be["type"] == "1"
     assert be["act"] == "2" and be["bck"] == "1" and be["weight"] == "3"  # usable actives, usable backups
     assert int(a["stot"]) + int(b["stot"]) == 6 and a["lbtot"] == a["stot"]
+    assert int(be["bout"]) > 0 and int(a["bout"]) > 0 and int(a["bin"]) > 0  # request and response bytes
     assert a["status"] == "UP" and a["check_status"] == "L7OK" and a["check_code"] == "200"
     assert a["check_desc"] == "Layer7 check passed" and a["check_rise"] == "1" and a["check_fall"] == "1"
     assert b["weight"] == "2" and b["uweight"] == "2" and b["addr"] == backends[1].address
