@@ -16,11 +16,15 @@
 #include "balancer/stick/stick_registry.h"
 #include "balancer/stick/stick_time.h"
 #include "balancer/config/parser.h"
+#include "balancer/logging/traffic_log.h"
 #include "balancer/proxy/balancer.h"
+#include "balancer/stats/cli_server.h"
+#include "balancer/stats/stats_source.h"
 #include "common/daemon_main.h"
 #include "common/grpc/daemon_runtime.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/version.h"
 
 using namespace tandem;
 
@@ -173,6 +177,58 @@ int main(int argc, char** argv) {
     c->set_reason(cat(balancer::health::status_description(r.status), r.code ? cat(", code: ", r.code) : ""));
     events.publish(e);
   });
+  // The stats page, the runtime API and the Prometheus exporter read this.
+  balancer::stats::StatsSource stats_source(
+      (*balancer)->runtime(), &(*balancer)->checker(),
+      balancer::stats::ProcessInfo{.name = "Tandem",
+                                   .version = kVersion,
+                                   .node = node_name(cfg->global),
+                                   .threads = threads,
+                                   .pid = static_cast<int>(::getpid())});
+  stats_source.set_change_listener(
+      [&events](balancer::runtime::Server& s, balancer::runtime::ServerState before, std::string_view who) {
+        namespace pb = tandem::balancer::v1;
+        auto pb_state = [](balancer::runtime::ServerState st) {
+          switch (st) {
+            case balancer::runtime::ServerState::up: return pb::SERVER_STATE_UP;
+            case balancer::runtime::ServerState::down: return pb::SERVER_STATE_DOWN;
+            case balancer::runtime::ServerState::maint: return pb::SERVER_STATE_MAINT;
+            case balancer::runtime::ServerState::drain: return pb::SERVER_STATE_DRAIN;
+            case balancer::runtime::ServerState::nolb: return pb::SERVER_STATE_NOLB;
+          }
+          return pb::SERVER_STATE_UNSPECIFIED;
+        };
+        pb::BalancerEvent e;
+        e.set_unix_ms(unix_ms(std::chrono::system_clock::now()));
+        auto* c = e.mutable_server();
+        c->set_backend(s.backend().name());
+        c->set_server(s.name());
+        c->set_from(pb_state(before));
+        c->set_to(pb_state(s.state()));
+        c->set_reason(cat("changed by an operator through ", who));
+        events.publish(e);
+        log::notice("Server ", s.display_name(), " is ", balancer::runtime::state_name(s.state()), ", changed by an operator through ", who);
+      });
+  stats_source.set_sticks(&sticks);
+  // Traffic logs: each frontend's targets opened now (before chroot, so
+  // that /dev/log is reachable), formats compiled.
+  std::vector<std::unique_ptr<balancer::logging::TrafficLog>> traffic_logs;
+  for (const auto& fe : (*balancer)->runtime().frontends()) {
+    auto tl = balancer::logging::TrafficLog::create(fe->config(), cfg->global);
+    if (!tl) {
+      log::alert(tl.error().message);
+      return kExitConfig;
+    }
+    fe->set_traffic_log(tl->get());
+    if (*tl) traffic_logs.push_back(std::move(*tl));
+  }
+  (*balancer)->runtime().set_stats(&stats_source);
+  // `stats socket`: bound before privileges are dropped, like the listeners.
+  auto cli = balancer::stats::CliServer::open(cfg->global, stats_source);
+  if (!cli) {
+    log::alert(cli.error().message);
+    return kExitConfig;
+  }
   balancer::admin::StickTablesService stick_service(sticks, SystemClock::instance());
   auto rt = DaemonRuntime::start({.name = "tandem-balancer",
                                   .args = &*args,
@@ -187,6 +243,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   (*balancer)->start();
+  (*cli)->start();
   // Listeners are bound and the configuration is loaded: ready.
   // Ready: listeners bound, configuration loaded, and no `monitor fail`
   // condition holding (e.g. `monitor fail if { nbsrv(app) lt 1 }`): the peer
@@ -234,10 +291,22 @@ int main(int argc, char** argv) {
     });
   };
   check_readiness();
+  // Per-second rates for the stats page (sessions and requests per second).
+  asio::steady_timer rates_timer((*rt)->io());
+  std::function<void()> sample_rates = [&] {
+    stats_source.sample_rates();
+    rates_timer.expires_after(std::chrono::seconds(1));
+    rates_timer.async_wait([&](const asio::error_code& ec) {
+      if (!ec) sample_rates();
+    });
+  };
+  sample_rates();
   log::notice("started: ", (*balancer)->listeners(), " listener(s), ", threads, " thread(s), maxconn ",
               (*balancer)->runtime().maxconn());
   (*rt)->run({.reload = {}, .stop = [&] {
                  readiness_timer.cancel();
+                 rates_timer.cancel();
+                 (*cli)->stop();
                  stick_service.shutdown();
                  (*balancer)->stop();
                }});

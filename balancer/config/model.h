@@ -234,6 +234,29 @@ struct CookieConfig {
   Origin origin;
 };
 
+// The stats page of a frontend or listen section (`stats ...`). Any of
+// uri/auth/realm/refresh/admin enables it, as in HAProxy.
+struct StatsPage {
+  bool enabled = false;
+  std::string uri = "/haproxy?stats";  // a prefix of the request target
+  Millis refresh{0};                    // 0: no automatic refresh
+  std::vector<std::pair<std::string, std::string>> users;  // `stats auth USER:PASS`
+  std::string realm;                    // empty: "HAProxy Statistics"
+  bool hide_version = false;
+  bool show_legends = false;
+  bool show_node = false;
+  std::string show_desc;
+  Origin origin;
+};
+
+// `capture request|response header NAME len N`.
+struct Capture {
+  bool request = true;
+  std::string name;
+  std::uint32_t len = 0;
+  Origin origin;
+};
+
 // Raw statements the later issues compile (ACLs, rules, stick, cookies, checks,
 // stats). The parser validates their syntax; they keep their origin.
 struct Statement {
@@ -267,6 +290,10 @@ struct Proxy {
   bool log_separate_errors = false;
   bool log_global = false;
   std::vector<LogTarget> logs;
+  std::string log_format;  // `log-format`; empty: the mode's default line
+  Origin log_format_origin;
+  std::vector<Capture> captures;  // in declaration order (request ones first in logs)
+  StatsPage stats;
   std::map<int, ErrorFile> errorfiles;
 
   // frontend side

@@ -7,6 +7,7 @@
 #include "balancer/config/parse_check.h"
 #include "balancer/config/parse_global.h"
 #include "balancer/config/parse_server.h"
+#include "balancer/config/parse_stats.h"
 #include "balancer/stick/stick_table_parser.h"
 #include "common/net_address.h"
 #include "common/strings.h"
@@ -458,6 +459,9 @@ Result<void> kw_rule(Ctx& c) {
   return {};
 }
 
+Result<void> kw_stats(Ctx& c) { return parse_stats_line(c.p, c.l, c.caps == kCapDefaults); }
+Result<void> kw_capture(Ctx& c) { return parse_capture_line(c.p, c.l); }
+Result<void> kw_log_format(Ctx& c) { return parse_log_format_line(c.p, c.l); }
 // `stick-table ...`: one per proxy, named after it (HAProxy's rule). Whether
 // its `peers` section exists is checked once every section is read.
 Result<void> kw_stick_table(Ctx& c) {
@@ -508,6 +512,9 @@ constexpr Keyword kKeywords[] = {
     {"use_backend", kCapFrontend, kw_rule},
     {"redirect", kCapFrontend | kCapBackend, kw_rule},
     {"monitor", kCapFrontend, kw_rule},
+    {"stats", kAll, kw_stats},
+    {"capture", kCapFrontend, kw_capture},
+    {"log-format", kFe, kw_log_format},
     {"stick-table", kCapFrontend | kCapBackend, kw_stick_table},
     {"stick", kCapBackend, kw_rule},
     {"description", kAll & ~kCapDefaults, kw_description},

@@ -17,6 +17,8 @@
 #include "balancer/http/response_parser.h"
 #include "balancer/http/status.h"
 #include "balancer/lb/request_key.h"
+#include "balancer/proxy/builtin_answer.h"
+#include "balancer/proxy/request_logging.h"
 #include "balancer/net/cidr.h"
 #include "balancer/proxy/dispatch.h"
 #include "balancer/proxy/io.h"
@@ -95,11 +97,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void count_in(std::uint64_t n) {
     fe_.counters().add(wi(), Ctr::bytes_in, n);
     stk_in_ += n;
+    log_.bytes_in += n;
+    if (log_backend_) log_backend_->counters().add(wi(), Ctr::bytes_in, n);
+    if (log_server_) log_server_->counters().add(wi(), Ctr::bytes_in, n);
   }
   void count_out(std::uint64_t n) {
     fe_.counters().add(wi(), Ctr::bytes_out, n);
     stk_out_ += n;
+    log_.bytes_out += n;
+    if (log_backend_) log_backend_->counters().add(wi(), Ctr::bytes_out, n);
+    if (log_server_) log_server_->counters().add(wi(), Ctr::bytes_out, n);
   }
+  // The status sent to the client (counters and the log line).
+  void note_status(int status) {
+    fe_.counters().add_status(wi(), status);
+    log_.status = status;
+  }
+  // The traffic log line of the request that just ended (balancer/logging).
+  void log_request();
   void end_stick_request();
   // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
   // when the request was answered here.
@@ -113,6 +128,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     x.client_keep_alive = verdict_keep_alive_;
     return x;
   }
+  // The stats page of `proxy` or a use-service service (`service`): true when answered.
+  awaitable<bool> answer_builtin(const config::Proxy& proxy, const rules::RuleSet& rules, const rules::HttpAction* service,
+                                 Exchange& x);
 
   // A parked connection's wait operation lives in the session itself rather
   // than in a separate allocation: one object per idle connection. Only one
@@ -159,6 +177,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::uint16_t local_port_ = 0;
 
   http::Limits limits_;
+  RequestLogState log_;     // this request's log record (when the frontend logs)
+  std::string local_ip_;    // for %fi, set once when the frontend logs
+  // The current request's backend and server, once chosen (for the stats
+  // page's byte counters and the log line); reset for each request.
+  runtime::Backend* log_backend_ = nullptr;
+  runtime::Server* log_server_ = nullptr;
   net::IoBuffer cbuf_;      // bytes from the client
   ExchangePool::Ptr x_;     // per-request state; held only while a request is in flight
 
@@ -203,6 +227,11 @@ awaitable<void> HttpSession::run() {
     auto local = client_.local_endpoint(ec);
     local_addr_ = local.address();
     local_port_ = local.port();
+    if (fe_.traffic_log()) {
+      local_ip_ = local_addr_.to_string();
+      log_.reset(Worker::now());
+      log_.accept_unix_us = log_.start_unix_us;
+    }
     int one = 1;
     ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (fe_.rules().has_tcp_connection_rules()) {
@@ -218,6 +247,9 @@ awaitable<void> HttpSession::run() {
 
   for (;;) {
     if (!x_) x_ = w_.exchanges().take(limits_);
+    if (fe_.traffic_log() && (requests_ > 0 || log_.any_request)) log_.reset(Worker::now());
+    log_backend_ = nullptr;
+    log_server_ = nullptr;
     HeadStatus hs = co_await receive_request_head();
     if (hs == HeadStatus::park) {
       park();
@@ -232,15 +264,23 @@ awaitable<void> HttpSession::run() {
         log_reject(408, "timeout while receiving the request");
         http_err_ = true;
         co_await send_error(408, "", nullptr);
+        log_request();
       }
       end_stick_request();
       break;
     }
     if (hs == HeadStatus::error) {
+      log_request();
       end_stick_request();
       break;
     }
+    if (const logging::TrafficLog* tl = fe_.traffic_log()) {
+      log_.head_done = Worker::now();
+      log_.any_request = true;
+      if (!tl->captures().empty()) log_.capture_request(*tl, x_->req);
+    }
     Exchange x = co_await exchange();
+    log_request();
     end_stick_request();
     ++requests_;
     if (!x.client_keep_alive) break;
@@ -381,6 +421,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
   switch (v.kind) {
     case K::next:
     case K::allow:
+    case K::service:  // answered by answer_builtin()
       co_return false;
     case K::deny:
       fe_.counters().add(wi(), Ctr::denied_requests);
@@ -402,7 +443,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
       std::string realm = v.realm.empty() ? proxy.name : v.realm;
       response = http::make_error_response(401, true, cat("www-authenticate: Basic realm=\"", realm, "\"\r\n"));
       http_err_ = true;
-      fe_.counters().add_status(wi(), 401);
+      note_status(401);
       break;
     }
     case K::redirect:
@@ -412,20 +453,49 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
         for (const auto& [n, val] : v.action->redirect.set_cookie)
           append(response, "set-cookie: ", n, '=', val == "\x01" ? "; Expires=Thu, 01-Jan-1970 00:00:01 GMT" : val, "\r\n");
       response += "connection: close\r\n\r\n";
-      fe_.counters().add_status(wi(), v.status);
+      note_status(v.status);
       break;
     case K::return_:
       response = cat("HTTP/1.1 ", v.status, ' ', http::reason_phrase(v.status), "\r\ncontent-length: ", v.body.size(),
                      "\r\ncache-control: no-cache\r\n");
       if (!v.content_type.empty()) append(response, "content-type: ", v.content_type, "\r\n");
       append(response, "connection: close\r\n\r\n", v.body);
-      fe_.counters().add_status(wi(), v.status);
+      note_status(v.status);
       break;
   }
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
   asio::error_code ec;
   client_.shutdown(tcp::socket::shutdown_send, ec);
+  co_return true;
+}
+
+awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const rules::RuleSet& rules,
+                                            const rules::HttpAction* service, Exchange& x) {
+  if (!service && !wants_stats_page(proxy, rt_, x_->req)) co_return false;
+  // The admin form's body: small, read whole into the request buffer.
+  std::size_t body_len = x_->req.body == http::BodyKind::content_length ? x_->req.content_length : 0;
+  if (x_->req.body == http::BodyKind::chunked || body_len > limits_.max_head_bytes) {
+    co_await send_error(x_->req.body == http::BodyKind::chunked ? 411 : 413, "", nullptr);
+    co_return true;
+  }
+  while (cbuf_.size() < x_->req.head_length + body_len) {
+    if (cbuf_.space_size() == 0) cbuf_.compact();
+    IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), client_timeout());
+    if (!r.ok() || r.n == 0) co_return true;
+    cbuf_.commit(r.n);
+    count_in(r.n);
+  }
+  std::string_view body = cbuf_.view().substr(x_->req.head_length, body_len);
+  std::optional<stats::PageResponse> resp;
+  if (service) resp = answer_service(rt_, service->name, x_->req);
+  else resp = answer_stats_page(rt_, proxy, rules, x_->ctx, x_->req, body);
+  if (!resp) co_return false;
+  cbuf_.consume(x_->req.head_length + body_len);
+  note_status(resp->status);
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(resp->bytes), {}, client_timeout());
+  if (wr.ok()) count_out(wr.n);
+  x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive();
   co_return true;
 }
 
@@ -472,7 +542,7 @@ awaitable<Exchange> HttpSession::exchange() {
     std::string r = failing ? http::make_error_response(503, false)
                             : "HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
                               "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n";
-    fe_.counters().add_status(wi(), failing ? 503 : 200);
+    note_status(failing ? 503 : 200);
     cbuf_.consume(x_->req.head_length);
     IoResult wr = co_await write_all(w_, client_side_, asio::buffer(r), {}, client_timeout());
     x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none;
@@ -489,7 +559,10 @@ awaitable<Exchange> HttpSession::exchange() {
   }
   if (auto v = fe_rules.run_http_request(ctx, x_->req, &sticks_); co_await answer_verdict(v, nullptr, fe_.config()))
     co_return answered();
+  else if (v.kind == rules::HttpVerdict::Kind::service && co_await answer_builtin(fe_.config(), fe_rules, v.action, x))
+    co_return x;
   if (auto r = fe_rules.run_redirects(ctx); r && co_await answer_verdict(*r, nullptr, fe_.config())) co_return answered();
+  if (co_await answer_builtin(fe_.config(), fe_rules, nullptr, x)) co_return x;
   runtime::Backend* be = fe_rules.route(ctx, [this](std::string_view n) { return rt_.find_backend(n); });
   if (!be) be = fe_.default_backend();
   if (!be) {
@@ -508,8 +581,10 @@ awaitable<Exchange> HttpSession::exchange() {
     if (auto v = be_rules.run_http_request(ctx, x_->req, &sticks_); co_await answer_verdict(v, be, be->config()))
       co_return answered();
     if (auto r = be_rules.run_redirects(ctx); r && co_await answer_verdict(*r, be, be->config())) co_return answered();
+    if (co_await answer_builtin(be->config(), be_rules, nullptr, x)) co_return x;
   }
   backend_ = be;
+  log_backend_ = be;
   be->counters().add(wi(), Ctr::http_requests);
 
   // Cookie persistence: the client's cookie names the server to use.
@@ -639,9 +714,11 @@ awaitable<Exchange> HttpSession::exchange() {
   }
   be->counters().add_status(wi(), x_->resp.status);
   server_->counters().add_status(wi(), x_->resp.status);
-  fe_.counters().add_status(wi(), x_->resp.status);
+  note_status(x_->resp.status);
   const config::HttpConnMode mode = fe_.config().http_conn_mode;
   bool switching = x_->resp.status == 101 && x_->req.upgrade;
+  log_.response_head = Worker::now();
+  if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && !tl->captures().empty()) log_.capture_response(*tl, x_->resp);
   bool client_keep = x_->req.wants_keep_alive() && x_->resp.body != http::BodyKind::until_close &&
                      mode != config::HttpConnMode::close && !switching;
   // An answer that arrives before the request body is complete leaves the
@@ -703,6 +780,8 @@ awaitable<Exchange> HttpSession::exchange() {
   }
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(x_->head_out), asio::buffer(x_->sbuf.data(), first), client_timeout());
   if (!wr.ok()) {
+    log_.term[0] = 'C';  // the client went away while the response was sent
+    log_.term[1] = 'D';
     release_server(false);
     co_return x;
   }
@@ -785,6 +864,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   }
 
   for (int attempt = 0;; ++attempt) {
+    log_.connect_start = Worker::now();
     Dispatched d = co_await dispatch(w_, x_->server_side, dr);
     if (!d.conn) {
       log_reject(d.error_status, d.reason);
@@ -792,6 +872,8 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
       co_return false;
     }
     server_ = d.server;
+    log_server_ = d.server;
+    log_.connected = Worker::now();
     sconn_ = std::move(d.conn);
     x_->server_side.socket = &sconn_->socket;
     server_->counters().add(wi(), Ctr::http_requests);
@@ -811,6 +893,10 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
       co_await send_error(503, "", &be);
       co_return false;
     }
+    // The request as sent (head and the body bytes with it); the rest of
+    // the body is counted by the pump.
+    be.counters().add(wi(), Ctr::bytes_in, wr.n);
+    server_->counters().add(wi(), Ctr::bytes_in, wr.n);
     break;
   }
   cbuf_.consume(head_len + first);
@@ -926,12 +1012,29 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
     if (it != fe_.config().errorfiles.end()) custom = &it->second.content;
   }
   std::string body = custom ? *custom : http::make_error_response(status, true);
-  fe_.counters().add_status(wi(), status);
+  log_.set_error_status(status, server_ != nullptr);
+  note_status(status);
   // Whatever else the client sent is not going to be read.
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(body), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
   asio::error_code ec;
   client_.shutdown(tcp::socket::shutdown_send, ec);
+}
+
+void HttpSession::log_request() {
+  const logging::TrafficLog* t = fe_.traffic_log();
+  if (!t || (!log_.any_request && !request_started_)) return;
+  LogContext c;
+  c.rt = &rt_;
+  c.fe = &fe_;
+  c.be = log_backend_;
+  c.server = log_server_;
+  c.client_ip = client_ip_;
+  c.local_ip = local_ip_;
+  c.client_port = client_port_;
+  c.local_port = local_port_;
+  c.req = log_.head_done != RequestLogState::Steady{} && x_ ? &x_->req : nullptr;
+  emit_request_log(*t, log_, c, Worker::now());
 }
 
 void HttpSession::log_reject(int status, std::string_view reason) {

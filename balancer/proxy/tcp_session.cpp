@@ -1,5 +1,9 @@
 #include "balancer/proxy/tcp_session.h"
 
+#include <optional>
+
+#include "balancer/proxy/request_logging.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -29,6 +33,26 @@ struct GaugeGuard {
   }
 };
 
+// Writes the connection's log line (option tcplog) however it ends.
+struct TcpLog {
+  TcpLog(runtime::Runtime& r, runtime::Frontend& f) : rt(r), fe(f) {}
+  TcpLog(const TcpLog&) = delete;
+  TcpLog& operator=(const TcpLog&) = delete;
+  runtime::Runtime& rt;
+  runtime::Frontend& fe;
+  RequestLogState state;
+  LogContext ctx;
+  std::string client_ip, local_ip;
+  ~TcpLog() {
+    if (const logging::TrafficLog* t = fe.traffic_log()) {
+      state.any_request = state.bytes_in > 0;
+      ctx.client_ip = client_ip;
+      ctx.local_ip = local_ip;
+      emit_request_log(*t, state, ctx, Worker::now());
+    }
+  }
+};
+
 }  // namespace
 
 asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client) {
@@ -38,6 +62,17 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   auto remote = client.remote_endpoint(ec);
   if (ec || !be) co_return;
   auto local = client.local_endpoint(ec);
+  std::optional<TcpLog> tlog;
+  if (fe.traffic_log()) {
+    tlog.emplace(rt, fe);
+    tlog->state.reset(Worker::now());
+    tlog->state.accept_unix_us = tlog->state.start_unix_us;
+    asio::ip::address ca = remote.address();
+    if (ca.is_v6() && ca.to_v6().is_v4_mapped()) ca = asio::ip::make_address_v4(asio::ip::v4_mapped, ca.to_v6());
+    tlog->client_ip = ca.to_string();
+    tlog->local_ip = local.address().to_string();
+    tlog->ctx = LogContext{&rt, &fe, be, nullptr, {}, {}, remote.port(), local.port(), nullptr};
+  }
   int one = 1;
   ::setsockopt(client.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   asio::ip::address addr = remote.address();
@@ -68,6 +103,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
     // run at once rather than after tcp-request inspect-delay.
     if (!rs.run_tcp(ctx, false, &sticks) || !rs.run_tcp(ctx, true, &sticks)) {
       fe.counters().add(w.index(), Ctr::denied_requests);
+      if (tlog) tlog->state.term[0] = 'P', tlog->state.term[1] = 'R';
       co_return;
     }
   }
@@ -84,10 +120,16 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   dr.backend = be;
   dr.client_dst_port = local.port();
   if (be->config().balance.algorithm == config::Balance::source) dr.hash = lb::source_hash(be->config().balance, addr);
+  if (tlog) tlog->state.connect_start = Worker::now();
   Dispatched d = co_await dispatch(w, server_side, dr);
   if (!d.conn) {
     fe.counters().add(w.index(), Ctr::connection_errors);
+    if (tlog) tlog->state.term[0] = 'S', tlog->state.term[1] = 'C';
     co_return;
+  }
+  if (tlog) {
+    tlog->state.connected = Worker::now();
+    tlog->ctx.server = d.server;
   }
   be->counters().add(w.index(), Ctr::sessions_total);
   d.server->counters().add(w.index(), Ctr::sessions_total);
@@ -110,6 +152,10 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   tt.server_fin = or_none(bt.server_fin);
   net::IoBuffer c2s, s2c;
   TunnelResult r = co_await run_tunnel(w, client, d.conn->socket, c2s, s2c, tt);
+  if (tlog) {
+    tlog->state.bytes_in = r.client_to_server;
+    tlog->state.bytes_out = r.server_to_client;
+  }
   fe.counters().add(w.index(), Ctr::bytes_in, r.client_to_server);
   fe.counters().add(w.index(), Ctr::bytes_out, r.server_to_client);
   be->counters().add(w.index(), Ctr::bytes_in, r.client_to_server);

@@ -1,5 +1,7 @@
 #include "balancer/rules/acl.h"
 
+#include "balancer/rules/predefined_acl.h"
+
 #include <fstream>
 
 #include "balancer/http/syntax.h"
@@ -294,7 +296,7 @@ Result<void> AclSet::add(const std::string& name, std::shared_ptr<const Acl> acl
 
 const std::vector<std::shared_ptr<const Acl>>* AclSet::find(std::string_view name) const {
   auto it = named_.find(name);
-  return it == named_.end() ? nullptr : &it->second;
+  return it == named_.end() ? predefined_acl(name) : &it->second;
 }
 
 size_t find_condition(const std::vector<std::string>& words, size_t from) {

@@ -313,7 +313,14 @@ Result<HttpAction> parse_http_action(const config::Statement& st, bool response,
   } else if (parse_sc_gpc(a, inc, act.gpc, act.counter)) {
     act.kind = inc ? K::sc_inc_gpc : K::sc_clr_gpc;
   } else if (a == "use-service") {
-    return fail(cat(where, ": no service is available (prometheus-exporter comes with the observability work)"));
+    // Services the balancer answers itself (balancer/stats).
+    if (i >= w.size()) return fail(cat(where, ": use-service expects a service name"));
+    if (response) return fail(cat(where, ": use-service is an http-request action"));
+    if (w[i] != "prometheus-exporter")
+      return fail(cat(where, ": unknown service '", w[i], "' (available: prometheus-exporter)"));
+    act.kind = K::use_service;
+    act.name = w[i];
+    i += 1;
   } else {
     return fail(cat(where_of(st, kw), ": unknown action '", a, "'"));
   }
@@ -471,6 +478,11 @@ Result<std::shared_ptr<RuleSet>> RuleSet::compile(const config::Proxy& p, const 
       if (!cond) return std::unexpected(cond.error());
       rr.cond = std::move(*cond);
       rs->redirects_.push_back(std::move(rr));
+    } else if (k == "stats" && w.size() >= 2 && w[1] == "admin") {
+      std::string where = where_of(st, "stats admin");
+      auto c = Condition::parse(w, 3, w[2] == "unless", rs->acls_, r, where, warnings);
+      if (!c) return std::unexpected(c.error());
+      rs->stats_admin_.push_back(std::move(*c));
     } else if (k == "monitor") {
       std::string where = where_of(st, "monitor");
       if (w.size() < 4 || w[1] != "fail" || (w[2] != "if" && w[2] != "unless"))
@@ -577,6 +589,9 @@ HttpVerdict RuleSet::run_http_request(EvalContext& ctx, http::RequestHead& req, 
         v.content_type = a.content_type;
         v.body = a.body;
         return v;
+      case K::use_service:
+        v.kind = HttpVerdict::Kind::service;
+        return v;
       case K::set_path:
       case K::set_query:
       case K::set_uri: {
@@ -661,6 +676,12 @@ HttpVerdict RuleSet::run_http_response(EvalContext& ctx, http::ResponseHead& res
     }
   }
   return HttpVerdict{};
+}
+
+bool RuleSet::stats_admin_allowed(EvalContext& ctx) const {
+  for (const Condition& c : stats_admin_)
+    if (c.eval(ctx)) return true;
+  return false;
 }
 
 bool RuleSet::monitor_fails(EvalContext& ctx) const {

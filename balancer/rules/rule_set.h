@@ -113,7 +113,8 @@ struct StickRule {
 
 // What the session must do after a set of http rules ran.
 struct HttpVerdict {
-  enum class Kind { next, allow, deny, tarpit, auth, redirect, return_ };
+  // service: `use-service` (the action's name says which).
+  enum class Kind { next, allow, deny, tarpit, auth, redirect, return_, service };
   Kind kind = Kind::next;
   int status = 0;
   std::string location;       // redirect
@@ -162,6 +163,8 @@ class RuleSet {
   // `monitor fail if COND`: true when the node must report not ready.
   bool monitor_fails(EvalContext& ctx) const;
   bool has_monitor_fail() const { return !monitor_fail_.empty(); }
+  // `stats admin if COND`: true when the stats page may change servers.
+  bool stats_admin_allowed(EvalContext& ctx) const;
 
  private:
   AclSet acls_;
@@ -174,6 +177,7 @@ class RuleSet {
   std::vector<SwitchRule> switching_;
   std::vector<RedirectRule> redirects_;
   std::vector<Condition> monitor_fail_;
+  std::vector<Condition> stats_admin_;
   std::vector<StickRule> stick_;
 };
 

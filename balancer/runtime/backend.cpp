@@ -116,7 +116,7 @@ Backend::Pick Backend::acquire(const PickInput& in, const std::shared_ptr<QueueT
   auto i = pick_locked(in, any_usable);
   if (i) {
     Server* s = (use_backups_ ? backups_ : active_)[*i];
-    s->in_flight_.fetch_add(1, std::memory_order_relaxed);
+    s->take_slot();
     return {Outcome::granted, s};
   }
   if (!any_usable) return {Outcome::no_server, nullptr};
@@ -128,7 +128,7 @@ Backend::Pick Backend::acquire(const PickInput& in, const std::shared_ptr<QueueT
 Backend::Pick Backend::acquire_on(Server& server, const std::shared_ptr<QueueTicket>& ticket) {
   std::lock_guard lock(mutex_);
   if (server.has_free_slot()) {
-    server.in_flight_.fetch_add(1, std::memory_order_relaxed);
+    server.take_slot();
     return {Outcome::granted, &server};
   }
   size_t idx = 0;
@@ -155,7 +155,7 @@ void Backend::grant_waiters_locked() {
       auto t = q.front();
       q.pop_front();
       if (t->abandoned) continue;
-      s.in_flight_.fetch_add(1, std::memory_order_relaxed);
+      s.take_slot();
       t->granted = &s;
       t->wake(t);
     }
@@ -171,7 +171,7 @@ void Backend::grant_waiters_locked() {
     Server* s = (use_backups_ ? backups_ : active_)[*i];
     auto t = queue_.front();
     queue_.pop_front();
-    s->in_flight_.fetch_add(1, std::memory_order_relaxed);
+    s->take_slot();
     t->granted = s;
     t->wake(t);
   }

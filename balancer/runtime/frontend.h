@@ -9,6 +9,10 @@
 #include "balancer/runtime/backend.h"
 #include "balancer/runtime/counters.h"
 
+namespace tandem::balancer::logging {
+class TrafficLog;
+}
+
 namespace tandem::balancer::runtime {
 
 class Frontend {
@@ -32,6 +36,9 @@ class Frontend {
   const rules::RuleSet& rules() const { return *rules_; }
   const std::shared_ptr<const rules::RuleSet>& rules_ptr() const { return rules_; }
   void set_rules(std::shared_ptr<const rules::RuleSet> r) { rules_ = std::move(r); }
+  // Where its traffic is logged; null: nowhere. Set before workers start.
+  const logging::TrafficLog* traffic_log() const { return traffic_log_; }
+  void set_traffic_log(const logging::TrafficLog* t) { traffic_log_ = t; }
 
  private:
   config::Proxy cfg_;
@@ -40,6 +47,7 @@ class Frontend {
   std::shared_ptr<const rules::RuleSet> rules_;
   Counters counters_;
   SessionGauge sessions_;
+  const logging::TrafficLog* traffic_log_ = nullptr;
 };
 
 }  // namespace tandem::balancer::runtime

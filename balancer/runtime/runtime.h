@@ -14,6 +14,10 @@
 #include "balancer/stick/stick_registry.h"
 #include "common/error.h"
 
+namespace tandem::balancer::stats {
+class StatsSource;
+}
+
 namespace tandem::balancer::runtime {
 
 class Runtime {
@@ -38,6 +42,10 @@ class Runtime {
   // Warnings found while compiling rules ("FILE:LINE: ..."), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
   const rules::Userlist* find_userlist(std::string_view name) const;
+  // What the stats page and services read (set once before workers start;
+  // null when the process has none, e.g. in unit tests).
+  stats::StatsSource* stats() const { return stats_; }
+  void set_stats(stats::StatsSource* s) { stats_ = s; }
   // The stick table declared by proxy `name`, or nullptr.
   stick::StickTable* find_table(std::string_view name) const;
   std::vector<std::string> table_names() const;
@@ -55,6 +63,7 @@ class Runtime {
   // Kept alive while this runtime's sessions may hold references into them.
   std::vector<std::shared_ptr<stick::StickTable>> tables_;
   SessionGauge sessions_;
+  stats::StatsSource* stats_ = nullptr;
 };
 
 }  // namespace tandem::balancer::runtime

@@ -90,6 +90,8 @@ class Server {
   std::uint32_t maxconn() const { return cfg_.params.maxconn; }
   std::uint32_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
   bool has_free_slot() const { return maxconn() == 0 || in_flight() < maxconn(); }
+  // The most slots ever held at once (the stats page's "max sessions").
+  std::uint32_t in_flight_max() const { return in_flight_max_.load(std::memory_order_relaxed); }
 
   Counters& counters() { return counters_; }
   SessionGauge& sessions() { return sessions_; }
@@ -117,6 +119,10 @@ class Server {
 
  private:
   friend class Backend;  // takes and frees slots under its lock
+  void take_slot() {  // under the backend's lock: the max needs no CAS loop
+    std::uint32_t n = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n > in_flight_max_.load(std::memory_order_relaxed)) in_flight_max_.store(n, std::memory_order_relaxed);
+  }
   config::Server cfg_;
   Backend& backend_;
   std::string display_;
@@ -133,6 +139,7 @@ class Server {
   void* sink_ctx_ = nullptr;
   std::atomic<std::uint32_t> weight_;
   std::atomic<std::uint32_t> in_flight_{0};
+  std::atomic<std::uint32_t> in_flight_max_{0};
   Counters counters_;
   SessionGauge sessions_;
 };

@@ -19,12 +19,9 @@ SEEDS = Path(__file__).parent / "seeds"
 # Seeds that need a later issue's keywords. strict: the test fails the day
 # they start loading, so this list cannot go stale.
 NEEDS = {
-    "s003_websocket.cfg": "stats and cookies (issues 5, 7)",
     "s002_tls.cfg": "TLS (issue 6)",
     "s003_https_redirect.cfg": "TLS (issue 6)",
     "s002_complete.cfg": "TLS, rules, stats (issues 5, 6, 7)",
-    "s002_stats.cfg": "stats page (issue 7)",
-    "s003_basic.cfg": "stats uri (issue 7)",
 }
 
 

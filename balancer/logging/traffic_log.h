@@ -1,0 +1,43 @@
+#pragma once
+// A frontend's traffic log: its line format (`log-format`, `option httplog`,
+// `option tcplog`), its targets (its own `log` lines or `log global`), and
+// the options that decide which lines are written.
+//
+// write() runs on workers: the line is formatted into a per-thread buffer
+// kept between calls (no allocation once warm) and sent without blocking.
+
+#include <memory>
+#include <vector>
+
+#include "balancer/config/model.h"
+#include "balancer/logging/log_format.h"
+#include "balancer/logging/log_sink.h"
+#include "common/error.h"
+
+namespace tandem::balancer::logging {
+
+class TrafficLog {
+ public:
+  // Null when the frontend logs nowhere (no `log` line, or `log global`
+  // with no global one).
+  static Result<std::unique_ptr<TrafficLog>> create(const config::Proxy& fe, const config::Global& g);
+
+  bool dontlognull() const { return dontlognull_; }
+  const std::vector<config::Capture>& captures() const { return captures_; }
+  std::size_t request_captures() const { return n_req_caps_; }
+
+  // `error`: the request or connection failed (with `option
+  // log-separate-errors` such lines go out at `err` instead of `info`).
+  void write(const RequestLog& r, bool error) const;
+
+ private:
+  TrafficLog() = default;
+  LogFormat format_;
+  std::vector<std::unique_ptr<LogSink>> sinks_;
+  std::vector<config::Capture> captures_;
+  std::size_t n_req_caps_ = 0;
+  bool dontlognull_ = false;
+  bool separate_errors_ = false;
+};
+
+}  // namespace tandem::balancer::logging

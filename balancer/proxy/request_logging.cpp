@@ -1,0 +1,137 @@
+#include "balancer/proxy/request_logging.h"
+
+#include <unistd.h>
+
+#include "balancer/runtime/backend.h"
+#include "common/strings.h"
+
+namespace tandem::balancer::proxy {
+
+namespace {
+
+std::int64_t unix_us_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int ms_between(RequestLogState::Steady a, RequestLogState::Steady b) {
+  if (a == RequestLogState::Steady{} || b == RequestLogState::Steady{}) return -1;
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
+}
+
+std::string_view version_text(http::Version v) { return v == http::Version::http10 ? "HTTP/1.0" : "HTTP/1.1"; }
+
+void capture(std::vector<std::string>& out, const std::vector<http::Header>& hs, const config::Capture& c) {
+  std::string v;
+  for (const http::Header& h : hs)
+    if (iequals(h.name, c.name)) {
+      v = std::string(h.value.substr(0, c.len));
+      break;
+    }
+  out.push_back(std::move(v));
+}
+
+}  // namespace
+
+void RequestLogState::reset(Steady now) {
+  start = now;
+  head_done = connect_start = connected = response_head = Steady{};
+  start_unix_us = unix_us_now();
+  status = -1;
+  bytes_out = bytes_in = 0;
+  term[0] = term[1] = '-';
+  any_request = false;
+  captures.clear();
+}
+
+void RequestLogState::set_error_status(int st, bool server_involved) {
+  status = st;
+  // Who ended it, and in which phase (HAProxy's termination state).
+  switch (st) {
+    case 400: term[0] = 'C'; term[1] = 'R'; break;          // bad request from the client
+    case 408: term[0] = 'c'; term[1] = 'R'; break;          // client too slow to send its request
+    case 401: case 403: case 429: term[0] = 'P'; term[1] = 'R'; break;  // the proxy refused it
+    case 502: term[0] = 'S'; term[1] = 'H'; break;          // bad or no answer from the server
+    case 504: term[0] = 's'; term[1] = 'H'; break;          // server timeout
+    case 503: term[0] = 'S'; term[1] = server_involved ? 'C' : 'C'; break;  // no server could be reached
+    default:
+      if (st >= 500) {
+        term[0] = 'P';
+        term[1] = 'R';
+      }
+  }
+}
+
+void RequestLogState::capture_request(const logging::TrafficLog& t, const http::RequestHead& req) {
+  captures.clear();
+  for (std::size_t i = 0; i < t.request_captures(); ++i) capture(captures, req.headers, t.captures()[i]);
+}
+
+void RequestLogState::capture_response(const logging::TrafficLog& t, const http::ResponseHead& resp) {
+  for (std::size_t i = t.request_captures(); i < t.captures().size(); ++i) capture(captures, resp.headers, t.captures()[i]);
+}
+
+void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,
+                      std::chrono::steady_clock::time_point now) {
+  if (t.dontlognull() && !s.any_request && s.bytes_in == 0) return;
+  logging::RequestLog r;
+  r.client_ip = c.client_ip;
+  r.client_port = c.client_port;
+  r.frontend_ip = c.local_ip;
+  r.frontend_port = c.local_port;
+  r.accept_unix_us = s.accept_unix_us ? s.accept_unix_us : s.start_unix_us;
+  r.request_unix_us = s.start_unix_us;
+  r.frontend = c.fe->name();
+  r.backend = c.be ? std::string_view(c.be->name()) : std::string_view();
+  r.server = c.server ? std::string_view(c.server->name()) : std::string_view();
+  if (c.server) {
+    r.server_ip = c.server->config().address;
+    r.server_port = c.server->config().port;
+  }
+  r.TR = ms_between(s.start, s.head_done);
+  r.Tc = ms_between(s.connect_start, s.connected);
+  r.Tw = r.Tc < 0 ? -1 : 0;  // queue time is inside the connect phase (see DECISIONS.md)
+  r.Tr = ms_between(s.connected, s.response_head);
+  r.Ta = std::max(0, ms_between(s.start, now));
+  r.Tt = r.Ta;
+  r.status = s.status;
+  r.bytes_out = s.bytes_out;
+  r.bytes_in = s.bytes_in;
+  r.term[0] = s.term[0];
+  r.term[1] = s.term[1];
+  // Each worker's accept loop holds a session slot per listener while it
+  // waits in accept(): those are not connections (see stats_source.cpp).
+  std::uint64_t fe_waiting = static_cast<std::uint64_t>(c.rt->workers()) * c.fe->config().binds.size();
+  std::uint64_t all_waiting = 0;
+  for (const auto& f : c.rt->frontends()) all_waiting += static_cast<std::uint64_t>(c.rt->workers()) * f->config().binds.size();
+  std::uint64_t fe_cur = c.fe->sessions().current(), all_cur = c.rt->sessions().current();
+  // The counts include the connection being logged (HAProxy's convention);
+  // a worker's accept loop re-takes its slot asynchronously, hence the floor.
+  r.feconn = std::max<std::uint64_t>(1, fe_cur > fe_waiting ? fe_cur - fe_waiting : 0);
+  r.actconn = std::max<std::uint64_t>(r.feconn, all_cur > all_waiting ? all_cur - all_waiting : 0);
+  if (c.be) {
+    // HTTP holds a server slot per request and has released it by now.
+    std::uint64_t in_flight = 0;
+    for (const auto& sv : c.be->servers()) in_flight += sv->in_flight();
+    r.beconn = c.req ? in_flight + (c.server ? 1 : 0) : c.be->sessions().current();
+    r.backend_queue = c.be->queued();
+  }
+  if (c.server) r.srv_conn = c.req ? c.server->in_flight() + 1 : c.server->sessions().current();
+  if (c.req) {
+    r.http = true;
+    r.method = c.req->method_text;
+    r.target = c.req->target;
+    r.version = version_text(c.req->version);
+  }
+  // Configured captures always print (empty when the header was absent or
+  // the response never came), so the fields keep their positions.
+  std::size_t nreq = t.request_captures();
+  for (std::size_t i = 0; i < t.captures().size(); ++i) {
+    std::string_view v = i < s.captures.size() ? std::string_view(s.captures[i]) : std::string_view();
+    (i < nreq ? r.request_captures : r.response_captures).push_back(v);
+  }
+  static const int pid = static_cast<int>(::getpid());
+  r.pid = pid;
+  t.write(r, s.status >= 500 || s.term[0] != '-');
+}
+
+}  // namespace tandem::balancer::proxy

@@ -1,0 +1,52 @@
+#pragma once
+// What a session remembers of one request for its log line: timestamps of
+// the phases, the status, the bytes, captures and the termination state.
+// The session marks phases as they happen; emit() builds the line's record
+// and hands it to the frontend's traffic log. Nothing here runs when the
+// frontend logs nowhere (the session checks traffic_log() first).
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "balancer/http/message.h"
+#include "balancer/logging/traffic_log.h"
+#include "balancer/runtime/runtime.h"
+
+namespace tandem::balancer::proxy {
+
+struct RequestLogState {
+  using Steady = std::chrono::steady_clock::time_point;
+  Steady start{};         // first byte of the request (or the accept)
+  Steady head_done{};     // request head parsed
+  Steady connect_start{}, connected{};
+  Steady response_head{};
+  std::int64_t start_unix_us = 0;
+  std::int64_t accept_unix_us = 0;
+  int status = -1;
+  std::uint64_t bytes_out = 0, bytes_in = 0;
+  char term[2] = {'-', '-'};
+  bool any_request = false;  // for dontlognull
+  std::vector<std::string> captures;  // request captures, then response ones
+
+  void reset(Steady now);
+  // The termination state a proxy-made answer implies (HAProxy's flags).
+  void set_error_status(int status, bool server_involved);
+  void capture_request(const logging::TrafficLog& t, const http::RequestHead& req);
+  void capture_response(const logging::TrafficLog& t, const http::ResponseHead& resp);
+};
+
+struct LogContext {
+  runtime::Runtime* rt = nullptr;
+  runtime::Frontend* fe = nullptr;
+  runtime::Backend* be = nullptr;
+  runtime::Server* server = nullptr;
+  std::string_view client_ip, local_ip;
+  std::uint16_t client_port = 0, local_port = 0;
+  const http::RequestHead* req = nullptr;  // null: TCP, or no complete request
+};
+
+void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,
+                      std::chrono::steady_clock::time_point now);
+
+}  // namespace tandem::balancer::proxy

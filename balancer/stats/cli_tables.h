@@ -1,0 +1,20 @@
+#pragma once
+// The runtime API's stick-table commands, in HAProxy's words and layout:
+// `show table [NAME [key K | data.TYPE OP V ...]]`, `clear table NAME [key K]`
+// and `set table NAME key K [data.TYPE V]...`.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "balancer/runtime/runtime.h"
+#include "balancer/stick/stick_registry.h"
+
+namespace tandem::balancer::stats {
+
+// `args`: the words after "show table" / "clear table" / "set table".
+std::string cli_show_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args);
+std::string cli_clear_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args);
+std::string cli_set_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args);
+
+}  // namespace tandem::balancer::stats

@@ -1,0 +1,474 @@
+"""The stats page (HTML, ;csv, ;json, admin form), the runtime API on the
+stats socket, and the Prometheus exporter, against a running balancer. The
+CSV header is compared column by column with HAProxy 2.6's own."""
+
+import base64
+import json
+import os
+import shutil
+import socket
+import stat
+import struct
+import subprocess
+import time
+
+import pytest
+
+from backend import Backend
+from harness import BalancerProcess, Daemon, free_port, wait_for, wait_for_socket
+from httpclient import Connection, get
+
+AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
+
+
+@pytest.fixture
+def backends():
+    bs = [Backend(f"app{i}") for i in (1, 2, 3)]
+    yield bs
+    for b in bs:
+        b.close()
+
+
+def config(workdir, backends, stats_port, web_port, admin="LOCALHOST", extra_global=""):
+    return (
+        "global\n"
+        f"    stats socket {workdir}/admin.sock mode 660 level admin\n"
+        f"    stats socket {workdir}/oper.sock mode 600 level operator\n"
+        f"    stats socket {workdir}/user.sock level user\n"
+        f"{extra_global}"
+        "defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
+        "listen stats\n"
+        f"    bind 127.0.0.1:{stats_port}\n"
+        "    stats enable\n    stats uri /stats\n    stats refresh 10s\n    stats auth admin:s3cret\n"
+        "    stats realm Tandem\\ Statistics\n    stats show-legends\n"
+        f"    stats admin if {admin}\n"
+        "frontend web\n"
+        f"    bind 127.0.0.1:{web_port}\n"
+        "    http-request use-service prometheus-exporter if { path /metrics }\n"
+        "    default_backend farm\n"
+        "backend farm\n    balance roundrobin\n    option httpchk GET /health\n"
+        f"    server a {backends[0].address} check inter 100ms fall 1 rise 1\n"
+        f"    server b {backends[1].address} check inter 100ms fall 1 rise 1 weight 2\n"
+        f"    server c {backends[2].address} backup\n"
+    )
+
+
+@pytest.fixture
+def lb(workdir, backends):
+    sp, wp = free_port(), free_port()
+    with BalancerProcess(workdir, config(workdir, backends, sp, wp), ports=[sp, wp]) as p:
+        p.stats_port, p.web_port = sp, wp
+        wait_for_socket(workdir / "admin.sock", p)
+        wait_for(lambda: all(csv_rows(p)[("farm", s)]["check_status"] == "L7OK" for s in "ab"), what="farm checked")
+        yield p
+
+
+def cli(path, line, timeout=5.0):
+    """One line to a stats socket; everything until it closes."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    s.connect(str(path))
+    s.sendall(line.encode() + b"\n")
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+    s.close()
+    return out.decode()
+
+
+def parse_csv(text):
+    lines = text.splitlines()
+    assert lines[0].startswith("# ")
+    names = lines[0][2:].rstrip(",").split(",")
+    rows = {}
+    for ln in lines[1:]:
+        if not ln:
+            continue
+        cells = ln.split(",")
+        assert len(cells) == len(names) + 1 and cells[-1] == "", ln  # every line ends with ','
+        rows[(cells[0], cells[1])] = dict(zip(names, cells))
+    return names, rows
+
+
+def csv_rows(p):
+    r = get("127.0.0.1", p.stats_port, "/stats;csv", AUTH)
+    assert r.status == 200, r
+    return parse_csv(r.body.decode())[1]
+
+
+def haproxy_header(workdir):
+    """`show stat`'s header line from HAProxy 2.6 itself."""
+    sock = workdir / "hap.sock"
+    cfg = workdir / "hap.cfg"
+    port = free_port()
+    cfg.write_text(f"global\n    stats socket {sock} level admin\n"
+                   "defaults\n    mode http\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\n"
+                   f"frontend f\n    bind 127.0.0.1:{port}\n")
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy"):
+        wait_for(sock.exists, what="haproxy stats socket")
+        return cli(sock, "show stat").splitlines()[0]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_csv_header_is_haproxy_26s_column_by_column(workdir, lb):
+    theirs = haproxy_header(workdir)[2:].rstrip(",").split(",")
+    page = get("127.0.0.1", lb.stats_port, "/stats;csv", AUTH).body.decode().splitlines()[0]
+    sock = cli(workdir / "admin.sock", "show stat").splitlines()[0]
+    assert page == sock
+    ours = page[2:].rstrip(",").split(",")
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert a == b, f"column {i}: ours {a!r}, HAProxy's {b!r}"
+    assert len(ours) == len(theirs)
+
+
+def test_stats_page_needs_the_configured_credentials(lb):
+    r = get("127.0.0.1", lb.stats_port, "/stats")
+    assert r.status == 401
+    assert r.header("www-authenticate") == 'Basic realm="Tandem Statistics"'
+    bad = {"Authorization": "Basic " + base64.b64encode(b"admin:wrong").decode()}
+    assert get("127.0.0.1", lb.stats_port, "/stats", bad).status == 401
+    r = get("127.0.0.1", lb.stats_port, "/stats", AUTH)
+    assert r.status == 200 and r.header("content-type") == "text/html"
+    body = r.body.decode()
+    assert '<meta http-equiv="refresh" content="10">' in body
+    assert '<table class="px" id="px-farm">' in body
+    # ;norefresh drops the refresh; a path outside the prefix is not the page.
+    assert "refresh" not in get("127.0.0.1", lb.stats_port, "/stats;norefresh", AUTH).body.decode().split("<style>")[0]
+
+
+def test_csv_rows_carry_the_counters_and_states(lb, backends):
+    for _ in range(6):
+        assert get("127.0.0.1", lb.web_port, "/").status == 200
+    rows = csv_rows(lb)
+    assert set(rows) >= {("stats", "FRONTEND"), ("stats", "BACKEND"), ("web", "FRONTEND"), ("farm", "a"),
+                         ("farm", "b"), ("farm", "c"), ("farm", "BACKEND")}
+    fe, be, a, b, c = rows[("web", "FRONTEND")], rows[("farm", "BACKEND")], rows[("farm", "a")], rows[("farm", "b")], rows[("farm", "c")]
+    assert fe["status"] == "OPEN" and fe["type"] == "0" and fe["mode"] == "http"
+    assert int(fe["stot"]) >= 6 and int(fe["req_tot"]) >= 6 and int(fe["hrsp_2xx"]) >= 6
+    assert int(fe["bin"]) > 0 and int(fe["bout"]) > 0
+    assert be["status"] == "UP" and be["algo"] == "roundrobin" and be["type"] == "1"
+    assert be["act"] == "2" and be["bck"] == "1" and be["weight"] == "3"  # usable actives, usable backups
+    assert int(a["stot"]) + int(b["stot"]) == 6 and a["lbtot"] == a["stot"]
+    assert int(be["bout"]) > 0 and int(a["bout"]) > 0 and int(a["bin"]) > 0  # request and response bytes
+    assert a["status"] == "UP" and a["check_status"] == "L7OK" and a["check_code"] == "200"
+    assert a["check_desc"] == "Layer7 check passed" and a["check_rise"] == "1" and a["check_fall"] == "1"
+    assert b["weight"] == "2" and b["uweight"] == "2" and b["addr"] == backends[1].address
+    assert c["status"] == "no check" and c["bck"] == "1" and c["act"] == "0" and c["type"] == "2"
+    # A failing check shows at once.
+    backends[0].set_health(503)
+    wait_for(lambda: csv_rows(lb)[("farm", "a")]["status"] == "DOWN", what="a DOWN")
+    a = csv_rows(lb)[("farm", "a")]
+    assert a["check_status"] == "L7STS" and a["check_code"] == "503" and int(a["chkdown"]) >= 1 and int(a["chkfail"]) >= 1
+
+
+def test_json_is_haproxys_typed_layout(lb):
+    r = get("127.0.0.1", lb.stats_port, "/stats;json", AUTH)
+    assert r.status == 200 and r.header("content-type") == "application/json"
+    doc = json.loads(r.body)
+    assert isinstance(doc, list) and all(isinstance(row, list) for row in doc)
+    by = {}
+    for row in doc:
+        fields = {f["field"]["name"]: f for f in row}
+        by[(fields["pxname"]["value"]["value"], fields["svname"]["value"]["value"])] = fields
+    a = by[("farm", "a")]
+    assert a["pxname"]["objType"] == "Server" and a["status"]["value"] == {"type": "str", "value": "UP"}
+    assert a["weight"]["field"]["pos"] == 18 and a["weight"]["value"]["value"] == 1
+    assert by[("web", "FRONTEND")]["pxname"]["objType"] == "Frontend"
+
+
+def post_form(port, body, headers=AUTH):
+    with Connection("127.0.0.1", port) as c:
+        h = dict(headers)
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+        return c.request("POST", "/stats", h, body.encode())
+
+
+def test_admin_form_sets_server_states(lb):
+    r = post_form(lb.stats_port, "s=a&s=b&action=drain&b=farm")
+    assert r.status == 303 and r.header("location") == "/stats;st=DONE"
+    rows = csv_rows(lb)
+    assert rows[("farm", "a")]["status"] == "DRAIN" and rows[("farm", "b")]["status"] == "DRAIN"
+    page = get("127.0.0.1", lb.stats_port, "/stats;st=DONE", AUTH).body.decode()
+    assert "Action processed successfully." in page
+    assert '<select name="action">' in page and 'value="maint"' in page
+    assert post_form(lb.stats_port, "s=a&action=maint&b=farm").header("location") == "/stats;st=DONE"
+    assert csv_rows(lb)[("farm", "a")]["status"] == "MAINT"
+    assert post_form(lb.stats_port, "s=a&s=b&action=ready&b=farm").status == 303
+    wait_for(lambda: csv_rows(lb)[("farm", "a")]["status"] == "UP", what="a ready again")
+    assert post_form(lb.stats_port, "s=zz&action=maint&b=farm").header("location") == "/stats;st=PART"
+    assert post_form(lb.stats_port, "s=a&action=explode&b=farm").header("location") == "/stats;st=ERRP"
+    assert post_form(lb.stats_port, "s=a&action=maint&b=farm", headers={}).status == 401
+
+
+def test_admin_actions_refused_when_the_condition_fails(workdir, backends):
+    sp, wp = free_port(), free_port()
+    with BalancerProcess(workdir, config(workdir, backends, sp, wp, admin="FALSE"), ports=[sp, wp]) as p:
+        r = post_form(sp, "s=a&action=maint&b=farm")
+        assert r.status == 303 and r.header("location") == "/stats;st=DENY"
+        p.stats_port = sp
+        assert csv_rows(p)[("farm", "a")]["status"] != "MAINT"
+        page = get("127.0.0.1", sp, "/stats", AUTH).body.decode()
+        assert "<select" not in page and 'type="checkbox"' not in page
+
+
+def test_prometheus_exporter(lb):
+    for _ in range(4):
+        get("127.0.0.1", lb.web_port, "/")
+    r = get("127.0.0.1", lb.web_port, "/metrics")
+    assert r.status == 200 and r.header("content-type").startswith("text/plain; version=0.0.4")
+    text = r.body.decode()
+    metrics = {}
+    for ln in text.splitlines():
+        if ln and not ln.startswith("#"):
+            name, value = ln.rsplit(" ", 1)
+            metrics[name] = float(value)
+    assert metrics['haproxy_server_status{proxy="farm",server="a",state="UP"}'] == 1
+    assert metrics['haproxy_server_status{proxy="farm",server="a",state="DOWN"}'] == 0
+    assert metrics['haproxy_backend_active_servers{proxy="farm"}'] == 2
+    assert metrics['haproxy_frontend_http_requests_total{proxy="web"}'] >= 4
+    assert metrics['haproxy_frontend_http_responses_total{proxy="web",code="2xx"}'] >= 4
+    assert (metrics['haproxy_server_sessions_total{proxy="farm",server="a"}'] +
+            metrics['haproxy_server_sessions_total{proxy="farm",server="b"}']) >= 4
+    assert metrics["haproxy_process_nbthread"] >= 1
+    assert "# TYPE haproxy_server_sessions_total counter" in text
+    # Every sample line belongs to a declared family.
+    families = {ln.split()[2] for ln in text.splitlines() if ln.startswith("# TYPE")}
+    for name in metrics:
+        assert name.split("{")[0] in families, name
+
+
+# ---- the seeds' stats configurations ------------------------------------------------------------------------
+
+def test_seed_s002_stats_dashboard(workdir, backends):
+    from test_seeds import render
+    port = free_port()
+    path = render("s002_stats.cfg", workdir, backends, {"PORT": port, "PORT2": free_port(), "PORT3": free_port()})
+    with BalancerProcess(workdir, path.read_text(), ports=[port]):
+        assert get("127.0.0.1", port, "/stats").status == 401
+        creds = {"Authorization": "Basic " + base64.b64encode(b"admin:secretpassword").decode()}
+        page = get("127.0.0.1", port, "/stats", creds).body.decode()
+        assert '<meta http-equiv="refresh" content="10">' in page and 'id="px-stats"' in page
+        # `stats admin if LOCALHOST`: the test client is local, so the form is there.
+        assert '<select name="action">' not in page  # ... but the stats section has no server to act on
+        assert 'type="checkbox"' not in page
+
+
+def test_seed_s003_basic_stats_uri_and_socket(workdir, backends):
+    from test_seeds import render
+    port = free_port()
+    path = render("s003_basic.cfg", workdir, backends, {"PORT": port, "PORT2": free_port(), "PORT3": free_port()})
+    with BalancerProcess(workdir, path.read_text(), ports=[port]):
+        r = get("127.0.0.1", port, "/haproxy?stats;csv")
+        assert r.status == 200
+        _, rows = parse_csv(r.body.decode())
+        assert rows[("http_back", "my_server")]["addr"] == backends[0].address
+        assert get("127.0.0.1", port, "/").header("X-Backend") in ("app1", "app2")
+        sock = workdir / "admin.sock"
+        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o660
+        assert cli(sock, "set server http_back/my_server2 state maint") == "\n"
+        assert [get("127.0.0.1", port, "/").header("X-Backend") for _ in range(3)] == ["app1"] * 3
+
+
+# ---- runtime API --------------------------------------------------------------------------------------------
+
+def test_socket_files_have_the_configured_mode(workdir, lb):
+    assert stat.S_IMODE(os.stat(workdir / "admin.sock").st_mode) == 0o660
+    assert stat.S_IMODE(os.stat(workdir / "oper.sock").st_mode) == 0o600
+    assert stat.S_ISSOCK(os.stat(workdir / "user.sock").st_mode)
+
+
+def test_show_info_and_show_stat(workdir, lb):
+    info = cli(workdir / "admin.sock", "show info")
+    assert info.endswith("\n\n")
+    kv = dict(ln.split(": ", 1) for ln in info.splitlines() if ": " in ln)
+    assert kv["Name"] == "Tandem" and int(kv["Pid"]) == lb.proc.pid
+    assert int(kv["Maxconn"]) > 0 and int(kv["Uptime_sec"]) >= 0 and kv["Nbproc"] == "1"
+    names, rows = parse_csv(cli(workdir / "user.sock", "show stat").rstrip("\n") + "\n")
+    assert ("farm", "a") in rows and names[0] == "pxname"
+    doc = json.loads(cli(workdir / "user.sock", "show stat json"))
+    assert any(f["field"]["name"] == "svname" and f["value"]["value"] == "BACKEND" for row in doc for f in row)
+
+
+def test_show_servers_state(workdir, lb, backends):
+    out = cli(workdir / "oper.sock", "show servers state farm")
+    lines = out.splitlines()
+    assert lines[0] == "1"
+    cols = lines[1][2:].split()
+    assert cols[:6] == ["be_id", "be_name", "srv_id", "srv_name", "srv_addr", "srv_op_state"] and len(cols) == 25
+    rows = {ln.split()[3]: dict(zip(cols, ln.split())) for ln in lines[2:] if ln}
+    assert rows["a"]["srv_op_state"] == "2" and rows["a"]["srv_admin_state"] == "0"
+    assert rows["b"]["srv_uweight"] == "2" and rows["a"]["srv_port"] == str(backends[0].port)
+    assert rows["a"]["srv_check_result"] == "3" and rows["a"]["srv_check_status"] == "14"  # passed, L7OK
+    assert cli(workdir / "oper.sock", "show servers state nope") == "Can't find backend.\n\n"
+
+
+def test_server_commands(workdir, lb):
+    sock = workdir / "admin.sock"
+    assert cli(sock, "set server farm/a state drain") == "\n"
+    assert csv_rows(lb)[("farm", "a")]["status"] == "DRAIN"
+    assert cli(sock, "disable server farm/a") == "\n"
+    assert csv_rows(lb)[("farm", "a")]["status"] == "MAINT"
+    assert cli(sock, "show servers state farm").splitlines()[2].split()[6] == "1"  # forced maintenance
+    assert cli(sock, "enable server farm/a") == "\n"
+    wait_for(lambda: csv_rows(lb)[("farm", "a")]["status"] == "UP", what="a back")
+    assert cli(sock, "set server farm/b weight 7") == "\n"
+    assert cli(sock, "get weight farm/b") == "7 (initial 2)\n\n"
+    assert cli(sock, "set weight farm/b 50%") == "\n"
+    assert cli(sock, "get weight farm/b") == "1 (initial 2)\n\n"
+    assert cli(sock, "set server farm/b weight 300") == "Absolute weight can only be between 0 and 256 inclusive.\n\n"
+    assert cli(sock, "set server farm/b state sleepy") == "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n\n"
+    assert cli(sock, "set server farm/zz state maint") == "No such server.\n\n"
+    assert cli(sock, "set server farm/a state maint; get weight farm/a") == "\n1 (initial 1)\n\n"
+    assert csv_rows(lb)[("farm", "a")]["status"] == "MAINT"
+
+
+def test_levels_are_enforced(workdir, lb):
+    assert cli(workdir / "oper.sock", "set server farm/a state maint") == "Permission denied\n\n"
+    assert cli(workdir / "user.sock", "disable server farm/a") == "Permission denied\n\n"
+    assert cli(workdir / "user.sock", "show servers state") == "Permission denied\n\n"
+    assert cli(workdir / "user.sock", "operator") == "Permission denied\n\n"
+    assert cli(workdir / "admin.sock", "user; set server farm/a weight 3") == "\nPermission denied\n\n"
+    assert cli(workdir / "admin.sock", "operator; show cli level") == "\noperator\n\n"
+    assert cli(workdir / "user.sock", "show cli level") == "user\n\n"
+    assert csv_rows(lb)[("farm", "a")]["status"] == "UP"
+
+
+def test_help_unknown_and_show_sess(workdir, lb):
+    h = cli(workdir / "admin.sock", "help")
+    assert h.startswith("The following commands are valid at this level:\n")
+    assert "  show stat [json]" in h and "  set server <bk>/<srv> [opts]" in h
+    assert "set server" not in cli(workdir / "user.sock", "help")
+    u = cli(workdir / "admin.sock", "frobnicate now")
+    assert u.startswith("Unknown command, but maybe one of the following ones is a better match:\n")
+    assert cli(workdir / "admin.sock", "show frobs").startswith("Unknown command")
+    with Connection("127.0.0.1", lb.web_port) as c:  # one open client session
+        c.request("GET", "/")
+        out = cli(workdir / "oper.sock", "show sess")
+        assert "frontend web: 1 current" in out
+    assert out.startswith("total: ")
+
+
+def test_prompt_mode_keeps_the_connection(workdir, lb):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(str(workdir / "admin.sock"))
+
+    def until_prompt():
+        buf = b""
+        while not buf.endswith(b"\n> "):
+            d = s.recv(65536)
+            assert d, buf
+            buf += d
+        return buf.decode()
+
+    s.sendall(b"prompt\n")
+    assert until_prompt() == "\n> "
+    s.sendall(b"show cli level\n")
+    assert until_prompt() == "admin\n\n> "
+    s.sendall(b"get weight farm/a\n")
+    assert until_prompt() == "1 (initial 1)\n\n> "
+    s.sendall(b"quit\n")
+    assert s.recv(100) == b""
+    s.close()
+
+
+# ---- the page in a browser ----------------------------------------------------------------------------------
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (scripts/install-deps)")
+def test_stats_page_renders_in_chromium(workdir, lb):
+    cli(workdir / "admin.sock", "set server farm/b state maint")
+    url = f"http://admin:s3cret@127.0.0.1:{lb.stats_port}/stats"
+    common = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+              f"--user-data-dir={workdir}/chromium", "--window-size=1400,900"]
+    shot = workdir / "stats.png"
+    subprocess.run(common + [f"--screenshot={shot}", url], capture_output=True, timeout=60, check=True)
+    w, h = png_size(shot)
+    assert (w, h) == (1400, 900) and shot.stat().st_size > 20000, shot.stat().st_size
+    dom = subprocess.run(common + ["--dump-dom", url], capture_output=True, timeout=60, check=True, text=True).stdout
+    # The page as the browser built it: one table per proxy, servers coloured
+    # by state, the admin form, the process block.
+    for needle in ['id="px-stats"', 'id="px-web"', 'id="px-farm"', '<tr class="up">', '<tr class="maint">',
+                   '<tr class="no_check">', '<select name="action">', 'id="process"', "MAINT", "L7OK/200"]:
+        assert needle in dom, needle
+    # Pixel check: the screenshot holds the colours of UP (#c0ffc0) and MAINT (#c0c0ff) rows.
+    raw = subprocess.run(["python3", "-c", PNG_COLOURS, str(shot)], capture_output=True, text=True, check=True).stdout
+    colours = set(raw.split())
+    assert "c0ffc0" in colours and "c0c0ff" in colours, sorted(colours)[:20]
+
+
+# Decodes a PNG (zlib + filters, no third-party modules) and prints its colours.
+PNG_COLOURS = r'''
+import sys, zlib, struct
+data = open(sys.argv[1], "rb").read()
+pos, idat, w, h, ct = 8, b"", 0, 0, 0
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8]); body = data[pos + 8:pos + 8 + n]; pos += 12 + n
+    if kind == b"IHDR": w, h, depth, ct = struct.unpack(">IIBB", body[:10])
+    elif kind == b"IDAT": idat += body
+bpp = 4 if ct == 6 else 3
+raw = zlib.decompress(idat); stride = w * bpp; prev = bytearray(stride); seen = set(); i = 0
+for y in range(h):
+    f = raw[i]; line = bytearray(raw[i + 1:i + 1 + stride]); i += 1 + stride
+    for x in range(stride):
+        a = line[x - bpp] if x >= bpp else 0; b = prev[x]; c = prev[x - bpp] if x >= bpp else 0
+        if f == 1: line[x] = (line[x] + a) & 255
+        elif f == 2: line[x] = (line[x] + b) & 255
+        elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    prev = line
+    if y % 4 == 0:
+        for x in range(0, stride, bpp * 4): seen.add("%02x%02x%02x" % tuple(line[x:x + 3]))
+print(" ".join(sorted(seen)))
+'''
+
+
+# ---- stick tables through the runtime API -------------------------------------------------------------------
+
+def test_table_commands(workdir, backends):
+    port = free_port()
+    cfg = (f"global\n    stats socket {workdir}/admin.sock level admin\n    stats socket {workdir}/user.sock level user\n"
+           "defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
+           f"frontend web\n    bind 127.0.0.1:{port}\n"
+           "    stick-table type ip size 100 expire 30s store gpc0,conn_cnt,http_req_rate(10s)\n"
+           "    http-request track-sc0 src\n    default_backend farm\n"
+           "backend farm\n    stick-table type string len 32 size 10 store server_id\n"
+           f"    server a {backends[0].address} id 7\n")
+    with BalancerProcess(workdir, cfg, ports=[port]):
+        admin, user = workdir / "admin.sock", workdir / "user.sock"
+        get("127.0.0.1", port, "/")
+        assert cli(user, "show table") == ("# table: web, type: ip, size:100, used:1\n"
+                                           "# table: farm, type: string, size:10, used:0\n\n")
+        lines = cli(user, "show table web").splitlines()
+        assert lines[0] == "# table: web, type: ip, size:100, used:1"
+        entry = lines[1].split(": ", 1)[1].split()
+        assert entry[0] == "key=127.0.0.1" and entry[1] == "use=0" and entry[2].startswith("exp=")
+        assert 0 < int(entry[2][4:]) <= 30000
+        assert entry[3:] == ["gpc0=0", "conn_cnt=0", "http_req_rate(10000)=1"] or "http_req_rate(10000)=1" in entry
+
+        assert cli(admin, "set table web key 10.0.0.1 data.gpc0 5") == "\n"
+        assert "key=10.0.0.1" in cli(user, "show table web key 10.0.0.1")
+        assert "key=127.0.0.1" not in cli(user, "show table web key 10.0.0.1")
+        filtered = cli(user, "show table web data.gpc0 gt 0")
+        assert "key=10.0.0.1" in filtered and "key=127.0.0.1" not in filtered and "gpc0=5" in filtered
+        assert cli(user, "show table web data.foo eq 1") == "Filter entry #1: Unknown data type\n\n"
+        assert cli(admin, "set table web key 1.2.3.4 data.foo 1") == "Unknown data type\n\n"
+        assert cli(admin, "set table farm key abc data.server_id 7") == "\n"
+        assert "key=abc use=0 exp=0 server_id=7" in cli(user, "show table farm")
+        assert cli(user, "show table nope") == "No such table\n\n"
+        assert cli(user, "clear table web") == "Permission denied\n\n"
+        assert cli(admin, "clear table web key 10.0.0.1") == "\n"
+        assert "key=10.0.0.1" not in cli(user, "show table web")
+        assert cli(admin, "clear table web") == "\n"
+        assert cli(user, "show table web") == "# table: web, type: ip, size:100, used:0\n\n"
+        assert cli(admin, "clear table nope") == "No such table\n\n"

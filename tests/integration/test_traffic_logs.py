@@ -1,0 +1,184 @@
+"""Traffic logs: `log` targets (UDP syslog, a unix datagram socket, stdout),
+option httplog/tcplog, log-format, dontlognull, log-separate-errors and
+captures. Lines are received by a syslog listener in the test and parsed
+field by field against HAProxy's layout."""
+
+import re
+import socket
+import time
+
+import pytest
+
+from backend import Backend
+from harness import BalancerProcess, free_port, wait_for
+from httpclient import Connection, get, raw_exchange
+
+
+class Syslog:
+    """A UDP (or unix datagram) syslog listener collecting lines."""
+
+    def __init__(self, path=None):
+        if path:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.sock.bind(str(path))
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.bind(("127.0.0.1", 0))
+            self.port = self.sock.getsockname()[1]
+        self.sock.settimeout(5)
+
+    def next(self):
+        return self.sock.recv(65536).decode()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def syslog():
+    s = Syslog()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def app():
+    b = Backend("app1")
+    yield b
+    b.close()
+
+
+RFC3164 = re.compile(r"^<(\d+)>(\w{3}) ([ \d]\d) (\d\d:\d\d:\d\d) haproxy\[(\d+)\]: (.*)$")
+HTTPLOG = re.compile(
+    r"^(?P<ci>[\d.]+):(?P<cp>\d+) \[(?P<tr>\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3})\] (?P<ft>\S+) (?P<b>[^/ ]+)/(?P<s>\S+) "
+    r"(?P<TR>-?\d+)/(?P<Tw>-?\d+)/(?P<Tc>-?\d+)/(?P<Tr>-?\d+)/(?P<Ta>\d+) (?P<ST>-?\d+) (?P<B>\d+) (?P<CC>\S+) (?P<CS>\S+) "
+    r"(?P<tsc>\S{4}) (?P<ac>\d+)/(?P<fc>\d+)/(?P<bc>\d+)/(?P<sc>\d+)/(?P<rc>\d+) (?P<sq>\d+)/(?P<bq>\d+)"
+    r"(?: (?P<hr>\{[^}]*\}))?(?: (?P<hs>\{[^}]*\}))? \"(?P<r>[^\"]*)\"$")
+TCPLOG = re.compile(
+    r"^(?P<ci>[\d.]+):(?P<cp>\d+) \[(?P<t>\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3})\] (?P<ft>\S+) (?P<b>[^/ ]+)/(?P<s>\S+) "
+    r"(?P<Tw>-?\d+)/(?P<Tc>-?\d+)/(?P<Tt>\d+) (?P<B>\d+) (?P<ts>\S\S) (?P<ac>\d+)/(?P<fc>\d+)/(?P<bc>\d+)/(?P<sc>\d+)/(?P<rc>\d+) "
+    r"(?P<sq>\d+)/(?P<bq>\d+)$")
+
+
+def syslog_line(text):
+    m = RFC3164.match(text)
+    assert m, text
+    pri = int(m.group(1))
+    return pri // 8, pri % 8, int(m.group(5)), m.group(6)
+
+
+def http_config(port, app, target, extra=""):
+    return ("global\n"
+            f"    log {target} local0\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n"
+            "    capture request header Host len 12\n    capture request header User-Agent len 5\n"
+            "    capture response header X-Backend len 40\n"
+            f"{extra}"
+            "    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+def test_httplog_fields(workdir, syslog, app):
+    port = free_port()
+    with BalancerProcess(workdir, http_config(port, app, f"udp@127.0.0.1:{syslog.port}"), ports=[port]) as p:
+        with Connection("127.0.0.1", port) as c:
+            r = c.request("GET", "/size/100?x=1", {"Host": "example.test.long", "User-Agent": "curl/8"})
+            assert r.status == 200
+        facility, severity, pid, msg = syslog_line(syslog.next())
+        assert (facility, severity, pid) == (16, 6, p.proc.pid)  # local0.info
+        m = HTTPLOG.match(msg)
+        assert m, msg
+        f = m.groupdict()
+        assert f["ci"] == "127.0.0.1" and f["ft"] == "web" and f["b"] == "farm" and f["s"] == "a"
+        assert int(f["TR"]) >= 0 and f["Tw"] == "0" and int(f["Tc"]) >= 0 and int(f["Tr"]) >= 0
+        assert int(f["Ta"]) >= int(f["Tr"])
+        assert f["ST"] == "200" and int(f["B"]) > 100  # head and body
+        assert f["CC"] == "-" and f["CS"] == "-" and f["tsc"] == "----"
+        assert f["ac"] == "1" and f["fc"] == "1" and f["bc"] == "1" and f["sc"] == "1" and f["rc"] == "0" and f["sq"] == "0" and f["bq"] == "0"
+        assert f["hr"] == "{example.test|curl/}"  # each capture cut at its len
+        assert f["hs"] == "{app1}"
+        assert f["r"] == "GET /size/100?x=1 HTTP/1.1"
+
+
+def test_termination_flags_and_separate_errors(workdir, syslog, app):
+    port = free_port()
+    cfg = http_config(port, app, f"udp@127.0.0.1:{syslog.port}", "    option log-separate-errors\n")
+    with BalancerProcess(workdir, cfg, ports=[port]):
+        app.stop()
+        assert get("127.0.0.1", port, "/").status == 503
+        facility, severity, _, msg = syslog_line(syslog.next())
+        f = HTTPLOG.match(msg).groupdict()
+        assert severity == 3  # err: log-separate-errors
+        assert f["ST"] == "503" and f["tsc"] == "SC--" and f["s"] == "<NOSRV>"
+        # A malformed request: refused by the proxy, the client's fault.
+        out = raw_exchange("127.0.0.1", port, b"GET / HTTP/1.1\r\nHost : bad\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 400")
+        _, severity, _, msg = syslog_line(syslog.next())
+        f = HTTPLOG.match(msg).groupdict()
+        assert f["ST"] == "400" and f["tsc"] == "CR--" and f["r"] == "<BADREQ>"
+
+
+def test_dontlognull_and_a_denied_request(workdir, syslog, app):
+    port = free_port()
+    cfg = http_config(port, app, f"udp@127.0.0.1:{syslog.port}",
+                      "    option dontlognull\n    http-request deny if { path /forbidden }\n")
+    with BalancerProcess(workdir, cfg, ports=[port]):
+        # Connections that send nothing are not logged...
+        for _ in range(3):
+            socket.create_connection(("127.0.0.1", port)).close()
+        assert get("127.0.0.1", port, "/forbidden").status == 403
+        _, severity, _, msg = syslog_line(syslog.next())
+        f = HTTPLOG.match(msg).groupdict()
+        # ...so the first line is the denied request's.
+        assert f["ST"] == "403" and f["tsc"] == "PR--" and f["b"] == "web" and f["s"] == "<NOSRV>"
+        assert severity == 6  # info: no log-separate-errors here
+
+
+def test_tcplog_over_a_unix_datagram_socket(workdir, app):
+    path = workdir / "devlog"
+    sink = Syslog(path)
+    port = free_port()
+    cfg = (f"global\n    log {path} len 200 local1 info\n"
+           "defaults\n    log global\n    mode tcp\n    option tcplog\n"
+           "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+           f"frontend raw\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+           f"backend farm\n    server a {app.address}\n")
+    try:
+        with BalancerProcess(workdir, cfg, ports=[port]):
+            sink.next()  # the harness's readiness probe: a connection too
+            r = get("127.0.0.1", port, "/size/10")
+            assert r.status == 200
+            facility, severity, _, msg = syslog_line(sink.next())
+            assert (facility, severity) == (17, 6)
+            m = TCPLOG.match(msg)
+            assert m, msg
+            f = m.groupdict()
+            assert f["ft"] == "raw" and f["b"] == "farm" and f["s"] == "a" and f["ts"] == "--"
+            assert int(f["Tw"]) == 0 and int(f["Tc"]) >= 0 and int(f["Tt"]) >= int(f["Tc"])
+            assert int(f["B"]) == len(r.raw) + 4 + len(r.body)  # head, blank line, body
+    finally:
+        sink.close()
+
+
+def test_log_format_and_stdout(workdir, app):
+    port = free_port()
+    cfg = ("global\n    log stdout format raw local0\n"
+           "defaults\n    log global\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+           f"frontend web\n    bind 127.0.0.1:{port}\n"
+           "    log-format \"%ci %HM %HP %HQ %ST %B %b/%s %{+Q}r %%\"\n    default_backend farm\n"
+           f"backend farm\n    server a {app.address}\n")
+    with BalancerProcess(workdir, cfg, ports=[port]) as p:
+        assert get("127.0.0.1", port, "/echo?q=2").status == 200
+        want = re.compile(r'^127\.0\.0\.1 GET /echo \?q=2 200 \d+ farm/a "GET /echo\?q=2 HTTP/1\.1" %$', re.M)
+        wait_for(lambda: want.search(p.output()), what="the log-format line on stdout")
+
+
+def test_log_format_errors_name_the_line(workdir):
+    path = workdir / "bad.cfg"
+    path.write_text("defaults\n    mode http\nfrontend web\n    bind 127.0.0.1:1\n    log-format \"%ci %Zz\"\n")
+    from harness import binary, run
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1
+    assert f"{path}:5: log-format: unknown variable '%Zz'" in r.stderr

@@ -1,0 +1,286 @@
+// The stats rows and their renderings (CSV, JSON, HTML, Prometheus), the
+// stats keywords, and the runtime API's language, on runtimes built from
+// configuration text (no sockets, no checker).
+#include <gtest/gtest.h>
+
+#include "balancer/config/parser.h"
+#include "balancer/runtime/runtime.h"
+#include "balancer/stats/cli.h"
+#include "balancer/stats/prometheus.h"
+#include "balancer/stats/stats_page.h"
+
+namespace tandem::balancer::stats {
+namespace {
+
+Result<config::Config> parse(std::string_view text) {
+  auto lines = tandem::config::lex(text, "s.cfg");
+  if (!lines) return std::unexpected(lines.error());
+  return config::parse(*lines);
+}
+
+constexpr std::string_view kConfig =
+    "defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
+    "listen stats\n  bind 127.0.0.1:8404\n  stats uri /stats\n  stats auth admin:pw\n  stats refresh 5s\n"
+    "  stats admin if LOCALHOST\n"
+    "frontend web\n  bind 127.0.0.1:8080\n  default_backend farm\n"
+    "backend farm\n  server a 192.0.2.1:80 weight 3\n  server b 192.0.2.2:80 backup cookie \"x,y\"\n";
+
+struct Fixture {
+  Fixture() {
+    auto c = parse(kConfig);
+    EXPECT_TRUE(c) << (c ? "" : c.error().message);
+    auto r = runtime::Runtime::build(*c, 2, sticks);
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    rt = std::move(*r);
+    src = std::make_unique<StatsSource>(*rt, nullptr, ProcessInfo{.version = "9.9", .node = "n1", .pid = 42});
+  }
+  stick::StickRegistry sticks{stick::StickRegistry::Options{.node = "n", .instance_id = "i", .log_capacity = 1024}};
+  std::unique_ptr<runtime::Runtime> rt;
+  std::unique_ptr<StatsSource> src;
+};
+
+const config::Proxy& proxy(const config::Config& c, std::string_view name) {
+  for (const auto& p : c.proxies)
+    if (p.name == name) return p;
+  throw std::runtime_error("no proxy");
+}
+
+TEST(StatsConfig, KeywordsFillThePage) {
+  auto c = parse(kConfig);
+  ASSERT_TRUE(c) << c.error().message;
+  const config::StatsPage& s = proxy(*c, "stats").stats;
+  EXPECT_TRUE(s.enabled);
+  EXPECT_EQ(s.uri, "/stats");
+  EXPECT_EQ(s.refresh, config::Millis(5000));
+  ASSERT_EQ(s.users.size(), 1u);
+  EXPECT_EQ(s.users[0], std::make_pair(std::string("admin"), std::string("pw")));
+  EXPECT_FALSE(proxy(*c, "web").stats.enabled);
+  // `stats uri` alone enables, with HAProxy's default otherwise.
+  auto d = parse("frontend f\n  bind :80\n  stats realm R\n");
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->proxies[0].stats.enabled);
+  EXPECT_EQ(d->proxies[0].stats.uri, "/haproxy?stats");
+}
+
+TEST(StatsConfig, ErrorsNameFileAndLine) {
+  struct Case {
+    std::string_view text, error;
+  } cases[] = {
+      {"frontend f\n  stats auth nocolon\n", "s.cfg:2: stats auth: expects USER:PASSWORD"},
+      {"frontend f\n  stats uri stats\n", "s.cfg:2: stats uri: expects a path starting with '/'"},
+      {"frontend f\n  stats admin LOCALHOST\n", "s.cfg:2: stats admin: expects 'if CONDITION'"},
+      {"defaults\n  stats admin if TRUE\n", "s.cfg:2: stats admin: not allowed in a defaults section"},
+      {"frontend f\n  stats socket /x\n", "s.cfg:2: stats socket: belongs in the global section"},
+      {"frontend f\n  stats bogus\n", "s.cfg:2: stats bogus: unknown"},
+      {"frontend f\n  capture request header Host\n", "s.cfg:2: capture: expects 'capture request|response header"},
+  };
+  for (const Case& k : cases) {
+    auto c = parse(k.text);
+    ASSERT_FALSE(c) << k.text;
+    EXPECT_TRUE(c.error().message.starts_with(k.error)) << c.error().message;
+  }
+}
+
+TEST(StatsRows, HaproxysOrderAndFields) {
+  Fixture f;
+  auto rows = f.src->rows();
+  std::vector<std::string> order;
+  for (const auto& r : rows) order.push_back(r.str(Col::pxname) + "/" + r.str(Col::svname));
+  EXPECT_EQ(order, (std::vector<std::string>{"stats/FRONTEND", "stats/BACKEND", "web/FRONTEND", "farm/a", "farm/b",
+                                             "farm/BACKEND"}));
+  const StatRow& a = rows[3];
+  EXPECT_EQ(a.str(Col::status), "no check");
+  EXPECT_EQ(a.num(Col::weight), 3u);
+  EXPECT_EQ(a.str(Col::addr), "192.0.2.1:80");
+  EXPECT_EQ(a.num(Col::type), 2u);
+  EXPECT_TRUE(a[Col::check_status].empty());
+  const StatRow& be = rows[5];
+  EXPECT_EQ(be.str(Col::status), "UP");
+  EXPECT_EQ(be.num(Col::weight), 3u);  // the backup does not count while an active server is up
+  EXPECT_EQ(be.num(Col::act), 1u);
+  EXPECT_EQ(be.num(Col::bck), 1u);
+  // The accept loops' reserved slots are not sessions.
+  EXPECT_EQ(rows[2].num(Col::scur), 0u);
+  EXPECT_EQ(rows[1].str(Col::status), "UP");  // a listen with no server
+}
+
+TEST(StatsRows, OperatorActionsChangeStatusAndWeight) {
+  Fixture f;
+  ASSERT_TRUE(f.src->set_state("farm", "a", StatsSource::Action::maint, "test"));
+  EXPECT_EQ(f.src->rows()[3].str(Col::status), "MAINT");
+  EXPECT_EQ(f.src->rows()[5].str(Col::status), "UP");  // the backup took over
+  EXPECT_EQ(f.src->rows()[5].num(Col::weight), 1u);
+  ASSERT_TRUE(f.src->set_state("farm", "a", StatsSource::Action::drain, "test"));
+  EXPECT_EQ(f.src->rows()[3].str(Col::status), "DRAIN");
+  EXPECT_EQ(f.src->set_state("farm", "zz", StatsSource::Action::ready, "t").error().message, "No such server.");
+  ASSERT_TRUE(f.src->set_weight("farm", "a", "50%"));
+  EXPECT_EQ(f.src->rows()[3].num(Col::uweight), 1u);
+  EXPECT_FALSE(f.src->set_weight("farm", "a", "257"));
+  EXPECT_FALSE(f.src->set_weight("farm", "a", "x"));
+}
+
+TEST(StatsRender, CsvHasEveryColumnAndQuotesCommas) {
+  Fixture f;
+  std::string csv = render_csv(f.src->rows());
+  auto first_nl = csv.find('\n');
+  std::string header = csv.substr(0, first_nl);
+  EXPECT_TRUE(header.starts_with("# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,"));
+  EXPECT_TRUE(header.ends_with(",h1_spliced_bytes_in,h1_spliced_bytes_out,"));
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), static_cast<long>(kColumnNames.size()));
+  EXPECT_NE(csv.find(",\"x,y\","), std::string::npos);  // the cookie holds a comma
+  EXPECT_NE(csv.find("\nfarm,a,"), std::string::npos);
+}
+
+TEST(StatsRender, JsonIsTyped) {
+  Fixture f;
+  std::string j = render_json(f.src->rows());
+  EXPECT_TRUE(j.starts_with("[\n["));
+  EXPECT_NE(j.find(R"({"objType":"Server","proxyId":)"), std::string::npos);
+  EXPECT_NE(j.find(R"("field":{"pos":18,"name":"weight"},"processNum":1,"value":{"type":"u64","value":3}})"),
+            std::string::npos);
+  // Positions after the "-" separator are shifted as HAProxy's are.
+  EXPECT_EQ(j.find(R"("name":"-")"), std::string::npos);
+}
+
+TEST(StatsPage, AuthFormatsAndAdmin) {
+  Fixture f;
+  const config::StatsPage& page = f.rt->config().proxies[0].stats;
+  PageRequest req{.method = "GET", .target = "/stats"};
+  auto r = serve_stats(page, req, *f.src);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.bytes.find("www-authenticate: Basic realm=\"HAProxy Statistics\"\r\n"), std::string::npos);
+  req.authorization = "Basic YWRtaW46cHc=";  // admin:pw
+  r = serve_stats(page, req, *f.src);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.bytes.find("<meta http-equiv=\"refresh\" content=\"5\">"), std::string::npos);
+  EXPECT_NE(r.bytes.find("<tr class=\"no_check\">"), std::string::npos);
+  EXPECT_EQ(r.bytes.find("<select"), std::string::npos);  // no admin rights in this request
+  req.method = "HEAD";
+  r = serve_stats(page, req, *f.src);
+  EXPECT_TRUE(r.bytes.ends_with("\r\n\r\n"));
+  EXPECT_NE(r.bytes.find("content-length: "), std::string::npos);
+  req.method = "GET";
+  req.target = "/stats;csv";
+  EXPECT_NE(serve_stats(page, req, *f.src).bytes.find("content-type: text/plain\r\n"), std::string::npos);
+  req.target = "/stats;json";
+  EXPECT_NE(serve_stats(page, req, *f.src).bytes.find("content-type: application/json\r\n"), std::string::npos);
+
+  PageRequest post{.method = "POST", .target = "/stats", .authorization = "Basic YWRtaW46cHc=",
+                   .body = "s=a&action=maint&b=farm"};
+  r = serve_stats(page, post, *f.src);
+  EXPECT_NE(r.bytes.find("location: /stats;st=DENY\r\n"), std::string::npos);
+  EXPECT_EQ(f.src->rows()[3].str(Col::status), "no check");
+  post.admin_allowed = true;
+  r = serve_stats(page, post, *f.src);
+  EXPECT_EQ(r.status, 303);
+  EXPECT_NE(r.bytes.find("location: /stats;st=DONE\r\n"), std::string::npos);
+  EXPECT_EQ(f.src->rows()[3].str(Col::status), "MAINT");
+}
+
+TEST(StatsPage, Helpers) {
+  EXPECT_EQ(form_decode("a+b%21%zz%4"), "a b!%zz%4");
+  EXPECT_EQ(short_duration(5), "5s");
+  EXPECT_EQ(short_duration(312), "5m12s");
+  EXPECT_EQ(short_duration(7260), "2h1m");
+  EXPECT_EQ(short_duration(90000), "1d1h");
+  config::StatsPage p;
+  p.enabled = true;
+  EXPECT_TRUE(is_stats_request(p, "/haproxy?stats;csv"));
+  EXPECT_FALSE(is_stats_request(p, "/haproxy"));
+}
+
+TEST(Prometheus, HaproxyNames) {
+  Fixture f;
+  std::string m = render_prometheus(*f.src);
+  EXPECT_NE(m.find("haproxy_server_status{proxy=\"farm\",server=\"a\",state=\"UP\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.find("haproxy_server_weight{proxy=\"farm\",server=\"a\"} 3\n"), std::string::npos);
+  EXPECT_NE(m.find("# TYPE haproxy_backend_active_servers gauge\n"), std::string::npos);
+  EXPECT_NE(m.find("haproxy_frontend_status{proxy=\"web\",state=\"UP\"} 1\n"), std::string::npos);
+}
+
+std::string run(CliSession& s, std::string_view line, bool* closed = nullptr) {
+  bool c = false;
+  std::string out = s.feed(line, c);
+  if (closed) *closed = c;
+  return out;
+}
+
+TEST(Cli, OneLineThenClose) {
+  Fixture f;
+  CliSession s(*f.src, CliLevel::admin);
+  bool closed = false;
+  EXPECT_EQ(run(s, "set server farm/a state drain", &closed), "\n");
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(f.src->rows()[3].str(Col::status), "DRAIN");
+  CliSession t(*f.src, CliLevel::admin);
+  EXPECT_EQ(run(t, "get weight farm/a;get weight farm/b"), "3 (initial 3)\n\n1 (initial 1)\n\n");
+  CliSession u(*f.src, CliLevel::admin);
+  EXPECT_TRUE(run(u, "show stat").starts_with("# pxname,svname,"));
+}
+
+TEST(Cli, Levels) {
+  Fixture f;
+  struct Case {
+    CliLevel level;
+    std::string_view line, out;
+  } cases[] = {
+      {CliLevel::user, "disable server farm/a", "Permission denied\n\n"},
+      {CliLevel::operator_, "set server farm/a weight 2", "Permission denied\n\n"},
+      {CliLevel::user, "show servers state", "Permission denied\n\n"},
+      {CliLevel::user, "show sess", "Permission denied\n\n"},
+      {CliLevel::operator_, "show cli level", "operator\n\n"},
+      {CliLevel::admin, "user; show cli level", "\nuser\n\n"},
+      {CliLevel::user, "operator", "Permission denied\n\n"},
+      {CliLevel::admin, "set server farm/a weight 300", "Absolute weight can only be between 0 and 256 inclusive.\n\n"},
+      {CliLevel::admin, "set server farm/x state maint", "No such server.\n\n"},
+      {CliLevel::admin, "set server farm/a state up", "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n\n"},
+      {CliLevel::admin, "disable server farm", "Require 'backend/server'.\n\n"},
+      {CliLevel::operator_, "show servers state nope", "Can't find backend.\n\n"},
+  };
+  for (const Case& k : cases) {
+    CliSession s(*f.src, k.level);
+    EXPECT_EQ(run(s, k.line), k.out) << k.line;
+  }
+  EXPECT_EQ(f.src->rows()[3].str(Col::status), "no check");
+}
+
+TEST(Cli, PromptModeAndQuit) {
+  Fixture f;
+  CliSession s(*f.src, CliLevel::admin);
+  bool closed = true;
+  EXPECT_EQ(run(s, "prompt", &closed), "\n> ");
+  EXPECT_FALSE(closed);
+  EXPECT_EQ(run(s, "get weight farm/a", &closed), "3 (initial 3)\n\n> ");
+  EXPECT_FALSE(closed);
+  EXPECT_EQ(run(s, "quit", &closed), "");
+  EXPECT_TRUE(closed);
+}
+
+TEST(Cli, HelpAndUnknown) {
+  Fixture f;
+  CliSession s(*f.src, CliLevel::user);
+  std::string h = run(s, "help");
+  EXPECT_TRUE(h.starts_with("The following commands are valid at this level:\n"));
+  EXPECT_EQ(h.find("set server"), std::string::npos);  // not at this level
+  CliSession t(*f.src, CliLevel::admin);
+  std::string u = run(t, "set frobs");
+  EXPECT_TRUE(u.starts_with("Unknown command, but maybe one of the following ones is a better match:\n")) << u;
+  EXPECT_NE(u.find("  set server <bk>/<srv> [opts]"), std::string::npos);
+  EXPECT_EQ(u.find("  show stat"), std::string::npos);  // only the "set" commands
+}
+
+TEST(Cli, ShowInfoAndServersState) {
+  Fixture f;
+  CliSession s(*f.src, CliLevel::operator_);
+  std::string info = run(s, "show info");
+  EXPECT_TRUE(info.starts_with("Name: Tandem\nVersion: 9.9\nNbthread: 1\n")) << info;
+  EXPECT_NE(info.find("\nPid: 42\n"), std::string::npos);
+  EXPECT_NE(info.find("\nnode: n1\n"), std::string::npos);
+  CliSession t(*f.src, CliLevel::operator_);
+  std::string st = run(t, "show servers state farm");
+  EXPECT_TRUE(st.starts_with("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state "));
+  EXPECT_NE(st.find(" farm 1 a 192.0.2.1 2 0 3 3 "), std::string::npos) << st;
+}
+
+}  // namespace
+}  // namespace tandem::balancer::stats
