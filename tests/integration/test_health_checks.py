@@ -1,13 +1,14 @@
 """Health checks with real backends that die and return, answer 500, hang,
 or answer garbage; backup servers taking over and handing back; observe."""
 
+import json
 import re
 import time
 
 import pytest
 
 from backend import Backend
-from harness import BalancerProcess, free_port, wait_for
+from harness import BalancerProcess, binary, free_port, run, wait_for
 from httpclient import Connection, get
 
 DEFAULTS = """
@@ -197,7 +198,12 @@ def test_observe_layer4_marks_a_failing_server_down(workdir, backends):
             f"    server db2 {backends[0].address} check backup\n")
     with BalancerProcess(workdir, f"{DEFAULTS.replace('mode http', 'mode tcp')}\nfrontend t\n    bind 127.0.0.1:{port}\n"
                                   f"    default_backend farm\n{body}", ports=[port]) as p:
-        wait_for(lambda: backends[1].connections >= 1, what="db1's first check")
+        # The first check's result, not just its connection: the count below
+        # starts from the counter it leaves.
+        def checked():
+            r = run([binary("tandemctl"), "--balancer-socket", p.socket, "--json", "servers", "farm"])
+            return r.stdout and json.loads(r.stdout)["servers"][0]["check"]["status"] == "L4OK"
+        wait_for(checked, what="db1's first check passed")
         assert get("127.0.0.1", port).header("X-Backend") == "app2"
         backends[1].stop()
         failures = 0
