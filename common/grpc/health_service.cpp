@@ -28,13 +28,13 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   void OnWriteDone(bool ok) override {
     std::lock_guard lock(service_->mutex_);
     writing_ = false;
-    if (!ok) finish_requested_ = true;  // the client went away
+    if (!ok) gone_ = finish_requested_ = true;  // the client went away
     pump();
   }
 
   void OnCancel() override {
     std::lock_guard lock(service_->mutex_);
-    finish_requested_ = true;
+    gone_ = finish_requested_ = true;
     pump();
   }
 
@@ -43,18 +43,23 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
       std::lock_guard lock(service_->mutex_);
       service_->watchers_.erase(this);
     }
+    service_->watchers_done_.notify_all();
     delete this;
   }
 
  private:
+  // A change still to send goes out before the stream ends (shutdown's
+  // NOT_SERVING may arrive while the previous write is in flight), unless
+  // the client is gone.
   void pump() {
     if (writing_ || finished_) return;
-    if (finish_requested_) {
+    const bool unsent = has_pending_ && (!sent_any_ || pending_ != last_sent_);
+    if (finish_requested_ && (gone_ || !unsent)) {
       finished_ = true;
       Finish(grpc::Status::OK);
       return;
     }
-    if (has_pending_ && (!sent_any_ || pending_ != last_sent_)) {
+    if (unsent) {
       has_pending_ = false;
       writing_ = true;
       sent_any_ = true;
@@ -73,6 +78,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   bool sent_any_ = false;
   bool writing_ = false;
   bool finish_requested_ = false;
+  bool gone_ = false;  // cancelled, or a write failed: nothing more can be sent
   bool finished_ = false;
 };
 
@@ -103,6 +109,11 @@ void HealthService::shutdown() {
     w->push(status_);
     w->finish();
   }
+}
+
+void HealthService::wait_watchers_done(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  watchers_done_.wait_for(lock, timeout, [this] { return watchers_.empty(); });
 }
 
 grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* context,
