@@ -107,7 +107,7 @@ grpc::Status AdminService::ListFrontends(grpc::ServerContext*, const pb::ListFro
     for (const auto& b : f->config().binds) {
       pb::Listener* l = fo->add_listeners();
       l->set_address(b.text());
-      l->set_ssl(b.ssl);
+      l->set_ssl(b.tls.enabled);
       l->set_bound(true);
     }
     if (f->default_backend()) fo->set_default_backend(f->default_backend()->name());

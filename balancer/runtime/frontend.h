@@ -8,6 +8,7 @@
 #include "balancer/net/cidr.h"
 #include "balancer/runtime/backend.h"
 #include "balancer/runtime/counters.h"
+#include "balancer/tls/tls_context.h"
 
 namespace tandem::balancer::runtime {
 
@@ -32,12 +33,16 @@ class Frontend {
   const rules::RuleSet& rules() const { return *rules_; }
   const std::shared_ptr<const rules::RuleSet>& rules_ptr() const { return rules_; }
   void set_rules(std::shared_ptr<const rules::RuleSet> r) { rules_ = std::move(r); }
+  // The TLS context of config().binds[i], null for a plain bind.
+  const tls::BindContext* bind_tls(std::size_t i) const { return i < bind_tls_.size() ? bind_tls_[i].get() : nullptr; }
+  void set_bind_tls(std::vector<std::unique_ptr<tls::BindContext>> v) { bind_tls_ = std::move(v); }
 
  private:
   config::Proxy cfg_;
   Backend* default_backend_;
   std::optional<net::Cidr> xff_except_;
   std::shared_ptr<const rules::RuleSet> rules_;
+  std::vector<std::unique_ptr<tls::BindContext>> bind_tls_;
   Counters counters_;
   SessionGauge sessions_;
 };
