@@ -384,6 +384,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
   if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
   asio::error_code ec;
+  if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
   client_.shutdown(tcp::socket::shutdown_send, ec);
   co_return true;
 }
@@ -879,6 +880,7 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(body), {}, client_timeout());
   if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
   asio::error_code ec;
+  if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
   client_.shutdown(tcp::socket::shutdown_send, ec);
 }
 
