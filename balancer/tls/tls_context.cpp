@@ -11,6 +11,7 @@
 
 #include "balancer/config/parse_tls.h"
 #include "balancer/tls/crt_list.h"
+#include "balancer/tls/server_name.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::tls {
@@ -358,24 +359,11 @@ std::optional<std::size_t> BindContext::select(std::string_view server_name) con
 }
 
 namespace {
-// RFC 6066 §3: the server_name extension is a list of (type, name); type 0 is host_name.
 std::string_view server_name_of(SSL* ssl) {
   const unsigned char* p = nullptr;
   size_t len = 0;
-  if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) || len < 2) return {};
-  size_t list = (static_cast<size_t>(p[0]) << 8) | p[1];
-  if (list + 2 != len) return {};
-  p += 2;
-  len -= 2;
-  while (len >= 3) {
-    unsigned type = p[0];
-    size_t n = (static_cast<size_t>(p[1]) << 8) | p[2];
-    if (n + 3 > len) return {};
-    if (type == 0) return std::string_view(reinterpret_cast<const char*>(p + 3), n);
-    p += 3 + n;
-    len -= 3 + n;
-  }
-  return {};
+  if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len)) return {};
+  return parse_server_name(p, len);
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 
 #include "balancer/config/parser.h"
 #include "balancer/tls/crt_list.h"
+#include "balancer/tls/server_name.h"
 #include "balancer/tls/sni_index.h"
 
 namespace tandem::balancer::tls {
@@ -48,6 +49,27 @@ TEST(SniIndex, ANegativeFilterRemovesANameFromItsCertificateOnly) {
   EXPECT_EQ(ix.find("old.example.com"), std::nullopt);
   ix.add("*.example.com", 1);
   EXPECT_EQ(ix.find("old.example.com"), 1u);  // another certificate still covers it
+}
+
+std::string_view sni(std::initializer_list<int> bytes) {
+  static std::vector<std::uint8_t> keep;
+  keep.assign(bytes.begin(), bytes.end());
+  return parse_server_name(keep.data(), keep.size());
+}
+
+TEST(ServerName, TheFirstHostNameOfTheList) {
+  // list length 9: [type 1, len 1, 'x'], [type 0, len 3, "a.b"]
+  EXPECT_EQ(sni({0, 10, 1, 0, 1, 'x', 0, 0, 3, 'a', '.', 'b'}), "a.b");
+  EXPECT_EQ(sni({0, 6, 0, 0, 3, 'a', '.', 'b'}), "a.b");
+}
+
+TEST(ServerName, BrokenFramingGivesNoName) {
+  EXPECT_EQ(sni({}), "");
+  EXPECT_EQ(sni({0}), "");
+  EXPECT_EQ(sni({0, 7, 0, 0, 3, 'a', '.', 'b'}), "");     // list longer than the data
+  EXPECT_EQ(sni({0, 6, 0, 0, 9, 'a', '.', 'b'}), "");     // name longer than the list
+  EXPECT_EQ(sni({0, 3, 0, 0, 0}), "");                    // empty name
+  EXPECT_EQ(sni({0, 4, 1, 0, 1, 'x'}), "");               // no host_name entry
 }
 
 TEST(CrtList, PathsOptionsAndFilters) {
