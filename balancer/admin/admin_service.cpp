@@ -40,6 +40,7 @@ void fill_counters(runtime::Counters& c, runtime::SessionGauge& g, std::uint64_t
   out->set_http_4xx(c.sum(Ctr::http_4xx));
   out->set_http_5xx(c.sum(Ctr::http_5xx));
   out->set_http_other(c.sum(Ctr::http_other));
+  out->set_tls_handshake_errors(c.sum(Ctr::tls_handshake_errors));
 }
 
 pb::ServerState state_of(const runtime::Server& s) {
