@@ -421,7 +421,11 @@ void HttpSession::park() {
 void HttpSession::ParkHandler::operator()(const asio::error_code& ec) {
   self->client_side_.deadline.disarm();
   if (ec) return;  // keep-alive timeout or shutdown: the session ends here
-  asio::co_spawn(self->w_.io(), [s = std::move(self)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
+  // The executor first: function arguments are evaluated in no set order,
+  // and g++ moved `self` into the lambda before reading self->w_, so a
+  // parked connection died when its next request arrived.
+  asio::io_context& io = self->w_.io();
+  asio::co_spawn(io, [s = std::move(self)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
 }
 
 awaitable<Exchange> HttpSession::exchange() {

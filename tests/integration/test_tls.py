@@ -276,3 +276,40 @@ def test_certificate_problems_are_config_errors_with_the_line(workdir, pki, what
     line = cfg.read_text().splitlines().index(f"    bind 127.0.0.1:{cfg.read_text().split('127.0.0.1:')[1].split()[0]} ssl crt {path}") + 1
     assert f"{cfg}:{line}: bind: " in r.stderr, r.stderr
     assert {"mismatch": "does not match", "unreadable": "cannot read", "nokey": "no private key"}[what] in r.stderr
+
+
+def test_tls_both_ways_bodies_pipelining_parking_and_websockets(workdir, pki):
+    """TLS on the client side and on the server side at once: request bodies
+    streamed while the response is read, pipelined records, a connection
+    that parks (idle past the hot-buffer hold) and wakes, and a websocket
+    tunnel over both TLS legs."""
+    https = Backend("secure", ssl_context=server_context(pki / "example.com.pem"))
+    try:
+        port = free_port()
+        cfg = (f"frontend f\n    bind 127.0.0.1:{port} ssl crt {pki}/example.com.pem\n    default_backend b\n"
+               f"backend b\n    server s {https.address} ssl verify required ca-file {pki}/ca.pem sni str(example.com)\n")
+        with start(workdir, cfg, [port]):
+            ctx = client_context()
+            with TlsConnection(port, ctx) as c:
+                body = bytes(range(256)) * 800  # 200 KB
+                r = c.request(method="POST", target="/echo", body=body)
+                assert r.status == 200 and r.body == body
+                # Two requests in two records, sent back to back.
+                c.send(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+                c.send(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert c.read_response().status == 200
+                assert c.read_response().status == 200
+                assert [q.target for q in https.requests[-2:]] == ["/a", "/b"]
+                time.sleep(0.8)  # parks: no buffer, no coroutine, OpenSSL's buffers released
+                assert c.request(target="/after-park").status == 200
+            with TlsConnection(port, ctx) as c:
+                r = c.request(target="/ws", headers={"Connection": "Upgrade", "Upgrade": "websocket"})
+                assert r.status == 101
+                for msg in (b"ping", b"x" * 100000):
+                    c.send(msg)
+                    got = b""
+                    while len(got) < len(msg):
+                        got += c.sock.recv(65536)
+                    assert got == msg
+    finally:
+        https.close()
