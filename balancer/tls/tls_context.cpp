@@ -371,7 +371,6 @@ int BindContext::on_client_hello(SSL* ssl, int* alert, void* arg) {
   auto* self = static_cast<BindContext*>(arg);
   auto pick = self->select(server_name_of(ssl));
   if (!pick) {
-    self->stats_.unknown_sni.fetch_add(1, std::memory_order_relaxed);
     *alert = SSL_AD_UNRECOGNIZED_NAME;
     return SSL_CLIENT_HELLO_ERROR;
   }

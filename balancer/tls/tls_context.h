@@ -6,7 +6,6 @@
 
 #include <openssl/ssl.h>
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,11 +23,6 @@ struct SslCtxFree {
 };
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
-// Handshakes refused, by cause (summed over workers on read).
-struct HandshakeStats {
-  std::atomic<std::uint64_t> unknown_sni{0};  // strict-sni and a name no certificate covers (or none)
-};
-
 // The server side of one `bind ... ssl` line.
 class BindContext {
  public:
@@ -42,7 +36,6 @@ class BindContext {
   // A new server-side connection object (the default certificate's context).
   SSL* new_ssl() const { return SSL_new(certs_.front().ctx.get()); }
   std::size_t certificates() const { return certs_.size(); }
-  const HandshakeStats& stats() const { return stats_; }
 
   // One loaded certificate and its context. Exposed for tests.
   struct Cert {
@@ -68,7 +61,6 @@ class BindContext {
   std::vector<Cert> certs_;  // [0] is the default certificate
   SniIndex index_;
   bool strict_sni_ = false;
-  mutable HandshakeStats stats_;
 };
 
 // The client side towards one server (`server ... ssl`).
