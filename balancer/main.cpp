@@ -12,6 +12,9 @@
 #include <thread>
 
 #include "balancer/admin/admin_service.h"
+#include "balancer/admin/stick_tables_service.h"
+#include "balancer/stick/stick_registry.h"
+#include "balancer/stick/stick_time.h"
 #include "balancer/config/parser.h"
 #include "balancer/proxy/balancer.h"
 #include "common/daemon_main.h"
@@ -108,7 +111,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> warnings;
   if (cfg) {
     warnings = cfg->warnings;
-    auto probe = balancer::runtime::Runtime::build(*cfg, 1);
+    // A throw-away registry: checking a file touches no live table.
+    balancer::stick::StickRegistry scratch({.node = "check", .instance_id = "check", .log_capacity = 1024});
+    auto probe = balancer::runtime::Runtime::build(*cfg, 1, scratch);
     if (!probe) loaded = std::unexpected(probe.error());
     else warnings.insert(warnings.end(), (*probe)->warnings().begin(), (*probe)->warnings().end());
   }
@@ -122,7 +127,11 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   unsigned threads = cfg->global.nbthread ? cfg->global.nbthread : std::max(1u, std::thread::hardware_concurrency());
-  auto balancer = balancer::proxy::Balancer::create(*cfg, threads);
+  // The process's stick tables: they outlive reloads (install() keeps a table
+  // whose definition did not change) and feed peersync through StickTables.
+  const std::string instance_id = new_instance_id();
+  balancer::stick::StickRegistry sticks({.node = node_name(cfg->global), .instance_id = instance_id});
+  auto balancer = balancer::proxy::Balancer::create(*cfg, threads, sticks);
   if (!balancer) {
     log::alert(balancer.error().message);
     return kExitConfig;
@@ -147,9 +156,10 @@ int main(int argc, char** argv) {
   }
 
   balancer::admin::EventBus events;
+  sticks.retain((*balancer)->runtime().table_names());
   balancer::admin::AdminService admin_service(
-      (*balancer)->runtime(), (*balancer)->checker(), events,
-      balancer::admin::ProcessInfo{node_name(cfg->global), new_instance_id(),
+      (*balancer)->runtime(), (*balancer)->checker(), events, sticks,
+      balancer::admin::ProcessInfo{node_name(cfg->global), instance_id,
                                    unix_ms(std::chrono::system_clock::now()), cfg->files, threads});
   (*balancer)->checker().set_listener([&events](balancer::runtime::Server& s, bool up, const balancer::health::CheckResult& r) {
     namespace pb = tandem::balancer::v1;
@@ -163,9 +173,10 @@ int main(int argc, char** argv) {
     c->set_reason(cat(balancer::health::status_description(r.status), r.code ? cat(", code: ", r.code) : ""));
     events.publish(e);
   });
+  balancer::admin::StickTablesService stick_service(sticks, SystemClock::instance());
   auto rt = DaemonRuntime::start({.name = "tandem-balancer",
                                   .args = &*args,
-                                  .services = {&admin_service},
+                                  .services = {&admin_service, &stick_service},
                                   .health_names = {"tandem.balancer.v1.Admin"}});
   if (!rt) {
     log::alert("cannot start: ", rt.error().message);
@@ -213,6 +224,10 @@ int main(int argc, char** argv) {
     }
     last_ready = ready;
     first = false;
+    // Stick-table upkeep on the same tick: expired entries reclaimed (with a
+    // budget: never a stop-the-world scan), pending changes numbered into the
+    // change log so that pending lists stay short when nobody watches.
+    sticks.maintain(balancer::stick::stick_now(SystemClock::instance()));
     readiness_timer.expires_after(std::chrono::milliseconds(100));
     readiness_timer.async_wait([&](const asio::error_code& ec) {
       if (!ec) check_readiness();
@@ -223,6 +238,7 @@ int main(int argc, char** argv) {
               (*balancer)->runtime().maxconn());
   (*rt)->run({.reload = {}, .stop = [&] {
                  readiness_timer.cancel();
+                 stick_service.shutdown();
                  (*balancer)->stop();
                }});
   return kExitOk;

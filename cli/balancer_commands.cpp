@@ -1,6 +1,7 @@
 // tandemctl backends | servers | server ...: the balancer's Admin API.
 #include <cstdio>
 
+#include "cli/balancer_view.h"
 #include "cli/commands.h"
 #include "cli/json.h"
 #include "cli/rpc.h"
@@ -14,69 +15,12 @@ namespace pb = tandem::balancer::v1;
 
 namespace {
 
-std::string state_word(pb::ServerState s) {
-  switch (s) {
-    case pb::SERVER_STATE_UP: return "UP";
-    case pb::SERVER_STATE_DOWN: return "DOWN";
-    case pb::SERVER_STATE_MAINT: return "MAINT";
-    case pb::SERVER_STATE_DRAIN: return "DRAIN";
-    case pb::SERVER_STATE_NOLB: return "NOLB";
-    case pb::SERVER_STATE_STARTING: return "STARTING";
-    default: return "?";
-  }
-}
-
-std::string admin_word(pb::AdminState s) {
-  switch (s) {
-    case pb::ADMIN_STATE_READY: return "ready";
-    case pb::ADMIN_STATE_DRAIN: return "drain";
-    case pb::ADMIN_STATE_MAINT: return "maint";
-    default: return "?";
-  }
-}
-
 std::string check_text(const pb::Server& s) {
   if (!s.check().enabled()) return "-";
   std::string t = s.check().status();
   if (s.check().code()) append(t, ' ', s.check().code());
   if (t.empty()) t = "pending";
   return t;
-}
-
-void server_json(JsonWriter& j, const pb::Server& s) {
-  j.begin_object();
-  j.key("backend").value(s.backend()).key("name").value(s.name()).key("id").value(s.id());
-  j.key("address").value(s.address()).key("state").value(state_word(s.state()));
-  j.key("admin_state").value(admin_word(s.admin_state())).key("weight").value(s.weight());
-  j.key("configured_weight").value(s.configured_weight()).key("backup").value(s.backup());
-  j.key("check").begin_object().key("enabled").value(s.check().enabled()).key("status").value(s.check().status());
-  j.key("description").value(s.check().description()).key("code").value(s.check().code());
-  j.key("duration_ms").value(s.check().duration_ms()).end_object();
-  j.key("current_sessions").value(static_cast<unsigned long long>(s.counters().current_sessions()));
-  j.key("total_sessions").value(static_cast<unsigned long long>(s.counters().total_sessions()));
-  j.key("http_requests").value(static_cast<unsigned long long>(s.counters().http_requests()));
-  j.key("queue").value(static_cast<unsigned long long>(s.queue()));
-  j.key("last_change_unix_ms").value(static_cast<long long>(s.last_change_unix_ms()));
-  j.key("downtime_ms").value(static_cast<long long>(s.downtime_ms()));
-  j.key("reason").value(s.reason());
-  j.end_object();
-}
-
-struct Fetched {
-  int rc = kOk;
-  pb::ListBackendsResponse resp;
-};
-
-Fetched fetch_backends(const Options& o, const std::string& name) {
-  auto stub = pb::Admin::NewStub(channel_to(o.balancer_socket));
-  grpc::ClientContext ctx;
-  with_deadline(ctx);
-  pb::ListBackendsRequest req;
-  req.set_name(name);
-  Fetched f;
-  grpc::Status s = stub->ListBackends(&ctx, req, &f.resp);
-  if (!s.ok()) f.rc = report_rpc_error("balancer", o.balancer_socket, s);
-  return f;
 }
 
 }  // namespace
@@ -86,7 +30,7 @@ int cmd_backends(const Options& o) {
     std::fprintf(stderr, "tandemctl: usage: backends [NAME]\n");
     return kUsage;
   }
-  Fetched f = fetch_backends(o, o.command.size() == 2 ? o.command[1] : "");
+  BackendsAnswer f = fetch_backends(o, o.command.size() == 2 ? o.command[1] : "");
   if (f.rc != kOk) return f.rc;
   int rc = kOk;
   bool color = !o.json && stdout_is_terminal();
@@ -94,14 +38,13 @@ int cmd_backends(const Options& o) {
   j.begin_object().key("backends").begin_array();
   Table t({"BACKEND", "MODE", "BALANCE", "SERVERS", "BACKUP", "SESSIONS", "QUEUE", "STATUS"});
   for (const pb::Backend& b : f.resp.backends()) {
-    bool none = b.active_up() + b.backup_up() == 0 && b.active_total() + b.backup_total() > 0;
-    bool empty = b.active_total() + b.backup_total() == 0;
-    if (none || empty) rc = kDegraded;
-    std::string status = none ? "DOWN" : empty ? "no servers" : b.active_up() < b.active_total() ? "degraded" : "UP";
-    t.add({b.name(), b.mode() == pb::MODE_HTTP ? "http" : "tcp", b.balance(),
-           cat(b.active_up(), '/', b.active_total()), cat(b.backup_up(), '/', b.backup_total()),
-           cat(b.counters().current_sessions()), cat(b.queue()), colored(status, color)});
-    j.begin_object().key("name").value(b.name()).key("mode").value(b.mode() == pb::MODE_HTTP ? "http" : "tcp");
+    BackendVerdict v = backend_verdict(b);
+    if (v.degraded) rc = kDegraded;
+    const std::string& status = v.word;
+    t.add({b.name(), mode_word(b.mode()), b.balance(), cat(b.active_up(), '/', b.active_total()),
+           cat(b.backup_up(), '/', b.backup_total()), cat(b.counters().current_sessions()), cat(b.queue()),
+           colored(status, color)});
+    j.begin_object().key("name").value(b.name()).key("mode").value(mode_word(b.mode()));
     j.key("balance").value(b.balance()).key("status").value(status);
     j.key("active_up").value(b.active_up()).key("active_total").value(b.active_total());
     j.key("backup_up").value(b.backup_up()).key("backup_total").value(b.backup_total());
@@ -123,7 +66,7 @@ int cmd_servers(const Options& o) {
     std::fprintf(stderr, "tandemctl: usage: servers [BACKEND]\n");
     return kUsage;
   }
-  Fetched f = fetch_backends(o, o.command.size() == 2 ? o.command[1] : "");
+  BackendsAnswer f = fetch_backends(o, o.command.size() == 2 ? o.command[1] : "");
   if (f.rc != kOk) return f.rc;
   int rc = kOk;
   bool color = !o.json && stdout_is_terminal();
@@ -134,7 +77,7 @@ int cmd_servers(const Options& o) {
     for (const pb::Server& s : b.servers()) {
       if (s.state() == pb::SERVER_STATE_DOWN) rc = kDegraded;
       std::string role = s.backup() ? " (backup)" : "";
-      t.add({b.name(), s.name() + role, s.address(), colored(state_word(s.state()), color), cat(s.weight()),
+      t.add({b.name(), s.name() + role, s.address(), colored(server_state_word(s.state()), color), cat(s.weight()),
              check_text(s), cat(s.counters().current_sessions()), cat(s.counters().total_sessions()), s.reason()});
       server_json(j, s);
     }
@@ -147,7 +90,8 @@ int cmd_servers(const Options& o) {
 int cmd_server(const Options& o) {
   const auto& c = o.command;
   auto usage = [] {
-    std::fprintf(stderr, "tandemctl: usage: server ready|drain|maint BACKEND/SERVER | server weight BACKEND/SERVER N\n");
+    std::fprintf(stderr,
+                 "tandemctl: usage: server ready|drain|maint BACKEND/SERVER | server weight BACKEND/SERVER N\n");
     return kUsage;
   };
   if (c.size() < 3) return usage();
@@ -176,7 +120,9 @@ int cmd_server(const Options& o) {
     pb::SetServerStateRequest req;
     req.set_backend(backend);
     req.set_server(server);
-    req.set_state(verb == "ready" ? pb::ADMIN_STATE_READY : verb == "drain" ? pb::ADMIN_STATE_DRAIN : pb::ADMIN_STATE_MAINT);
+    req.set_state(verb == "ready"   ? pb::ADMIN_STATE_READY
+                  : verb == "drain" ? pb::ADMIN_STATE_DRAIN
+                                    : pb::ADMIN_STATE_MAINT);
     s = stub->SetServerState(&ctx, req, &out);
   } else {
     return usage();
@@ -187,8 +133,8 @@ int cmd_server(const Options& o) {
     server_json(j, out);
     std::fputs(j.str().c_str(), stdout);
   } else {
-    std::printf("%s/%s: %s, weight %u\n", out.backend().c_str(), out.name().c_str(), state_word(out.state()).c_str(),
-                out.weight());
+    std::printf("%s/%s: %s, weight %u\n", out.backend().c_str(), out.name().c_str(),
+                server_state_word(out.state()).c_str(), out.weight());
   }
   return kOk;
 }

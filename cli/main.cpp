@@ -15,10 +15,9 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"health", cmd_health},
-    {"backends", cmd_backends},
-    {"servers", cmd_servers},
-    {"server", cmd_server},
+    {"status", cmd_status},   {"health", cmd_health},     {"vrrp", cmd_vrrp},     {"backends", cmd_backends},
+    {"servers", cmd_servers}, {"server", cmd_server},     {"table", cmd_table},   {"peers", cmd_peers},
+    {"events", cmd_events},   {"failover", cmd_failover}, {"reload", cmd_reload},
 };
 
 }  // namespace

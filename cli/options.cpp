@@ -16,16 +16,30 @@ Result<Options> parse_options(int argc, const char* const* argv) {
       return {};
     };
     Result<void> r;
-    if (a == "--run-dir") r = value(o.run_dir);
-    else if (a == "--balancer-socket") r = value(o.balancer_socket);
-    else if (a == "--vrrpd-socket") r = value(o.vrrpd_socket);
-    else if (a == "--peersync-socket") r = value(o.peersync_socket);
-    else if (a == "--json") o.json = true;
-    else if (a == "-h" || a == "--help") o.command = {"help"};
-    else return fail(cat("unknown option '", a, "'"));
+    if (a == "--run-dir")
+      r = value(o.run_dir);
+    else if (a == "--balancer-socket")
+      r = value(o.balancer_socket);
+    else if (a == "--vrrpd-socket")
+      r = value(o.vrrpd_socket);
+    else if (a == "--peersync-socket")
+      r = value(o.peersync_socket);
+    else if (a == "--json")
+      o.json = true;
+    else if (a == "-h" || a == "--help")
+      o.command = {"help"};
+    else
+      return fail(cat("unknown option '", a, "'"));
     if (!r) return std::unexpected(r.error());
   }
-  for (; i < argc; ++i) o.command.emplace_back(argv[i]);
+  // --json is also taken after the command (`tandemctl status --json`); no
+  // command has an argument of that spelling.
+  for (; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--json")
+      o.json = true;
+    else
+      o.command.emplace_back(argv[i]);
+  }
   if (o.balancer_socket.empty()) o.balancer_socket = o.run_dir + "/balancer.sock";
   if (o.vrrpd_socket.empty()) o.vrrpd_socket = o.run_dir + "/vrrpd.sock";
   if (o.peersync_socket.empty()) o.peersync_socket = o.run_dir + "/peersync.sock";
@@ -43,13 +57,26 @@ std::string usage() {
          "  --peersync-socket PATH   [default: DIR/peersync.sock]\n"
          "  --json                   machine-readable output\n\n"
          "Commands:\n"
+         "  status                   both nodes at a glance: VRRP, VIPs, balancer, backends, peer sync\n"
          "  health                   each daemon's health (grpc.health.v1)\n"
+         "  vrrp [INSTANCE]          VRRP instances: state, effective priority and why, VIPs\n"
          "  backends [NAME]          backends: servers up/total, sessions, queue\n"
          "  servers [BACKEND]        servers: state, weight, last check, sessions\n"
          "  server ready|drain|maint BACKEND/SERVER\n"
          "  server weight BACKEND/SERVER N\n"
+         "  table show NAME [--key K] [--limit N]\n"
+         "                           a stick table's entries\n"
+         "  table clear NAME [--key K]\n"
+         "                           removes a stick table's entries, or one key\n"
+         "  peers                    replication with the peer: reachability, sync state, lag\n"
+         "  events                   follows balancer and vrrpd events until Ctrl-C\n"
+         "  failover [--wait-synced] [--timeout SECONDS] [INSTANCE]\n"
+         "                           hands this node's MASTER instances to the peer\n"
+         "  reload balancer|vrrpd|peersync\n"
+         "                           loads a daemon's configuration again\n"
          "  help                     this text\n\n"
-         "Exit status: 0 all is well, 1 something is degraded, 2 usage or connection error.\n";
+         "Exit status: 0 all is well, 1 something is degraded, 2 usage or connection error.\n"
+         "See docs/tandemctl.md for every command's output and JSON shape.\n";
 }
 
 }  // namespace tandem::cli

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 namespace tandem::cli {
 
@@ -45,14 +46,12 @@ std::string Table::render() const {
 
 std::string colored(const std::string& word, bool color) {
   if (!color) return word;
-  const char* code = nullptr;
-  if (word == "UP" || word == "SERVING" || word == "MASTER" || word == "SYNCED" || word == "ok") code = "32";
-  else if (word == "DOWN" || word == "FAULT" || word == "not running" || word == "unreachable" || word == "DEGRADED" ||
-           word == "NOT_SERVING")
-    code = "31";
-  else if (word == "MAINT" || word == "DRAIN" || word == "NOLB" || word == "STARTING" || word == "BACKUP" ||
-           word == "SYNCING" || word == "CONNECTING")
-    code = "33";
+  static const std::set<std::string, std::less<>> green{"UP", "SERVING", "MASTER", "SYNCED", "ok", "ready", "yes"};
+  static const std::set<std::string, std::less<>> red{"DOWN",     "FAULT",       "not running", "unreachable",
+                                                      "DEGRADED", "NOT_SERVING", "NOT READY",   "no servers"};
+  static const std::set<std::string, std::less<>> yellow{"MAINT",  "DRAIN",   "NOLB",       "STARTING",
+                                                         "BACKUP", "SYNCING", "CONNECTING", "degraded"};
+  const char* code = green.contains(word) ? "32" : red.contains(word) ? "31" : yellow.contains(word) ? "33" : nullptr;
   if (!code) return word;
   return std::string("\x1b[") + code + "m" + word + "\x1b[0m";
 }

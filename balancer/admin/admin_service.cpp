@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include "balancer/admin/stick_admin.h"
+#include "balancer/admin/stick_codec.h"
+#include "balancer/stick/stick_time.h"
 #include "common/clock.h"
 #include "common/strings.h"
 #include "common/version.h"
@@ -65,8 +68,35 @@ pb::AdminState admin_of(runtime::AdminState a) {
 
 }  // namespace
 
-AdminService::AdminService(runtime::Runtime& rt, health::Checker& checker, EventBus& events, ProcessInfo info)
-    : rt_(rt), checker_(checker), events_(events), info_(std::move(info)) {}
+AdminService::AdminService(runtime::Runtime& rt, health::Checker& checker, EventBus& events,
+                           stick::StickRegistry& sticks, ProcessInfo info)
+    : rt_(rt), checker_(checker), events_(events), sticks_(sticks), info_(std::move(info)) {}
+
+grpc::Status AdminService::ListTables(grpc::ServerContext*, const pb::ListTablesRequest*, pb::ListTablesResponse* out) {
+  sticks_.collect();  // so that last_seq and the head are current
+  out->set_instance_id(sticks_.instance_id());
+  out->set_node(sticks_.node());
+  for (const auto& t : sticks_.tables()) {
+    pb::StickTableDef* d = out->add_tables();
+    to_proto(t->def(), d);
+    d->set_entries(t->entries());
+    d->set_last_seq(t->last_seq());
+  }
+  *out->mutable_head() = to_proto(stick::Cursor{sticks_.instance_id(), sticks_.log().head()});
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ShowTable(grpc::ServerContext*, const pb::ShowTableRequest* req, pb::ShowTableResponse* out) {
+  return show_table(sticks_, *req, stick::stick_now(SystemClock::instance()), out);
+}
+
+grpc::Status AdminService::ClearTable(grpc::ServerContext*, const pb::ClearTableRequest* req, pb::ClearTableResponse* out) {
+  return clear_table(sticks_, *req, stick::stick_now(SystemClock::instance()), out);
+}
+
+grpc::Status AdminService::SetTableEntry(grpc::ServerContext*, const pb::SetTableEntryRequest* req, pb::StickEntry* out) {
+  return set_table_entry(sticks_, *req, stick::stick_now(SystemClock::instance()), out);
+}
 
 void AdminService::set_ready(bool ready, std::string reason) {
   std::lock_guard lock(mutex_);
@@ -235,6 +265,9 @@ grpc::Status AdminService::SetServerWeight(grpc::ServerContext*, const pb::SetSe
 grpc::Status AdminService::WatchEvents(grpc::ServerContext* ctx, const pb::WatchEventsRequest*,
                                        grpc::ServerWriter<pb::BalancerEvent>* writer) {
   EventBus::Subscription sub(events_);
+  // Initial metadata at once: a client that waits for it (tandemctl events)
+  // knows its subscription exists and will miss no event from then on.
+  writer->SendInitialMetadata();
   while (!ctx->IsCancelled()) {
     auto e = sub.next(std::chrono::milliseconds(200));
     if (e && !writer->Write(*e)) break;

@@ -12,6 +12,7 @@
 #include "balancer/admin/events.h"
 #include "balancer/health/checker.h"
 #include "balancer/runtime/runtime.h"
+#include "balancer/stick/stick_registry.h"
 #include "tandem/balancer/v1/admin.grpc.pb.h"
 
 namespace tandem::balancer::admin {
@@ -27,7 +28,8 @@ struct ProcessInfo {
 
 class AdminService final : public tandem::balancer::v1::Admin::Service {
  public:
-  AdminService(runtime::Runtime& rt, health::Checker& checker, EventBus& events, ProcessInfo info);
+  AdminService(runtime::Runtime& rt, health::Checker& checker, EventBus& events, stick::StickRegistry& sticks,
+               ProcessInfo info);
 
   // Readiness as grpc.health.v1 reports it, for GetStatus.
   void set_ready(bool ready, std::string reason);
@@ -42,6 +44,15 @@ class AdminService final : public tandem::balancer::v1::Admin::Service {
                               tandem::balancer::v1::Server* out) override;
   grpc::Status SetServerWeight(grpc::ServerContext*, const tandem::balancer::v1::SetServerWeightRequest* req,
                                tandem::balancer::v1::Server* out) override;
+  // Stick tables (HAProxy's `show table`, `clear table`, `set table`).
+  grpc::Status ListTables(grpc::ServerContext*, const tandem::balancer::v1::ListTablesRequest*,
+                          tandem::balancer::v1::ListTablesResponse* out) override;
+  grpc::Status ShowTable(grpc::ServerContext*, const tandem::balancer::v1::ShowTableRequest* req,
+                         tandem::balancer::v1::ShowTableResponse* out) override;
+  grpc::Status ClearTable(grpc::ServerContext*, const tandem::balancer::v1::ClearTableRequest* req,
+                          tandem::balancer::v1::ClearTableResponse* out) override;
+  grpc::Status SetTableEntry(grpc::ServerContext*, const tandem::balancer::v1::SetTableEntryRequest* req,
+                             tandem::balancer::v1::StickEntry* out) override;
   grpc::Status WatchEvents(grpc::ServerContext* ctx, const tandem::balancer::v1::WatchEventsRequest*,
                            grpc::ServerWriter<tandem::balancer::v1::BalancerEvent>* writer) override;
 
@@ -52,6 +63,7 @@ class AdminService final : public tandem::balancer::v1::Admin::Service {
   runtime::Runtime& rt_;
   health::Checker& checker_;
   EventBus& events_;
+  stick::StickRegistry& sticks_;
   ProcessInfo info_;
   std::mutex mutex_;
   bool ready_ = false;

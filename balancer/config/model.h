@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "balancer/stick/stick_types.h"
+
 namespace tandem::balancer::config {
 
 using Millis = std::chrono::milliseconds;
@@ -325,7 +327,10 @@ struct Proxy {
   // `monitor fail` condition holds).
   std::string monitor_uri;
 
-  // What later issues compile, in order of appearance.
+  // `stick-table ...`: the proxy's own table (named after the proxy).
+  std::optional<stick::TableDef> stick_table;
+
+  // What later issues compile, in order of appearance (acl, rules, `stick`).
   std::vector<Statement> rules;
 };
 

@@ -7,6 +7,7 @@
 #include "balancer/config/parse_check.h"
 #include "balancer/config/parse_global.h"
 #include "balancer/config/parse_server.h"
+#include "balancer/stick/stick_table_parser.h"
 #include "common/net_address.h"
 #include "common/strings.h"
 
@@ -457,6 +458,18 @@ Result<void> kw_rule(Ctx& c) {
   return {};
 }
 
+// `stick-table ...`: one per proxy, named after it (HAProxy's rule). Whether
+// its `peers` section exists is checked once every section is read.
+Result<void> kw_stick_table(Ctx& c) {
+  if (c.p.stick_table)
+    return fail(line_error(c.l, cat("'", c.p.name, "' already declares a stick-table at ", c.p.stick_table->file, ":",
+                                    c.p.stick_table->line)));
+  auto def = stick::parse_stick_table(c.l, c.p.name);
+  if (!def) return std::unexpected(def.error());
+  c.p.stick_table = std::move(*def);
+  return {};
+}
+
 Result<void> kw_description(Ctx&) { return {}; }
 
 Result<void> kw_id(Ctx& c) {
@@ -495,6 +508,8 @@ constexpr Keyword kKeywords[] = {
     {"use_backend", kCapFrontend, kw_rule},
     {"redirect", kCapFrontend | kCapBackend, kw_rule},
     {"monitor", kCapFrontend, kw_rule},
+    {"stick-table", kCapFrontend | kCapBackend, kw_stick_table},
+    {"stick", kCapBackend, kw_rule},
     {"description", kAll & ~kCapDefaults, kw_description},
     {"id", kAll & ~kCapDefaults, kw_id},
 };

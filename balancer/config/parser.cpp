@@ -164,6 +164,7 @@ class Parser {
     p.binds.clear();
     p.servers.clear();
     p.rules.clear();
+    p.stick_table.reset();
     cfg_.proxies.push_back(std::move(p));
     section_ = Section::proxy;
     return {};
@@ -219,6 +220,13 @@ class Parser {
           if (p.mode != Mode::http)
             return fail(cat(p.origin.where(), ": ", what, ": 'balance ", p.balance.text, "' needs mode http"));
         }
+      }
+      if (p.stick_table && !p.stick_table->peers.empty()) {
+        const stick::TableDef& t = *p.stick_table;
+        bool known = false;
+        for (const PeersSection& ps : cfg_.peers) known |= ps.name == t.peers;
+        if (!known)
+          return fail(cat(t.file, ":", t.line, ": stick-table: no peers section named '", t.peers, "'"));
       }
       bool fe = p.is_frontend(), be = p.is_backend();
       const Timeouts& t = p.timeouts;

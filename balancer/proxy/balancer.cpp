@@ -26,9 +26,10 @@ struct Balancer::Listener {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
 };
 
-Result<std::unique_ptr<Balancer>> Balancer::create(const config::Config& cfg, unsigned threads) {
+Result<std::unique_ptr<Balancer>> Balancer::create(const config::Config& cfg, unsigned threads,
+                                                   stick::StickRegistry& sticks) {
   std::unique_ptr<Balancer> b(new Balancer());
-  auto rt = runtime::Runtime::build(cfg, threads);
+  auto rt = runtime::Runtime::build(cfg, threads, sticks);
   if (!rt) return std::unexpected(rt.error());
   b->runtime_ = std::move(*rt);
   b->checker_ = std::make_unique<health::Checker>(*b->runtime_);
@@ -74,7 +75,18 @@ asio::awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor, runtime::R
                                   const tls::BindContext* tls) {
   asio::steady_timer pause(w.io());
   const std::uint32_t fe_max = fe.config().maxconn;
+  // Accepts run non-blocking until the backlog is empty; then the loop
+  // waits for readiness holding no session slot: an idle accept loop holds
+  // none (it would show as a session and lower maxconn).
+  // At maxconn the loop stops accepting and leaves connections in the
+  // kernel's backlog, as HAProxy does.
+  asio::error_code nb_ec;
+  acceptor.non_blocking(true, nb_ec);
+  unsigned burst = 0;
   for (;;) {
+    // The new sessions start only when this loop yields: do so every few
+    // accepts, so that a flood of connections cannot starve them.
+    if (++burst % 4 == 0) co_await asio::post(w.io(), asio::use_awaitable);
     if (!rt.sessions().try_enter(rt.maxconn())) {
       pause.expires_after(std::chrono::milliseconds(5));
       (void)co_await pause.async_wait(use_nothrow);
@@ -88,10 +100,17 @@ asio::awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor, runtime::R
       if (!acceptor.is_open()) co_return;
       continue;
     }
-    auto [ec, sock] = co_await acceptor.async_accept(w.io(), use_nothrow);
+    asio::error_code ec;
+    tcp::socket sock = acceptor.accept(w.io(), ec);
     if (ec) {
       fe.sessions().leave();
       rt.sessions().leave();
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        // Nothing waiting: wait without a slot, then take one again.
+        auto [wait_ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, use_nothrow);
+        if (wait_ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        continue;
+      }
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       // EMFILE/ENFILE and friends: back off instead of spinning.
       log::warning(fe.name(), ": accept: ", ec.message());

@@ -18,7 +18,8 @@ namespace tandem::balancer::proxy {
 
 class Balancer {
  public:
-  static Result<std::unique_ptr<Balancer>> create(const config::Config& cfg, unsigned threads);
+  static Result<std::unique_ptr<Balancer>> create(const config::Config& cfg, unsigned threads,
+                                                 stick::StickRegistry& sticks);
   ~Balancer();
 
   Result<void> bind();

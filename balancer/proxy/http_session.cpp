@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,8 +21,12 @@
 #include "balancer/proxy/dispatch.h"
 #include "balancer/proxy/io.h"
 #include "balancer/proxy/tunnel.h"
+#include "balancer/proxy/stick_persist.h"
 #include "balancer/rules/cookie.h"
 #include "balancer/tls/tls_conn.h"
+#include "balancer/rules/stick_glue.h"
+#include "balancer/stick/stick_time.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -61,6 +66,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   ~HttpSession() {
     if (server_) release_server(false);
+    if (sticks_.any()) sticks_.end_session(stick::stick_now(SystemClock::instance()));
     fe_.sessions().leave();
     rt_.sessions().leave();
   }
@@ -89,9 +95,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void park();
   Millis keep_alive_timeout() const;
   void prepare_context(runtime::Backend* be);
+  // Stick counters: what a request adds up, counted when it ends.
+  void count_in(std::uint64_t n) {
+    fe_.counters().add(wi(), Ctr::bytes_in, n);
+    stk_in_ += n;
+  }
+  void count_out(std::uint64_t n) {
+    fe_.counters().add(wi(), Ctr::bytes_out, n);
+    stk_out_ += n;
+  }
+  void end_stick_request();
   // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
   // when the request was answered here.
   awaitable<bool> answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy);
+  // A deny answered on a connection that stays open (HAProxy keeps
+  // keep-alive connections after a deny): false when it must close instead.
+  awaitable<bool> deny_keeping_alive(int status, runtime::Backend* be);
+  // How an exchange answered by a rule ends.
+  Exchange answered() const {
+    Exchange x;
+    x.client_keep_alive = verdict_keep_alive_;
+    return x;
+  }
 
   // A parked connection's wait operation lives in the session itself rather
   // than in a separate allocation: one object per idle connection. Only one
@@ -145,6 +170,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   runtime::Backend* backend_ = nullptr;
   runtime::Server* forced_server_ = nullptr;  // persistence (cookie, stick) chose it
+  // Tracked stick counters (sc0..sc2) and what the current request adds to them.
+  rules::SessionCounters sticks_;
+  std::uint64_t stk_in_ = 0;
+  std::uint64_t stk_out_ = 0;
+  bool verdict_keep_alive_ = false;  // a rule answered and the connection stays open
+  bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx, not denies)
   runtime::Server* server_ = nullptr;  // holds a slot while set
   std::unique_ptr<ServerConn> sconn_;
   // A closed server connection a running pump may still reference; freed with
@@ -186,7 +217,7 @@ awaitable<void> HttpSession::run() {
       x_ = w_.exchanges().take(limits_);
       prepare_context(nullptr);
       x_->ctx.req = nullptr;
-      if (!fe_.rules().run_tcp(x_->ctx, false, nullptr)) {
+      if (!fe_.rules().run_tcp(x_->ctx, false, &sticks_)) {
         fe_.counters().add(wi(), Ctr::denied_requests);
         co_return;  // tcp-request connection reject: closed at once
       }
@@ -208,12 +239,18 @@ awaitable<void> HttpSession::run() {
       if (request_started_) {
         fe_.counters().add(wi(), Ctr::request_errors);
         log_reject(408, "timeout while receiving the request");
+        http_err_ = true;
         co_await send_error(408, "", nullptr);
       }
+      end_stick_request();
       break;
     }
-    if (hs == HeadStatus::error) break;
+    if (hs == HeadStatus::error) {
+      end_stick_request();
+      break;
+    }
     Exchange x = co_await exchange();
+    end_stick_request();
     ++requests_;
     if (!x.client_keep_alive) break;
     idle_since_ = Worker::now();
@@ -245,6 +282,7 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
       if (st == http::ParseStatus::error) {
         fe_.counters().add(wi(), Ctr::request_errors);
         log_reject(err.status, err.reason);
+        http_err_ = err.status >= 400 && err.status < 500;
         co_await send_error(err.status, err.reason, nullptr);
         co_return HeadStatus::error;
       }
@@ -291,7 +329,7 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     }
     request_started_ = true;
     cbuf_.commit(r.n);
-    fe_.counters().add(wi(), Ctr::bytes_in, r.n);
+    count_in(r.n);
   }
 }
 
@@ -311,6 +349,8 @@ void HttpSession::prepare_context(runtime::Backend* be) {
   c.tls = tls_ ? tls_->ssl() : nullptr;
   const char* sni = tls_ ? SSL_get_servername(tls_->ssl(), TLSEXT_NAMETYPE_host_name) : nullptr;
   c.sni = sni ? std::string_view(sni) : std::string_view();
+  c.now = stick::stick_now(SystemClock::instance());
+  sticks_.attach(c);
 }
 
 // The TLS handshake, within `timeout client` (HAProxy bounds it the same
@@ -335,8 +375,44 @@ awaitable<bool> HttpSession::accept_tls() {
   co_return false;
 }
 
+void HttpSession::end_stick_request() {
+  sticks_.set_in_request(false);
+  if (sticks_.any()) sticks_.end_request(stick::stick_now(SystemClock::instance()), http_err_, stk_in_, stk_out_);
+  stk_in_ = stk_out_ = 0;
+  http_err_ = false;
+}
+
+// The balancer's own error page for `status`, for a connection that stays
+// open; built once per worker thread and status (a flood of denies costs no
+// allocation per answer).
+const std::string& keep_alive_error(int status) {
+  thread_local std::map<int, std::string> pages;
+  auto it = pages.find(status);
+  if (it == pages.end()) it = pages.emplace(status, http::make_error_response(status, false)).first;
+  return it->second;
+}
+
+awaitable<bool> HttpSession::deny_keeping_alive(int status, runtime::Backend* be) {
+  // Only when nothing of the request is left unread (no body), the client
+  // and the configuration keep connections, and no errorfile replaces the
+  // page (an errorfile is sent as written, with its own framing).
+  bool custom = (be && be->config().errorfiles.contains(status)) || fe_.config().errorfiles.contains(status);
+  if (custom || x_->req.body != http::BodyKind::none || !x_->req.wants_keep_alive() ||
+      fe_.config().http_conn_mode == config::HttpConnMode::close)
+    co_return false;
+  const std::string& page = keep_alive_error(status);
+  fe_.counters().add_status(wi(), status);
+  cbuf_.consume(x_->req.head_length);
+  IoResult wr = co_await write_all(w_, client_side_, asio::buffer(page), {}, client_timeout());
+  if (wr.ok()) count_out(wr.n);
+  verdict_keep_alive_ = wr.ok();
+  if (verdict_keep_alive_) cbuf_.release_if_empty();
+  co_return true;
+}
+
 awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy) {
   using K = rules::HttpVerdict::Kind;
+  verdict_keep_alive_ = false;
   std::string response;
   switch (v.kind) {
     case K::next:
@@ -345,7 +421,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
     case K::deny:
       fe_.counters().add(wi(), Ctr::denied_requests);
       log_reject(v.status, cat("denied by ", v.action ? v.action->origin.where() : std::string("a rule")));
-      co_await send_error(v.status, "", be);
+      if (!co_await deny_keeping_alive(v.status, be)) co_await send_error(v.status, "", be);
       co_return true;
     case K::tarpit: {
       // Hold the client for `timeout tarpit` (else `timeout connect`), then
@@ -361,6 +437,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
     case K::auth: {
       std::string realm = v.realm.empty() ? proxy.name : v.realm;
       response = http::make_error_response(401, true, cat("www-authenticate: Basic realm=\"", realm, "\"\r\n"));
+      http_err_ = true;
       fe_.counters().add_status(wi(), 401);
       break;
     }
@@ -382,7 +459,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
       break;
   }
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
-  if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  if (wr.ok()) count_out(wr.n);
   asio::error_code ec;
   if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
   client_.shutdown(tcp::socket::shutdown_send, ec);
@@ -449,14 +526,16 @@ awaitable<Exchange> HttpSession::exchange() {
   }
   prepare_context(nullptr);
   rules::EvalContext& ctx = x_->ctx;
+  if (sticks_.any()) sticks_.begin_request(ctx.now);
+  sticks_.set_in_request(true);
   const rules::RuleSet& fe_rules = fe_.rules();
-  if (fe_rules.has_tcp_content_rules() && !fe_rules.run_tcp(ctx, true, nullptr)) {
+  if (fe_rules.has_tcp_content_rules() && !fe_rules.run_tcp(ctx, true, &sticks_)) {
     fe_.counters().add(wi(), Ctr::denied_requests);
     co_return x;  // rejected: the connection closes without an answer, as HAProxy
   }
-  if (auto v = fe_rules.run_http_request(ctx, x_->req, nullptr); co_await answer_verdict(v, nullptr, fe_.config()))
-    co_return x;
-  if (auto r = fe_rules.run_redirects(ctx); r && co_await answer_verdict(*r, nullptr, fe_.config())) co_return x;
+  if (auto v = fe_rules.run_http_request(ctx, x_->req, &sticks_); co_await answer_verdict(v, nullptr, fe_.config()))
+    co_return answered();
+  if (auto r = fe_rules.run_redirects(ctx); r && co_await answer_verdict(*r, nullptr, fe_.config())) co_return answered();
   runtime::Backend* be = fe_rules.route(ctx, [this](std::string_view n) { return rt_.find_backend(n); });
   if (!be) be = fe_.default_backend();
   if (!be) {
@@ -468,13 +547,13 @@ awaitable<Exchange> HttpSession::exchange() {
   if (be->rules_ptr() != fe_.rules_ptr()) {
     // A backend of its own (not this listen section): its rules run too.
     const rules::RuleSet& be_rules = be->rules();
-    if (be_rules.has_tcp_content_rules() && !be_rules.run_tcp(ctx, true, nullptr)) {
+    if (be_rules.has_tcp_content_rules() && !be_rules.run_tcp(ctx, true, &sticks_)) {
       be->counters().add(wi(), Ctr::denied_requests);
       co_return x;
     }
-    if (auto v = be_rules.run_http_request(ctx, x_->req, nullptr); co_await answer_verdict(v, be, be->config()))
-      co_return x;
-    if (auto r = be_rules.run_redirects(ctx); r && co_await answer_verdict(*r, be, be->config())) co_return x;
+    if (auto v = be_rules.run_http_request(ctx, x_->req, &sticks_); co_await answer_verdict(v, be, be->config()))
+      co_return answered();
+    if (auto r = be_rules.run_redirects(ctx); r && co_await answer_verdict(*r, be, be->config())) co_return answered();
   }
   backend_ = be;
   be->counters().add(wi(), Ctr::http_requests);
@@ -498,9 +577,23 @@ awaitable<Exchange> HttpSession::exchange() {
     }
   }
 
+  // Stick persistence, when no cookie decided: a sticky server that cannot
+  // take the request is left for another with `option redispatch` (the
+  // store rules then move the key), else the request gets 503.
+  if (!forced_server_ && be->rules().has_stick_rules()) {
+    StickMatch m = stick_match(*be, ctx);
+    forced_server_ = m.server;
+    if (m.down && !be->config().redispatch) {
+      log_reject(503, "the sticky server is down (no option redispatch)");
+      co_await send_error(503, "", be);
+      co_return x;
+    }
+  }
+
   bool body_pending = false;
   bool sent = co_await send_request(*be, body_pending);
   if (!sent) co_return x;  // an error response was sent, or the client is gone
+  if (be->rules().has_stick_rules()) stick_store(*be, ctx, *server_, false);
 
   // Read the response head; interim responses (100, 103) are forwarded and
   // the final one awaited.
@@ -578,6 +671,11 @@ awaitable<Exchange> HttpSession::exchange() {
       co_return x;
     }
   }
+  if (be->rules().has_stick_rules()) stick_store(*be, x_->ctx, *server_, true);
+  {
+    int st = x_->resp.status;
+    if (st >= 400 && st < 500) http_err_ = true;
+  }
   if (!cookie.name.empty())
     rules::apply_response_cookie(cookie, seen, server_->config().params.cookie, x_->req.method, x_->resp.headers,
                                  x_->ctx, now_seconds());
@@ -617,8 +715,8 @@ awaitable<Exchange> HttpSession::exchange() {
     tt.client_fin = or_none(fe_timeouts().client_fin);
     tt.server_fin = or_none(bt.server_fin);
     TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, x_->sbuf, tt, tls_.get(), sconn_->tls.get());
-    fe_.counters().add(wi(), Ctr::bytes_in, tr.client_to_server);
-    fe_.counters().add(wi(), Ctr::bytes_out, tr.server_to_client);
+    count_in(tr.client_to_server);
+    count_out(tr.server_to_client);
     release_server(false);
     co_return x;
   }
@@ -654,7 +752,7 @@ awaitable<Exchange> HttpSession::exchange() {
     release_server(false);
     co_return x;
   }
-  fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  count_out(wr.n);
   x_->sbuf.consume(first);
   if (!body_done) {
     bool truncated = false;
@@ -839,7 +937,8 @@ awaitable<bool> HttpSession::forward_body(Side& from, tcp::socket&, net::IoBuffe
     if (n) {
       IoResult wr = co_await write_all(w_, to, asio::buffer(buf.data(), n), {}, to_timeout);
       if (!wr.ok()) co_return false;
-      fe_.counters().add(wi(), to_client ? Ctr::bytes_out : Ctr::bytes_in, n);
+      if (to_client) count_out(n);
+      else count_in(n);
       buf.consume(n);
     }
     if (done) co_return true;
@@ -882,7 +981,7 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
   fe_.counters().add_status(wi(), status);
   // Whatever else the client sent is not going to be read.
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(body), {}, client_timeout());
-  if (wr.ok()) fe_.counters().add(wi(), Ctr::bytes_out, wr.n);
+  if (wr.ok()) count_out(wr.n);
   asio::error_code ec;
   if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
   client_.shutdown(tcp::socket::shutdown_send, ec);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "balancer/http/message.h"
+#include "balancer/stick/stick_types.h"
 
 namespace tandem::balancer::runtime {
 class Runtime;
@@ -48,6 +49,9 @@ struct EvalContext {
 
   // sc0..sc2, set by track-sc rules; null when not tracked.
   std::array<TrackedCounter*, 3> sc{};
+  // The time stick-table fetches and actions use, sampled once per request
+  // by the session (see balancer/stick/stick_time.h).
+  stick::StickNow now;
 
   // `set-var(txn.NAME)` values for this request.
   std::vector<std::pair<std::string, std::string>> vars;

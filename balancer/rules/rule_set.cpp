@@ -368,7 +368,53 @@ Result<TcpAction> parse_tcp_action(const config::Statement& st, bool& content, c
   return act;
 }
 
+Result<StickRule> parse_stick_rule(const config::Statement& st, const config::Proxy& p, const AclSet& acls,
+                                   const Resolver& r, std::vector<std::string>* warnings) {
+  const Words& w = st.words;
+  if (w.size() < 3) return fail(cat(where_of(st, "stick"), ": expects on|match|store-request|store-response and a sample"));
+  std::string where = where_of(st, cat("stick ", w[1]));
+  StickRule sr;
+  sr.origin = st.origin;
+  using K = StickRule::Kind;
+  if (w[1] == "on") sr.kind = K::on;
+  else if (w[1] == "match") sr.kind = K::match;
+  else if (w[1] == "store-request") sr.kind = K::store_request;
+  else if (w[1] == "store-response") sr.kind = K::store_response;
+  else return fail(cat(where_of(st, "stick"), ": '", w[1], "' is not on, match, store-request or store-response"));
+  if (sr.kind == K::store_response && p.mode != config::Mode::http)
+    return fail(cat(where, ": needs mode http (", p.name, " is in tcp mode)"));
+  auto k = SampleExpr::parse(w[2], r, where);
+  if (!k) return std::unexpected(k.error());
+  sr.key = std::make_shared<const SampleExpr>(std::move(*k));
+  size_t i = 3;
+  sr.table = r.own_table;
+  if (i < w.size() && w[i] == "table") {
+    if (i + 1 >= w.size()) return fail(cat(where, ": 'table' expects a table name"));
+    sr.table = r.table ? r.table(w[i + 1]) : nullptr;
+    if (!sr.table) return fail(cat(where, ": no stick-table named '", w[i + 1], "'"));
+    i += 2;
+  }
+  if (!sr.table) return fail(cat(where, ": this backend has no stick-table; name one with 'table'"));
+  auto cond = parse_cond(w, i, acls, r, where, warnings);
+  if (!cond) return std::unexpected(cond.error());
+  sr.cond = std::move(*cond);
+  unsigned needs = sr.key->needs() | (sr.cond ? sr.cond->needs() : 0);
+  if (sr.kind != K::store_response && (needs & kNeedResponse))
+    return fail(cat(where, ": reads the response, which only 'stick store-response' can"));
+  if ((needs & kNeedRequest) && p.mode != config::Mode::http)
+    return fail(cat(where, ": reads an HTTP request, which a tcp-mode backend does not parse"));
+  return sr;
+}
+
 }  // namespace
+
+std::string stick_rule_table_name(const config::Statement& st) {
+  for (size_t i = 3; i + 1 < st.words.size(); ++i) {
+    if (st.words[i] == "if" || st.words[i] == "unless") break;
+    if (st.words[i] == "table") return st.words[i + 1];
+  }
+  return {};
+}
 
 Result<std::shared_ptr<RuleSet>> RuleSet::compile(const config::Proxy& p, const Resolver& r,
                                                   std::function<runtime::Backend*(std::string_view)> resolve_backend,
@@ -434,8 +480,12 @@ Result<std::shared_ptr<RuleSet>> RuleSet::compile(const config::Proxy& p, const 
       if (c->needs() & (kNeedRequest | kNeedResponse))
         return fail(cat(where, ": the condition must not depend on a request (it decides the node's readiness)"));
       rs->monitor_fail_.push_back(std::move(*c));
+    } else if (k == "stick") {
+      auto sr = parse_stick_rule(st, p, rs->acls_, r, warnings);
+      if (!sr) return std::unexpected(sr.error());
+      rs->stick_.push_back(std::move(*sr));
     } else {
-      // Keywords another part of the balancer compiles (stick, cookie...).
+      // Keywords another part of the balancer compiles (cookie...).
     }
   }
   return rs;

@@ -98,6 +98,19 @@ struct RedirectRule {
   config::Origin origin;
 };
 
+// `stick on|match|store-request|store-response EXPR [table T] [if|unless COND]`
+// (backend only). `on` is match plus store-request.
+struct StickRule {
+  enum class Kind { on, match, store_request, store_response };
+  Kind kind = Kind::on;
+  config::Origin origin;
+  std::optional<Condition> cond;
+  std::shared_ptr<const SampleExpr> key;
+  const void* table = nullptr;  // a stick::StickTable
+  bool matches() const { return kind == Kind::on || kind == Kind::match; }
+  bool stores_request() const { return kind == Kind::on || kind == Kind::store_request; }
+};
+
 // What the session must do after a set of http rules ran.
 struct HttpVerdict {
   enum class Kind { next, allow, deny, tarpit, auth, redirect, return_ };
@@ -133,6 +146,8 @@ class RuleSet {
   bool has_tcp_connection_rules() const { return !tcp_connection_.empty(); }
   bool has_tcp_content_rules() const { return !tcp_content_.empty(); }
   bool has_http_response_rules() const { return !http_response_.empty(); }
+  const std::vector<StickRule>& stick_rules() const { return stick_; }
+  bool has_stick_rules() const { return !stick_.empty(); }
 
   // tcp-request connection|content: false when the connection is rejected.
   bool run_tcp(EvalContext& ctx, bool content, StickHooks* sticks) const;
@@ -159,7 +174,11 @@ class RuleSet {
   std::vector<SwitchRule> switching_;
   std::vector<RedirectRule> redirects_;
   std::vector<Condition> monitor_fail_;
+  std::vector<StickRule> stick_;
 };
+
+// The table a `stick` statement names (`table T`), or "" for the proxy's own.
+std::string stick_rule_table_name(const config::Statement& st);
 
 // A redirect's Location (and code) for the current request.
 std::string redirect_location(const Redirect& r, EvalContext& ctx);

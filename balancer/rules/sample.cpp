@@ -300,6 +300,12 @@ Result<SampleExpr> SampleExpr::parse(std::string_view text, const Resolver& r, s
       e.args_.target = r.userlist ? r.userlist(args) : nullptr;
       if (!e.args_.target) return fail(cat(where, ": no userlist named '", args, "'"));
       break;
+    case A::table_opt_none:
+      if (has_args && !args.empty()) {
+        e.args_.target = r.table ? r.table(args) : nullptr;
+        if (!e.args_.target) return fail(cat(where, ": no stick-table named '", args, "'"));
+      }
+      break;
     case A::table_opt:
       if (has_args && !args.empty()) {
         e.args_.target = r.table ? r.table(args) : nullptr;

@@ -111,7 +111,9 @@ struct FetchDef {
   FetchFn fn;
   Sample::Type out;
   unsigned needs;
-  enum class Arg : std::uint8_t { none, text, text_opt, counter, counter_table, backend_opt, userlist, table_opt } arg;
+  enum class Arg : std::uint8_t { none, text, text_opt, counter, counter_table, backend_opt, userlist, table_opt, table_opt_none } arg;
+  // table_opt: an optional table, the proxy's own by default; table_opt_none:
+  // an optional table, none by default (scN_* fetches: the tracked one).
 };
 void register_fetch(const FetchDef& def);
 const FetchDef* find_fetch(std::string_view name);

@@ -89,6 +89,10 @@ class Backend {
   void set_rules(std::shared_ptr<const rules::RuleSet> r) { rules_ = std::move(r); }
   // `option forwardfor except NET`, parsed once.
   const std::optional<net::Cidr>& xff_except() const { return xff_except_; }
+  // How stick rule `rule`'s table names server `server` (both indexes:
+  // stick_rules() order, servers() order). Set once when the runtime is built.
+  std::uint32_t stick_ref(std::size_t rule, std::size_t server) const { return stick_refs_[rule][server]; }
+  void set_stick_refs(std::vector<std::vector<std::uint32_t>> refs) { stick_refs_ = std::move(refs); }
 
  private:
   void rebuild_locked();
@@ -113,6 +117,7 @@ class Backend {
 
   std::optional<net::Cidr> xff_except_;
   std::shared_ptr<const rules::RuleSet> rules_;
+  std::vector<std::vector<std::uint32_t>> stick_refs_;
   Counters counters_;
   SessionGauge sessions_;
 };

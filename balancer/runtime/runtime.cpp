@@ -2,13 +2,53 @@
 
 #include <sys/resource.h>
 
+#include <random>
+
+#include "balancer/rules/stick_glue.h"
+#include "balancer/stick/stick_time.h"
 #include "balancer/tls/tls_fetches.h"
+#include "common/clock.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::runtime {
 
-Result<std::unique_ptr<Runtime>> Runtime::build(const config::Config& cfg, unsigned workers) {
+namespace {
+
+// Every table a `stick` rule uses stores server_id (HAProxy adds it too).
+Result<void> add_server_ids(config::Config& cfg) {
+  for (const config::Proxy& p : cfg.proxies) {
+    for (const config::Statement& st : p.rules) {
+      if (st.words.empty() || st.words[0] != "stick") continue;
+      std::string name = rules::stick_rule_table_name(st);
+      if (name.empty()) name = p.name;
+      for (config::Proxy& q : cfg.proxies)
+        if (q.name == name && q.stick_table) q.stick_table->ensure_stored(stick::DataType::server_id);
+      // An unknown table is reported by the rule's compilation, with its line.
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Runtime>> Runtime::build(const config::Config& cfg, unsigned workers, stick::StickRegistry& sticks) {
   std::unique_ptr<Runtime> rt(new Runtime(cfg, workers));
+  rules::register_stick_fetches();
+  if (auto r = add_server_ids(rt->cfg_); !r) return std::unexpected(r.error());
+  {
+    std::random_device rd;
+    stick::StickNow now = stick::stick_now(SystemClock::instance());
+    for (const config::Proxy& p : rt->cfg_.proxies) {
+      if (!p.stick_table) continue;
+      if (rt->find_table(p.name))
+        return fail(cat(p.stick_table->file, ":", p.stick_table->line, ": stick-table: another proxy named '", p.name,
+                        "' already declares a table of that name"));
+      std::uint64_t seed = (static_cast<std::uint64_t>(rd()) << 32) | rd();
+      auto t = sticks.install(*p.stick_table, seed, now);
+      if (!t) return fail(cat(p.stick_table->file, ":", p.stick_table->line, ": stick-table: ", t.error().message));
+      rt->tables_.push_back(std::move(*t));
+    }
+  }
   for (const config::Userlist& u : rt->cfg_.userlists) rt->userlists_.push_back(std::make_unique<rules::Userlist>(u));
   for (const config::Proxy& p : rt->cfg_.proxies)
     if (p.is_backend()) rt->backends_.push_back(std::make_unique<Backend>(p, workers));
@@ -25,15 +65,32 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const config::Config& cfg, unsig
   rules::Resolver resolver;
   resolver.backend = [self](std::string_view n) -> const void* { return self->find_backend(n); };
   resolver.userlist = [self](std::string_view n) -> const void* { return self->find_userlist(n); };
-  resolver.table = [](std::string_view) -> const void* { return nullptr; };
+  resolver.table = [self](std::string_view n) -> const void* { return self->find_table(n); };
   auto lookup = [self](std::string_view n) { return self->find_backend(n); };
   tls::register_tls_fetches();
   for (const config::Proxy& p : rt->cfg_.proxies) {
+    resolver.own_table = rt->find_table(p.name);
     auto rs = rules::RuleSet::compile(p, resolver, lookup, &rt->warnings_);
     if (!rs) return std::unexpected(rs.error());
     std::shared_ptr<const rules::RuleSet> shared = std::move(*rs);
     if (p.is_frontend()) rt->find_frontend(p.name)->set_rules(shared);
     if (p.is_backend()) rt->find_backend(p.name)->set_rules(shared);
+    // Entries name servers; each table a stick rule uses knows this
+    // backend's servers by name and local id.
+    if (p.is_backend()) {
+      Backend* be = rt->find_backend(p.name);
+      std::vector<std::vector<std::uint32_t>> refs;
+      for (const rules::StickRule& sr : shared->stick_rules()) {
+        auto* t = static_cast<stick::StickTable*>(const_cast<void*>(sr.table));
+        auto& row = refs.emplace_back();
+        for (const auto& s : be->servers()) {
+          auto ref = t->server_ref(s->name(), s->id());
+          if (!ref) return fail(cat(sr.origin.where(), ": stick: table '", t->name(), "' cannot name more servers"));
+          row.push_back(*ref);
+        }
+      }
+      be->set_stick_refs(std::move(refs));
+    }
   }
   // TLS contexts: certificates and keys are read once, here (and so at -c).
   for (auto& fe : rt->frontends_) {
@@ -82,6 +139,18 @@ const rules::Userlist* Runtime::find_userlist(std::string_view name) const {
   for (const auto& u : userlists_)
     if (u->name() == name) return u.get();
   return nullptr;
+}
+
+stick::StickTable* Runtime::find_table(std::string_view name) const {
+  for (const auto& t : tables_)
+    if (t->name() == name) return t.get();
+  return nullptr;
+}
+
+std::vector<std::string> Runtime::table_names() const {
+  std::vector<std::string> out;
+  for (const auto& t : tables_) out.push_back(t->name());
+  return out;
 }
 
 Frontend* Runtime::find_frontend(std::string_view name) const {

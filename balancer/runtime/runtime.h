@@ -11,13 +11,18 @@
 #include "balancer/runtime/backend.h"
 #include "balancer/rules/userlist.h"
 #include "balancer/runtime/frontend.h"
+#include "balancer/stick/stick_registry.h"
 #include "common/error.h"
 
 namespace tandem::balancer::runtime {
 
 class Runtime {
  public:
-  static Result<std::unique_ptr<Runtime>> build(const config::Config& cfg, unsigned workers);
+  // Stick tables are installed in `sticks` (the process's registry, which
+  // outlives reloads and keeps a table whose definition did not change; `-c`
+  // passes a throw-away one).
+  static Result<std::unique_ptr<Runtime>> build(const config::Config& cfg, unsigned workers,
+                                                stick::StickRegistry& sticks);
 
   const config::Config& config() const { return cfg_; }
   const config::Global& global() const { return cfg_.global; }
@@ -33,6 +38,9 @@ class Runtime {
   // Warnings found while compiling rules ("FILE:LINE: ..."), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
   const rules::Userlist* find_userlist(std::string_view name) const;
+  // The stick table declared by proxy `name`, or nullptr.
+  stick::StickTable* find_table(std::string_view name) const;
+  std::vector<std::string> table_names() const;
 
  private:
   Runtime(const config::Config& cfg, unsigned workers) : cfg_(cfg), workers_(workers) {}
@@ -44,6 +52,8 @@ class Runtime {
   std::vector<std::unique_ptr<Frontend>> frontends_;
   std::vector<std::unique_ptr<rules::Userlist>> userlists_;
   std::vector<std::string> warnings_;
+  // Kept alive while this runtime's sessions may hold references into them.
+  std::vector<std::shared_ptr<stick::StickTable>> tables_;
   SessionGauge sessions_;
 };
 

@@ -11,7 +11,7 @@ namespace tandem::peersync::config {
 struct Peer {
   std::string name;  // must match the peer's certificate (SAN or CN) with TLS on
   HostPort address;
-  std::string where; // FILE:LINE, for messages about this peer
+  std::string where;  // FILE:LINE, for messages about this peer
 };
 
 struct Tls {
@@ -25,7 +25,7 @@ struct Config {
   std::string file;
   std::string node;
   HostPort listen;
-  std::string admin_socket;     // empty: the daemon's default (or the flag)
+  std::string admin_socket;  // empty: the daemon's default (or the flag)
   std::string balancer_socket = "/run/tandem/balancer.sock";
   std::string vrrpd_socket = "/run/tandem/vrrpd.sock";
   std::vector<Peer> peers;

@@ -40,8 +40,9 @@ Result<Config> parse(const std::vector<Line>& lines, const std::string& file) {
       cfg.listen = *hp;
     } else if (k == "admin-socket" || k == "balancer-socket" || k == "vrrpd-socket") {
       if (auto r = expect_args(l, 1, "a socket path"); !r) return std::unexpected(r.error());
-      (k == "admin-socket" ? cfg.admin_socket : k == "balancer-socket" ? cfg.balancer_socket : cfg.vrrpd_socket) =
-          l.words[1];
+      (k == "admin-socket"      ? cfg.admin_socket
+       : k == "balancer-socket" ? cfg.balancer_socket
+                                : cfg.vrrpd_socket) = l.words[1];
     } else if (k == "peer") {
       if (auto r = expect_args(l, 2, "NAME IP:PORT"); !r) return std::unexpected(r.error());
       auto hp = parse_host_port(l.words[2]);
@@ -58,7 +59,10 @@ Result<Config> parse(const std::vector<Line>& lines, const std::string& file) {
       if (l.words.size() != 7) return fail(err(l, "expects 'cert FILE key FILE ca FILE', or 'off'"));
       for (size_t i = 1; i < 7; i += 2) {
         const std::string& opt = l.words[i];
-        std::string* dst = opt == "cert" ? &cfg.tls.cert : opt == "key" ? &cfg.tls.key : opt == "ca" ? &cfg.tls.ca : nullptr;
+        std::string* dst = opt == "cert"  ? &cfg.tls.cert
+                           : opt == "key" ? &cfg.tls.key
+                           : opt == "ca"  ? &cfg.tls.ca
+                                          : nullptr;
         if (!dst) return fail(err(l, cat("unknown option '", opt, "' (cert, key, ca)")));
         if (!dst->empty()) return fail(err(l, cat("'", opt, "' given twice")));
         *dst = l.words[i + 1];
@@ -71,8 +75,7 @@ Result<Config> parse(const std::vector<Line>& lines, const std::string& file) {
   }
   if (cfg.node.empty()) return fail(cat(file, ": node: required (this node's name)"));
   if (cfg.listen.port == 0) return fail(cat(file, ": listen: required (IP:PORT the peer dials)"));
-  if (!tls_set)
-    return fail(cat(file, ": tls: required: 'tls cert FILE key FILE ca FILE', or 'tls off' for plaintext"));
+  if (!tls_set) return fail(cat(file, ": tls: required: 'tls cert FILE key FILE ca FILE', or 'tls off' for plaintext"));
   for (const Peer& p : cfg.peers)
     if (p.name == cfg.node) return fail(cat(p.where, ": peer: '", p.name, "' is this node's own name"));
   return cfg;

@@ -147,3 +147,20 @@ def test_error_paths(workdir, backends):
     r = ctl(workdir, "backends")
     assert r.returncode == 2
     assert f"balancer is not running (no socket at {workdir}/tandem-balancer.sock)" in r.stderr
+
+
+def test_an_idle_balancer_counts_no_connection(workdir, backends):
+    """Accept loops waiting for a connection hold no session slot: an idle
+    balancer shows 0 connections and 0 sessions, whatever its threads."""
+    port = free_port()
+    cfg = ("global\n    nbthread 2\n    maxconn 10\ndefaults\n    mode http\n    timeout connect 1s\n"
+           "    timeout client 10s\n    timeout server 10s\n"
+           f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+           f"backend farm\n    server a {backends[0].address}\n")
+    with BalancerProcess(workdir, cfg, ports=[port]):
+        assert get("127.0.0.1", port).status == 200
+        def idle():
+            doc = json.loads(ctl(workdir, "--json", "status").stdout)
+            return doc["local"]["balancer"]["status"]["current_connections"] == 0 and \
+                doc["local"]["balancer"]["frontends"][0]["current_sessions"] == 0
+        wait_for(idle, what="no connection counted once the client has gone")

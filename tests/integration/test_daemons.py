@@ -33,7 +33,7 @@ vrrp_instance VI_1 {
 
 PEERSYNC_CONF = """
 node lb1
-listen 127.0.0.1:7400
+listen 127.0.0.1:@PORT@
 peer lb2 127.0.0.2:7400
 tls off
 """

@@ -20,10 +20,7 @@ SEEDS = Path(__file__).parent / "seeds"
 # Seeds that need a later issue's keywords. strict: the test fails the day
 # they start loading, so this list cannot go stale.
 NEEDS = {
-    "s002_stick_tables.cfg": "stick tables (issue 5)",
     "s003_websocket.cfg": "stats and cookies (issues 5, 7)",
-    "s003_abuser.cfg": "stick tables (issue 5)",
-    "s003_whitelist.cfg": "stick tables (issue 5)",
     "s002_complete.cfg": "TLS, rules, stats (issues 5, 6, 7)",
     "s002_stats.cfg": "stats page (issue 7)",
     "s003_basic.cfg": "stats uri (issue 7)",

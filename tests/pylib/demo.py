@@ -1,58 +1,74 @@
-"""The README's demo (until the two-node lab lands with the end-to-end issue):
-tandem-balancer in front of three local test backends, with tandem-vrrpd and
-tandem-peersync beside it; their health as tandemctl shows it, a few requests
-showing the rotation, then a clean stop."""
+"""The README's demo: the two-node appliance in network namespaces.
 
-import shutil
+Builds a LAN (198.18.0.0/24, in namespaces only) with nodes a and b, each
+running tandem-balancer and tandem-vrrpd from the build tree, a client c and
+two HTTP backends; shows the pair through tandemctl; sends traffic through the
+VIP; kills the master's balancer with SIGKILL; prints how long the client saw
+no answer and whether it kept its server; then removes everything it made.
+
+Needs root (network namespaces). Ctrl-C at any point still cleans up."""
+
+import signal
 import sys
 import tempfile
+import shutil
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backend import Backend  # noqa: E402
-from harness import Daemon, BalancerProcess, binary, free_port, run, wait_for_socket  # noqa: E402
-from httpclient import Connection  # noqa: E402
+from appliance import VIP, Appliance, backends_seen, now, outage_after  # noqa: E402
+from harness import binary, wait_for  # noqa: E402
+
+
+def tandemctl(node, *args):
+    cmd = ["tandemctl", "--run-dir", str(node.dir), *args]
+    print(f"\n[{node.name}]$ {' '.join(cmd)}")
+    r = node.ns.run(binary("tandemctl"), "--run-dir", node.dir, *args, check=False)
+    print((r.stdout + r.stderr).rstrip())
+    return r.returncode
 
 
 def main() -> int:
-    run_dir = Path(tempfile.mkdtemp(prefix="tandem-demo-"))
-    backends = [Backend(f"web{i}") for i in (1, 2, 3)]
-    daemons = []
+    workdir = Path(tempfile.mkdtemp(prefix="tandem-demo-"))
     try:
-        port = free_port()
-        servers = "".join(f"    server {b.name} {b.address}\n" for b in backends)
-        config = (f"global\n    nbthread 2\ndefaults\n    mode http\n    timeout connect 5s\n"
-                  f"    timeout client 30s\n    timeout server 30s\n    option forwardfor\n"
-                  f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
-                  f"backend farm\n    balance roundrobin\n{servers}")
-        print(f"--- balancer.cfg ---\n{config}")
-        balancer = BalancerProcess(run_dir, config, ports=[port], name="balancer")
-        daemons.append(balancer)
-        for key, exe, text in (
-                ("vrrpd", "tandem-vrrpd", "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 51\n"
-                                          "    virtual_ipaddress {\n        198.18.0.100/24\n    }\n}\n"),
-                ("peersync", "tandem-peersync", "node lb1\nlisten 127.0.0.1:7400\ntls off\n")):
-            cfg = run_dir / f"{key}.conf"
-            cfg.write_text(text)
-            d = Daemon([binary(exe), "-f", cfg, "--admin-socket", run_dir / f"{key}.sock"])
-            daemons.append(d)
-            wait_for_socket(run_dir / f"{key}.sock", d)
-        print(f"$ tandemctl --run-dir {run_dir} health")
-        r = run([binary("tandemctl"), "--run-dir", run_dir, "health"])
-        print(r.stdout, end="")
-        print(f"\n$ six requests to http://127.0.0.1:{port}/ on one keep-alive connection")
-        with Connection("127.0.0.1", port) as c:
-            for i in range(6):
-                resp = c.request()
-                print(f"  request {i + 1}: {resp.status} from {resp.header('X-Backend')}")
-        return r.returncode
+        print("Starting the pair: nodes a and b (tandem-balancer + tandem-vrrpd), client c, backends s1 and s2")
+        with Appliance(workdir) as pair:
+            print(f"\n--- balancer.cfg (both nodes) ---\n{pair['a'].balancer_config()}")
+            print(f"a is MASTER and holds the VIP {VIP}; b is BACKUP")
+            for n in ("a", "b"):
+                tandemctl(pair[n], "status")
+
+            print(f"\n$ six fresh requests from c to http://{VIP}/ (no cookies): round robin")
+            print("  " + " ".join(pair.client_get() or "-" for _ in range(6)))
+
+            print("\n$ a browser-like client on c: a new connection every 10 ms, keeping its cookie")
+            probe = pair.prober(cookies=True)
+            probe.wait_answers_after(now(), count=50)
+            before = backends_seen(probe.samples())
+            print(f"  {len(before)} answers, all from {sorted(set(before))}")
+
+            print("\n$ kill -9 the balancer on a (the master)")
+            t0 = now()
+            pair["a"].kill_balancer(signal.SIGKILL)
+            wait_for(lambda: pair.master() == "b", 3, what="b MASTER with the VIP")
+            probe.wait_answers_after(now(), count=50)
+            samples = probe.stop()
+            outage, failures = outage_after(samples, t0)
+            after = backends_seen(samples, t0)
+            print(f"  b took the VIP; a is {pair['a'].state().removeprefix('STATE_')}")
+            print(f"  the client saw no answer for {outage * 1000:.0f} ms ({failures} failed attempts)")
+            kept = set(after) == set(before)
+            print(f"  {len(after)} answers since, from {sorted(set(after))}: "
+                  + ("the client kept its server" if kept else "THE CLIENT CHANGED SERVER"))
+            for n in ("a", "b"):
+                tandemctl(pair[n], "status")
+            print("\nStopping everything and removing the namespaces.")
+        return 0 if kept and outage < 1.0 else 1
+    except KeyboardInterrupt:
+        print("\ninterrupted: cleaned up")
+        return 130
     finally:
-        for d in daemons:
-            d.stop()
-        for b in backends:
-            b.close()
-        shutil.rmtree(run_dir, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -144,3 +144,6 @@ class BalancerProcess(Daemon):
                           *extra_args], name=name, env=env)
         for p in ports:
             wait_for_port("127.0.0.1", p, self)
+        # The listeners are bound before the admin socket exists: a test that
+        # talks to the admin API right away must wait for it too.
+        wait_for_socket(self.socket, self)

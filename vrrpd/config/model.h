@@ -127,6 +127,11 @@ struct Instance {
   bool operator==(const Instance&) const = default;
 };
 
+// What makes an instance the same virtual router across a reload: where it
+// speaks (interface, version, unicast peers and source), which router it is
+// (VRID) and what it moves (VIPs, sync group). Anything else changes in place.
+bool same_identity(const Instance& a, const Instance& b);
+
 // `vrrp_sync_group NAME { group { I1 I2 ... } notify_* }`
 struct SyncGroup {
   std::string name;

@@ -6,6 +6,12 @@ namespace tandem::vrrpd::config {
 
 std::string Where::text() const { return cat(file, ':', line); }
 
+bool same_identity(const Instance& a, const Instance& b) {
+  return a.name == b.name && a.interface == b.interface && a.vrid == b.vrid && a.version == b.version &&
+         a.vips == b.vips && a.vips_excluded == b.vips_excluded && a.unicast_peers == b.unicast_peers &&
+         a.source == b.source && a.sync_group == b.sync_group;
+}
+
 std::string error_at(const Node& n, std::string_view what) { return cat(n.where(), ": ", n.keyword(), ": ", what); }
 
 Where where_of(const Node& n) { return Where{n.file, n.line}; }

@@ -30,7 +30,8 @@ enum class Timer : std::uint8_t {
 inline constexpr int kTimerCount = 5;
 std::string_view timer_name(Timer t);
 
-// Fixed for an instance's life (a reload that changes them makes a new machine).
+// An instance's parameters. A reload that keeps the instance's identity
+// (interface, VRID, version, VIPs) changes them in place (Reconfigure).
 struct Params {
   int version = 3;                    // 2 or 3
   Micros advert_interval{1'000'000};  // RFC 5798 §6.1 Advertisement_Interval
@@ -71,7 +72,10 @@ struct SyncTo {  // a vrrp_sync_group member moved: follow it
   State state;   // master or backup
   std::string reason;
 };
-using Event = std::variant<Start, Stop, AdvertIn, TimerFired, Health, Failover, SelfAddress, SyncTo>;
+struct Reconfigure {  // reload: same identity, new parameters; no transition of its own
+  Params params;
+};
+using Event = std::variant<Start, Stop, AdvertIn, TimerFired, Health, Failover, SelfAddress, SyncTo, Reconfigure>;
 
 // ---- actions ----
 struct SendAdvert {

@@ -100,9 +100,36 @@ std::vector<Action> StateMachine::step(const Event& event, SteadyTime now) {
           if (state_ == State::master) master_ = self_;
         } else if constexpr (std::is_same_v<E, SyncTo>)
           on_sync(out, e, now);
+        else if constexpr (std::is_same_v<E, Reconfigure>)
+          on_reconfigure(out, e.params, now);
       },
       event);
   return out;
+}
+
+void StateMachine::on_reconfigure(Out& out, const Params& p, SteadyTime now) {
+  // keepalived restarts every instance on reload, and a pair flaps for it.
+  // Here the state stays: only what the new parameters change is redone.
+  // The version is part of the identity (a new one makes a new machine).
+  const bool interval_changed = p.advert_interval != p_.advert_interval;
+  const bool refresh_changed = p.garp_refresh != p_.garp_refresh;
+  const int version = p_.version;
+  p_ = p;
+  p_.version = version;
+  // A new priority arrives as the trackers' next Health event.
+  if (state_ != State::master) return;
+  master_adver_int_ = p_.advert_interval;
+  if (interval_changed) {
+    // Tell the backups at once: v3 backups adopt the interval they hear.
+    out.push_back(SendAdvert{priority()});
+    arm(out, Timer::adver, now + p_.advert_interval);
+  }
+  if (refresh_changed) {
+    if (p_.garp_refresh.count() > 0)
+      arm(out, Timer::garp_refresh, now + p_.garp_refresh);
+    else
+      cancel(out, Timer::garp_refresh);
+  }
 }
 
 void StateMachine::on_start(Out& out, SteadyTime now) {

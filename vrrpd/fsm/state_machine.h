@@ -46,6 +46,7 @@ class StateMachine {
   void on_health(Out& out, const Health& h, SteadyTime now);
   void on_failover(Out& out, SteadyTime now);
   void on_sync(Out& out, const SyncTo& s, SteadyTime now);
+  void on_reconfigure(Out& out, const Params& p, SteadyTime now);
 
   void become_master(Out& out, SteadyTime now, std::string reason);
   void enter_backup(Out& out, SteadyTime now, Micros down_after, std::string reason);

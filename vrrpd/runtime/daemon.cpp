@@ -79,19 +79,24 @@ void Daemon::add_instance(const config::Instance& cfg) {
                                              [this, alive](VirtualRouter& r, const TransitionRecord& rec) {
                                                if (!alive.expired()) on_transition(r, rec);
                                              });
-  if (cfg.track_balancer) {
-    m.balancer = std::make_unique<track::BalancerTracker>(
-        deps_.io, *cfg.track_balancer,
-        deps_.watch_factory(cfg.track_balancer->socket, cfg.track_balancer->watch_timeout), &deps_.prober);
-    m.balancer->subscribe([this, alive] {
-      if (alive.expired()) return;
-      recompute();
-      maybe_start();
-    });
-    if (running_) m.balancer->start();
-  }
+  if (cfg.track_balancer) m.balancer = make_balancer_tracker(cfg);
   if (auto link = deps_.links.find(cfg.interface)) m.router->on_link(*link);
   members_.emplace(cfg.name, std::move(m));
+}
+
+std::unique_ptr<track::BalancerTracker> Daemon::make_balancer_tracker(const config::Instance& cfg) {
+  if (!cfg.track_balancer) return nullptr;
+  auto t = std::make_unique<track::BalancerTracker>(
+      deps_.io, *cfg.track_balancer, deps_.watch_factory(cfg.track_balancer->socket, cfg.track_balancer->watch_timeout),
+      &deps_.prober);
+  std::weak_ptr<bool> alive = alive_;
+  t->subscribe([this, alive] {
+    if (alive.expired()) return;
+    recompute();
+    maybe_start();
+  });
+  if (running_) t->start();
+  return t;
 }
 
 void Daemon::start() {
@@ -148,27 +153,49 @@ void Daemon::apply_accept_filter() {
 }
 
 void Daemon::reload(Prepared p) {
-  std::set<std::string> keep;
+  // Three outcomes per instance: unchanged (untouched), the same virtual
+  // router with new parameters (updated in place: no transition, the VIPs
+  // stay where they are), or a new identity (stopped and started again).
+  std::set<std::string> keep, in_place;
   for (const config::Instance& now : p.cfg.instances) {
     const config::Instance* was = prepared_.cfg.instance(now.name);
-    if (!was || !(*was == now)) continue;
+    if (!was || !members_.contains(now.name)) continue;
     bool scripts_same = true;
     for (const auto& t : now.track_scripts) {
       const config::Script* a = prepared_.cfg.script(t.name);
       const config::Script* b = p.cfg.script(t.name);
       scripts_same = scripts_same && a && b && *a == *b && prepared_.scripts.at(t.name) == p.scripts.at(t.name);
     }
-    if (scripts_same) keep.insert(now.name);
+    if (*was == now && scripts_same) {
+      keep.insert(now.name);
+    } else if (config::same_identity(*was, now)) {
+      keep.insert(now.name);
+      in_place.insert(now.name);
+    }
   }
   for (auto& [name, m] : members_) {
     if (keep.contains(name)) continue;
-    log::notice("(", name, ") reload: ", p.cfg.instance(name) ? "configuration changed, restarting" : "removed");
+    log::notice("(", name, ") reload: ", p.cfg.instance(name) ? "new identity (interface, VRID or VIPs): restarting" : "removed");
     if (m.balancer) m.balancer->stop();
     m.router->stop();
   }
   build(std::move(p), keep);
+  for (const std::string& name : in_place) {
+    Member& m = members_.at(name);
+    const config::Instance& cfg = *prepared_.cfg.instance(name);
+    if (m.router->config().track_balancer != cfg.track_balancer) {
+      // The new tracker has no verdict yet: recompute() holds the
+      // instance's last one until it has (see held()).
+      if (m.balancer) m.balancer->stop();
+      m.balancer = make_balancer_tracker(cfg);
+    }
+    m.router->reconfigure(cfg, prepared_.instance_notify[name]);
+    log::notice("(", name, ") reload: updated in place, still ", fsm::state_name(m.router->state()));
+  }
+  if (!in_place.empty()) recompute();
   if (running_) apply_accept_filter();
-  log::notice("reloaded: ", members_.size(), " vrrp_instance(s), ", keep.size(), " unchanged");
+  log::notice("reloaded: ", members_.size(), " vrrp_instance(s), ", keep.size() - in_place.size(), " unchanged, ",
+              in_place.size(), " updated in place");
 }
 
 Result<std::vector<std::string>> Daemon::failover(const std::string& instance) {
@@ -278,6 +305,10 @@ void Daemon::recompute() {
       e.fault = true;
       e.reason = cat("sync group ", g, ": ", group_fault[g].first, " is in FAULT (", group_fault[g].second, ")");
     }
+    // A running instance whose trackers were replaced by a reload keeps its
+    // last verdict until the new ones have a first: a reload is no reason
+    // to change priority or state.
+    if (m.router->started() && !trackers_known(m)) continue;
     const auto& before = m.router->health().shares;
     for (const auto& s : e.shares) {
       auto it = std::find_if(before.begin(), before.end(),
@@ -288,14 +319,16 @@ void Daemon::recompute() {
   }
 }
 
+bool Daemon::trackers_known(const Member& m) const {
+  bool known = !m.balancer || m.balancer->known();
+  for (const auto& t : m.router->config().track_scripts) known = known && scripts_.at(t.name)->known();
+  return known;
+}
+
 void Daemon::maybe_start() {
   if (!running_ || !startup_done_) return;
-  for (auto& [name, m] : members_) {
-    if (m.router->started()) continue;
-    bool known = !m.balancer || m.balancer->known();
-    for (const auto& t : m.router->config().track_scripts) known = known && scripts_.at(t.name)->known();
-    if (known) m.router->start();
-  }
+  for (auto& [name, m] : members_)
+    if (!m.router->started() && trackers_known(m)) m.router->start();
 }
 
 void Daemon::on_transition(VirtualRouter& r, const TransitionRecord& rec) {

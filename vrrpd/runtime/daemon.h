@@ -51,7 +51,9 @@ class Daemon {
   // Every instance stops: a master sends priority 0 and removes its VIPs.
   void stop();
   // Applies a new configuration: instances whose configuration (and scripts)
-  // did not change keep running untouched; the others restart.
+  // did not change keep running untouched; those whose identity (interface,
+  // VRID, version, VIPs, sync group) did not change are updated in place with
+  // no transition; the others restart; new ones start, removed ones stop.
   void reload(Prepared prepared);
   // Hands the VIPs of `instance` (every MASTER instance when empty) to the
   // peer. Returns the instances released.
@@ -74,6 +76,8 @@ class Daemon {
 
   void build(Prepared prepared, const std::set<std::string>& keep);
   void add_instance(const config::Instance& cfg);
+  std::unique_ptr<track::BalancerTracker> make_balancer_tracker(const config::Instance& cfg);
+  bool trackers_known(const Member& m) const;
   void on_link(const netlink::LinkInfo& link);
   void open_sockets();
   void dispatch(const SocketKey& key, const packet::Received& rx);

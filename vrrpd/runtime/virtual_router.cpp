@@ -123,6 +123,15 @@ void VirtualRouter::start() {
   run(fsm_.step(fsm::Start{}, deps_.clock.now()));
 }
 
+void VirtualRouter::reconfigure(const config::Instance& cfg, NotifyRequests notify) {
+  cfg_ = cfg;
+  notify_ = std::move(notify);
+  const IpAddress self = view_.self;
+  view_ = local_view(cfg_);
+  view_.self = self;
+  run(fsm_.step(fsm::Reconfigure{fsm_params(cfg_)}, deps_.clock.now()));
+}
+
 void VirtualRouter::stop() { run(fsm_.step(fsm::Stop{}, deps_.clock.now())); }
 
 bool VirtualRouter::failover() {

@@ -67,6 +67,9 @@ class VirtualRouter {
 
   void start();
   void stop();
+  // A reload that keeps this instance's identity (config::same_identity):
+  // new parameters, notify scripts and authentication, the state kept.
+  void reconfigure(const config::Instance& cfg, NotifyRequests notify);
   bool failover();  // true when it was master and handed over
   void sync_to(fsm::State state, std::string reason);
 

@@ -188,6 +188,37 @@ TEST(BalancerConfig, UserlistAndPeers) {
   EXPECT_EQ(c.peers[0].peers[1].name, "lb2");
 }
 
+TEST(BalancerConfig, StickTablesAndStickRules) {
+  Config c = ok("peers mesh\n  peer lb1 192.0.2.1:10000\n"
+                "frontend f\n  bind :80\n  stick-table type ip size 100k expire 30s store http_req_rate(10s) peers mesh\n"
+                "  http-request track-sc0 src\n  default_backend b\n"
+                "backend b\n  stick-table type string len 16 size 10 nopurge\n  stick on src\n"
+                "  stick store-request hdr(x) table f if TRUE\n");
+  ASSERT_EQ(c.proxies.size(), 2u);
+  ASSERT_TRUE(c.proxies[0].stick_table);
+  const stick::TableDef& t = *c.proxies[0].stick_table;
+  EXPECT_EQ(t.name, "f");
+  EXPECT_EQ(t.size, 102400u);  // HAProxy: k is 1024
+  EXPECT_EQ(t.expire_ms, 30000u);
+  EXPECT_EQ(t.peers, "mesh");
+  EXPECT_EQ(t.line, 5);
+  ASSERT_TRUE(c.proxies[1].stick_table);
+  EXPECT_EQ(c.proxies[1].stick_table->key_type, stick::KeyType::string);
+  EXPECT_TRUE(c.proxies[1].stick_table->nopurge);
+  // `stick` statements are kept, in order, for the rules compiler.
+  ASSERT_EQ(c.proxies[1].rules.size(), 2u);
+  EXPECT_EQ(c.proxies[1].rules[1].words[1], "store-request");
+  EXPECT_EQ(c.proxies[1].rules[1].origin.line, 11);
+  // A defaults section declares no table for the proxies after it.
+  EXPECT_EQ(error_of("defaults\n  stick-table type ip size 1\n"), "b.cfg:2: stick-table: not allowed in a defaults section");
+  EXPECT_EQ(error_of("frontend f\n  stick on src\n"), "b.cfg:2: stick: not allowed because frontend 'f' has no backend capability");
+  EXPECT_EQ(error_of("backend b\n  stick-table type ip size 1\n  stick-table type ip size 2\n"),
+            "b.cfg:3: stick-table: 'b' already declares a stick-table at b.cfg:2");
+  EXPECT_EQ(error_of("backend b\n  stick-table type ip size 1 peers nope\n"),
+            "b.cfg:2: stick-table: no peers section named 'nope'");
+  EXPECT_EQ(error_of("backend b\n  stick-table type ip\n").substr(0, 20), "b.cfg:2: stick-table");
+}
+
 TEST(BalancerConfig, Warnings) {
   Config c = ok("frontend f\n  default_backend b\nbackend b\n  server s 10.0.0.1:80\n");
   ASSERT_FALSE(c.warnings.empty());

@@ -28,6 +28,13 @@ TEST(CliOptions, OverridesAndJson) {
   EXPECT_EQ(o->command.size(), 3u);
 }
 
+TEST(CliOptions, JsonAfterTheCommand) {
+  auto o = parse({"status", "--json"});
+  ASSERT_TRUE(o);
+  EXPECT_TRUE(o->json);
+  EXPECT_EQ(o->command, std::vector<std::string>{"status"});
+}
+
 TEST(CliOptions, Errors) {
   EXPECT_FALSE(parse({}));
   EXPECT_FALSE(parse({"--bogus", "health"}));

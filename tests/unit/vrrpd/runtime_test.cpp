@@ -301,6 +301,13 @@ vrrp_sync_group G {
   EXPECT_EQ(a.fault_reason, "sync group G: B is in FAULT (interface eth1: down)");
 }
 
+std::string with(std::string text, std::string_view from, std::string_view to) {
+  auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
 TEST(Daemon, ReloadKeepsUnchangedInstancesRunning) {
   Lab lab;
   lab.load(kOwner);
@@ -308,15 +315,68 @@ TEST(Daemon, ReloadKeepsUnchangedInstancesRunning) {
   lab.watches.at("/b.sock")->tell(track::WatchStatus::serving);
   ASSERT_EQ(lab.status("VI_1").state, fsm::State::master);
   const auto transitions = lab.status("VI_1").recent.size();
+  lab.sockets.at("eth0")->sent.clear();
   lab.load(kOwner);  // same text
   EXPECT_EQ(lab.status("VI_1").state, fsm::State::master);
   EXPECT_EQ(lab.status("VI_1").recent.size(), transitions);
-  // A changed instance restarts: it says priority 0 on the way out.
-  std::string changed = kOwner;
-  changed.replace(changed.find("garp_master_repeat 2"), 20, "garp_master_repeat 3");
+  EXPECT_TRUE(lab.sockets.at("eth0")->sent.empty());
+}
+
+// keepalived restarts every instance on reload: a pair flaps for a changed
+// advert_int or notify script. Here the same virtual router keeps its state.
+TEST(Daemon, ReloadUpdatesAnInstanceInPlaceWhenItsIdentityIsUnchanged) {
+  Lab lab;
+  lab.load(kOwner);
+  lab.daemon->start();
+  lab.watches.at("/b.sock")->tell(track::WatchStatus::serving);
+  ASSERT_EQ(lab.status("VI_1").state, fsm::State::master);
+  const auto transitions = lab.status("VI_1").recent.size();
   lab.sockets.at("eth0")->sent.clear();
+  std::string changed = with(with(kOwner, "garp_master_repeat 2", "garp_master_repeat 3"), "advert_int 0.1",
+                             "advert_int 0.2");
+  changed = with(changed, "notify_master /usr/bin/m", "notify_master /usr/bin/m2");
   lab.load(changed);
-  EXPECT_EQ(lab.sent("eth0").front().priority, 0);
+  auto s = lab.status("VI_1");
+  EXPECT_EQ(s.state, fsm::State::master);
+  EXPECT_EQ(s.recent.size(), transitions);
+  EXPECT_TRUE(lab.addresses.has(ip("198.18.0.100")));
+  // No goodbye: one advert at once, carrying the new interval (centiseconds).
+  auto sent = lab.sent("eth0");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].priority, 255);
+  EXPECT_EQ(sent[0].interval, 20);
+  // The same balancer tracker: no new watch was opened.
+  EXPECT_EQ(lab.watches.size(), 1u);
+}
+
+TEST(Daemon, ReloadHoldsTheLastVerdictUntilANewTrackerHasOne) {
+  Lab lab;
+  lab.load(kOwner);
+  lab.daemon->start();
+  lab.watches.at("/b.sock")->tell(track::WatchStatus::serving);
+  ASSERT_EQ(lab.status("VI_1").state, fsm::State::master);
+  lab.load(with(kOwner, "socket /b.sock", "socket /other.sock"));
+  ASSERT_TRUE(lab.watches.contains("/other.sock"));
+  // No verdict yet from the new socket: still master.
+  EXPECT_EQ(lab.status("VI_1").state, fsm::State::master);
+  // Its first verdict counts.
+  lab.watches.at("/other.sock")->tell(track::WatchStatus::not_serving, "NOT_SERVING");
+  EXPECT_EQ(lab.status("VI_1").state, fsm::State::fault);
+}
+
+TEST(Daemon, ReloadRestartsAnInstanceWhoseIdentityChanged) {
+  Lab lab;
+  lab.load(kOwner);
+  lab.daemon->start();
+  lab.watches.at("/b.sock")->tell(track::WatchStatus::serving);
+  ASSERT_EQ(lab.status("VI_1").state, fsm::State::master);
+  lab.sockets.at("eth0")->sent.clear();
+  // A new VIP: another virtual router as far as the LAN is concerned.
+  lab.load(with(kOwner, "198.18.0.100/24", "198.18.0.101/24"));
+  auto sent = lab.sent("eth0");
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent.front().priority, 0);  // the old one said goodbye
+  EXPECT_FALSE(lab.addresses.has(ip("198.18.0.100")));
 }
 
 TEST(Daemon, StartupDelayHoldsInstancesInInit) {

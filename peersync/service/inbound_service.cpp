@@ -1,0 +1,249 @@
+#include "peersync/service/inbound_service.h"
+
+#include <grpcpp/client_context.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <thread>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "peersync/replication/schema.h"
+#include "peersync/service/proto_convert.h"
+#include "peersync/service/tls.h"
+
+namespace tandem::peersync {
+
+namespace bpb = tandem::balancer::v1;
+namespace ppb = tandem::peersync::v1;
+using namespace std::chrono_literals;
+
+InboundService::InboundService(Options options, PeerBook& peers, BalancerLink& balancer, const Clock& clock,
+                               StatusSource status, PeerUp peer_up)
+    : options_(std::move(options)),
+      peers_(peers),
+      balancer_(balancer),
+      clock_(clock),
+      status_(std::move(status)),
+      peer_up_(std::move(peer_up)) {}
+
+Result<std::string> InboundService::authenticate(grpc::ServerContext* ctx, const std::string& claimed) {
+  const auto names = certificate_names(*ctx);
+  if (auto r = admit_peer(claimed, peers_.names(), options_.tls, names); !r) return std::unexpected(r.error());
+  return claimed;
+}
+
+grpc::Status InboundService::NodeStatus(grpc::ServerContext* ctx, const ppb::NodeStatusRequest*,
+                                        ppb::NodeStatusResponse* resp) {
+  // Any configured peer may ask; with TLS its certificate must name one.
+  if (options_.tls) {
+    bool known = false;
+    for (const auto& n : certificate_names(*ctx))
+      if (peers_.find(n)) known = true;
+    if (!known) return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "the certificate names no configured peer");
+  }
+  *resp->mutable_status() = status_();
+  return grpc::Status::OK;
+}
+
+grpc::Status InboundService::Replicate(
+    grpc::ServerContext* ctx, grpc::ServerReaderWriter<ppb::ReplicateResponse, ppb::ReplicateRequest>* stream) {
+  // The watchdog: a peer that says nothing for dead_after is gone (this also
+  // bounds the wait for the Hello).
+  std::atomic<std::int64_t> last_heard_ms{unix_ms(clock_.wall())};
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    while (!done) {
+      std::this_thread::sleep_for(100ms);
+      if (unix_ms(clock_.wall()) - last_heard_ms > options_.dead_after.count()) {
+        ctx->TryCancel();
+        return;
+      }
+    }
+  });
+  struct Join {
+    std::atomic<bool>& done;
+    std::thread& t;
+    ~Join() {
+      done = true;
+      if (t.joinable()) t.join();
+    }
+  } join_watchdog{done, watchdog};
+
+  ppb::ReplicateRequest req;
+  if (!stream->Read(&req)) return grpc::Status(grpc::StatusCode::CANCELLED, "no Hello");
+  last_heard_ms = unix_ms(clock_.wall());
+  if (!req.has_hello()) {
+    log::warning("refused a Replicate stream from ", ctx->peer(), ": the first message must be a Hello");
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be a Hello");
+  }
+  const ppb::Hello hello = req.hello();
+  auto who = authenticate(ctx, hello.node());
+  if (!who) {
+    log::warning("refused a Replicate stream from ", ctx->peer(), ": ", who.error().message);
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, who.error().message);
+  }
+  PeerEntry& peer = *peers_.find(*who);
+  if (peer_up_) peer_up_(peer.peer.name);
+  std::uint64_t generation;
+  {
+    std::lock_guard lock(peer.mu);
+    generation = ++peer.inbound_generation;
+    peer.inbound.connected = true;
+    ++peer.inbound.sessions;
+  }
+  auto still_current = [&] {
+    std::lock_guard lock(peer.mu);
+    return peer.inbound_generation == generation;
+  };
+  auto note_error = [&](const std::string& e) {
+    std::lock_guard lock(peer.mu);
+    peer.inbound.last_error = e;
+    log::warning("from ", peer.peer.name, ": ", e);
+  };
+  struct Disconnect {
+    PeerEntry& p;
+    std::uint64_t gen;
+    ~Disconnect() {
+      std::lock_guard lock(p.mu);
+      if (p.inbound_generation == gen) p.inbound.connected = false;
+    }
+  } disconnect{peer, generation};
+
+  // What the local balancer holds from this peer, and the tables compared.
+  auto tables = balancer_.list_tables(2s);
+  if (!tables) {
+    note_error(tables.error().message);
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, tables.error().message);
+  }
+  auto holding = balancer_.applied(peer.peer.name, 2s);
+  if (!holding) {
+    note_error(holding.error().message);
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, holding.error().message);
+  }
+  std::vector<TableSchema> remote;
+  for (const auto& d : hello.tables()) remote.push_back(from_proto(d));
+  const auto local = replicated(tables->tables());
+  const auto mismatches = compare_schemas(local, remote);
+  std::set<std::string> agreed;
+  for (const auto& t : local) agreed.insert(t.name);
+  for (const auto& m : mismatches) {
+    agreed.erase(m.table);
+    note_error(
+        cat("table ", m.table, " not replicated: schema here ", m.local, ", on ", peer.peer.name, " ", m.remote));
+  }
+
+  ppb::ReplicateResponse welcome;
+  welcome.mutable_welcome()->set_node(options_.node);
+  *welcome.mutable_welcome()->mutable_holding() = *holding;
+  for (const auto& d : tables->tables())
+    if (!d.peers().empty()) *welcome.mutable_welcome()->add_tables() = d;
+  for (const auto& m : mismatches) {
+    auto* o = welcome.mutable_welcome()->add_mismatches();
+    o->set_table(m.table);
+    o->set_local(m.local);
+    o->set_remote(m.remote);
+  }
+  std::mutex write_mu;
+  {
+    std::lock_guard lock(write_mu);
+    if (!stream->Write(welcome)) return grpc::Status(grpc::StatusCode::CANCELLED, "the peer went away");
+  }
+  log::info("from ", peer.peer.name, ": replicating, holding seq ", holding->seq(), " of ",
+            holding->instance_id().empty() ? "nothing" : holding->instance_id());
+
+  // The balancer's Apply stream; its acks go back to the peer in order.
+  grpc::ClientContext apply_ctx;
+  auto apply = balancer_.stub().Apply(&apply_ctx);
+  std::mutex pending_mu;
+  std::deque<std::pair<std::uint64_t, std::int64_t>> pending;  // batch id, sent_unix_us
+  std::atomic<bool> balancer_lost{false};
+  std::atomic<bool> finishing{false};  // the handler ends the call itself: keep its status
+  std::thread acker([&] {
+    bpb::ApplyAck a;
+    ppb::ReplicateResponse out;
+    while (apply->Read(&a)) {
+      std::pair<std::uint64_t, std::int64_t> p;
+      {
+        std::lock_guard lock(pending_mu);
+        if (pending.empty()) break;
+        p = pending.front();
+        pending.pop_front();
+      }
+      auto* ack = out.mutable_ack();
+      ack->Clear();
+      ack->set_batch_id(p.first);
+      *ack->mutable_applied() = a.applied();
+      ack->mutable_errors()->Swap(a.mutable_errors());
+      {
+        std::lock_guard lock(peer.mu);
+        peer.inbound.lag_ms = unix_ms(clock_.wall()) - p.second / 1000;
+      }
+      std::lock_guard lock(write_mu);
+      if (!stream->Write(out)) break;
+    }
+    // The balancer went away (or the peer did): end the peer's stream, so
+    // that it reconnects and is told afresh what the balancer holds.
+    if (!finishing) {
+      balancer_lost = true;
+      ctx->TryCancel();
+    }
+  });
+
+  InboundGate gate(peer.peer.name, agreed, options_.limits);
+  grpc::Status result = grpc::Status::OK;
+  bpb::ApplyBatch ab;
+  ab.set_source_node(peer.peer.name);
+  while (stream->Read(&req)) {
+    last_heard_ms = unix_ms(clock_.wall());
+    if (!still_current()) {
+      result = grpc::Status(grpc::StatusCode::ABORTED, "a newer stream from the same peer replaced this one");
+      break;
+    }
+    if (req.has_heartbeat()) {
+      ppb::ReplicateResponse hb;
+      hb.mutable_heartbeat()->set_unix_ms(unix_ms(clock_.wall()));
+      std::lock_guard lock(write_mu);
+      stream->Write(hb);
+      continue;
+    }
+    if (!req.has_batch()) {
+      result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a second Hello");
+      break;
+    }
+    ppb::Batch& b = *req.mutable_batch();
+    if (auto r = gate.check(view_of(b)); !r) {
+      note_error(r.error().message);
+      result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, r.error().message);
+      break;
+    }
+    {
+      std::lock_guard lock(pending_mu);
+      pending.emplace_back(b.batch_id(), b.sent_unix_us());
+    }
+    {
+      std::lock_guard lock(peer.mu);
+      ++peer.inbound.batches;
+      peer.inbound.entries += b.entries_size();
+      peer.inbound.last_unix_ms = unix_ms(clock_.wall());
+    }
+    *ab.mutable_source_cursor() = b.cursor();
+    ab.mutable_entries()->Swap(b.mutable_entries());
+    if (!apply->Write(ab)) {
+      result = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the local balancer's Apply stream broke");
+      break;
+    }
+  }
+  if (result.ok() && balancer_lost)
+    result = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the local balancer's Apply stream ended");
+  finishing = true;
+  apply->WritesDone();
+  apply_ctx.TryCancel();
+  acker.join();
+  apply->Finish();
+  if (!result.ok()) note_error(result.error_message());
+  return result;
+}
+
+}  // namespace tandem::peersync

@@ -1,0 +1,299 @@
+#include "peersync/service/outbound_driver.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "common/version.h"
+#include "peersync/service/proto_convert.h"
+
+namespace tandem::peersync {
+
+namespace bpb = tandem::balancer::v1;
+namespace ppb = tandem::peersync::v1;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr auto kCursorOnlyEvery = 100ms;
+constexpr std::uint32_t kWatchBatch = 8192;  // under InboundLimits' 16384 and 8 MiB
+}  // namespace
+
+OutboundDriver::OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& balancer, TlsMaterial tls,
+                               const Clock& clock)
+    : node_(std::move(node)),
+      peer_(peer),
+      balancer_(balancer),
+      tls_(std::move(tls)),
+      clock_(clock),
+      rng_(std::random_device{}()) {
+  stub_ = ppb::PeerSync::NewStub(grpc::CreateCustomChannel(peer.peer.address.text(), channel_credentials(tls_),
+                                                           channel_arguments(peer.peer.name, tls_)));
+}
+
+OutboundDriver::~OutboundDriver() { stop(); }
+
+void OutboundDriver::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void OutboundDriver::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    if (live_) live_->TryCancel();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboundDriver::sleep_for(Millis d) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [&] { return stopping_ || redial_; });
+  redial_ = false;
+}
+
+void OutboundDriver::redial_now() {
+  {
+    std::lock_guard lock(mu_);
+    redial_ = true;
+  }
+  cv_.notify_all();
+}
+
+void OutboundDriver::run() {
+  RandomSource random = [this] { return rng_(); };
+  std::string last_why;  // the same failure again is logged at debug level only
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    {
+      std::lock_guard lock(peer_.mu);
+      peer_.link.dialing(clock_.now());
+    }
+    std::string why = session();
+    Millis delay;
+    {
+      std::lock_guard lock(peer_.mu);
+      delay = peer_.link.lost(why, clock_.now(), random);
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    if (why != last_why)
+      log::warning("peer ", peer_.peer.name, " (", peer_.peer.address.text(), "): ", why, "; again in ", delay.count(),
+                   " ms");
+    else
+      log::debug("peer ", peer_.peer.name, ": ", why, "; again in ", delay.count(), " ms");
+    last_why = why;
+    sleep_for(delay);
+  }
+}
+
+std::string OutboundDriver::session() {
+  auto tables = balancer_.list_tables(2s);
+  if (!tables) return tables.error().message;
+  // Entries carry the balancer's node name as origin, and the peer filters
+  // echoes by the name peersync.conf gives: the two must be one name.
+  if (tables->node() != node_)
+    return cat("the balancer at ", balancer_.socket(), " says its node is '", tables->node(), "', peersync.conf says '",
+               node_, "'");
+  LocalView local{tables->instance_id(), tables->head().seq(), replicated(tables->tables())};
+
+  grpc::ClientContext ctx;
+  grpc::ClientContext watch_ctx;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return "stopping";
+    live_ = &ctx;
+  }
+  struct Unlive {
+    OutboundDriver* d;
+    ~Unlive() {
+      std::lock_guard lock(d->mu_);
+      d->live_ = nullptr;
+    }
+  } unlive{this};
+
+  std::mutex write_mu;  // one Write at a time on the stream
+  std::mutex why_mu;
+  std::string why;  // the first reason the session ends
+  auto end_with = [&](std::string reason) {
+    {
+      std::lock_guard lock(why_mu);
+      if (why.empty()) why = std::move(reason);
+    }
+    ctx.TryCancel();
+    watch_ctx.TryCancel();
+  };
+  auto reason = [&] {
+    std::lock_guard lock(why_mu);
+    return why;
+  };
+
+  auto stream = stub_->Replicate(&ctx);
+  // The ticker: heartbeats, a silent peer, a missing Welcome.
+  std::atomic<bool> done{false};
+  std::atomic<bool> ending{false};  // the peer ended the stream: the pump stops quietly
+  std::condition_variable window_cv;
+  std::thread ticker([&] {
+    while (!done) {
+      std::this_thread::sleep_for(100ms);
+      TickActions a;
+      {
+        std::lock_guard lock(peer_.mu);
+        a = peer_.link.tick(clock_.now());
+        if (a.send_heartbeat) peer_.link.said(clock_.now());
+      }
+      if (a.give_up) {
+        end_with(*a.give_up);
+        window_cv.notify_all();
+        return;
+      }
+      if (a.send_heartbeat) {
+        ppb::ReplicateRequest hb;
+        hb.mutable_heartbeat()->set_unix_ms(unix_ms(clock_.wall()));
+        // A write under way (perhaps blocked by flow control) says as much as
+        // a heartbeat; never wait for it, or a stuck peer would stop the tick.
+        std::unique_lock lock(write_mu, std::try_to_lock);
+        if (lock.owns_lock()) stream->Write(hb);
+      }
+    }
+  });
+  struct Join {
+    std::atomic<bool>& done;
+    std::thread& t;
+    ~Join() {
+      done = true;
+      if (t.joinable()) t.join();
+    }
+  } join_ticker{done, ticker};
+
+  ppb::ReplicateRequest hello;
+  hello.mutable_hello()->set_node(node_);
+  hello.mutable_hello()->set_balancer_instance_id(local.instance_id);
+  hello.mutable_hello()->set_version(kVersion);
+  for (const auto& d : tables->tables())
+    if (!d.peers().empty()) *hello.mutable_hello()->add_tables() = d;
+  {
+    std::lock_guard lock(write_mu);
+    if (!stream->Write(hello)) {
+      auto st = stream->Finish();
+      return reason().empty() ? cat("cannot reach: ", st.error_message()) : reason();
+    }
+  }
+  ppb::ReplicateResponse resp;
+  const bool answered = stream->Read(&resp);
+  if (!answered || !resp.has_welcome()) {
+    if (answered) ctx.TryCancel();  // otherwise the peer ended the call: keep its status
+    auto st = stream->Finish();
+    if (!reason().empty()) return reason();
+    return st.ok() ? "the peer answered without a Welcome" : cat("refused: ", st.error_message());
+  }
+  WelcomeView w{resp.welcome().node(), from_proto(resp.welcome().holding()), {}, {}};
+  for (const auto& d : resp.welcome().tables()) w.tables.push_back(from_proto(d));
+  for (const auto& m : resp.welcome().mismatches()) w.mismatches.push_back({m.table(), m.local(), m.remote()});
+  Result<StartPlan> plan;
+  {
+    std::lock_guard lock(peer_.mu);
+    plan = peer_.link.welcomed(w, local, clock_.now());
+  }
+  if (!plan) {
+    ctx.TryCancel();
+    stream->Finish();
+    return plan.error().message;
+  }
+  for (const auto& m : w.mismatches)
+    log::warning("peer ", peer_.peer.name, ": table ", m.table, " not replicated: schema here ", m.local, ", there ",
+                 m.remote);
+  log::info("peer ", peer_.peer.name, ": connected, ", plan->full_resync ? "full resync" : "resuming at seq ",
+            plan->full_resync ? "" : cat(plan->from.seq));
+
+  // The pump: balancer Watch -> Batches, at most max_unacked in flight.
+  std::thread pump;
+  if (!plan->tables.empty()) {
+    pump = std::thread([&] {
+      bpb::WatchRequest req;
+      *req.mutable_from() = to_proto(plan->from);
+      for (const auto& t : plan->tables) req.add_tables(t);
+      req.set_peer_node(peer_.peer.name);
+      // Bigger batches than the balancer's default (1024) during a resync:
+      // each batch costs both nodes a round trip, and entries are ~60 bytes.
+      // Live batches are as small as the changes coalesced, whatever this is.
+      req.set_max_batch(kWatchBatch);
+      auto watch = balancer_.stub().Watch(&watch_ctx, req);
+      bpb::WatchBatch wb;
+      ppb::ReplicateRequest out;
+      SteadyTime last_sent = clock_.now();
+      while (watch->Read(&wb)) {
+        // A live batch without entries only moves the cursor (its changes
+        // were echoes of the peer's own). Each batch costs both nodes a round
+        // trip, so such batches go at most every kCursorOnlyEvery: the next
+        // batch's cursor covers a skipped one, and a peer holding an older
+        // cursor only re-reads echoes that are filtered again.
+        if (wb.entries_size() == 0 && !wb.snapshot_begin() && !wb.snapshot_end() &&
+            clock_.now() - last_sent < kCursorOnlyEvery)
+          continue;
+        {
+          std::unique_lock lock(peer_.mu);
+          window_cv.wait(lock, [&] { return !peer_.link.window_full() || ending || !reason().empty(); });
+          if (ending || !reason().empty()) break;
+        }
+        BatchSummary s = summarize(wb);
+        ppb::Batch* b = out.mutable_batch();
+        b->Clear();
+        *b->mutable_cursor() = wb.cursor();
+        b->set_snapshot_begin(wb.snapshot_begin());
+        b->set_snapshot_end(wb.snapshot_end());
+        b->mutable_entries()->Swap(wb.mutable_entries());
+        b->set_sent_unix_us(
+            std::chrono::duration_cast<std::chrono::microseconds>(clock_.wall().time_since_epoch()).count());
+        {
+          std::lock_guard lock(peer_.mu);
+          b->set_batch_id(peer_.link.sending(s, clock_.now()));
+        }
+        last_sent = clock_.now();
+        std::lock_guard lock(write_mu);
+        if (!stream->Write(out)) {
+          if (!ending) end_with("the stream to the peer broke");
+          break;
+        }
+      }
+      auto st = watch->Finish();
+      if (!ending) end_with(cat("balancer Watch ended: ", st.ok() ? "by the balancer" : st.error_message()));
+    });
+  }
+
+  // This thread: acks and heartbeats from the peer.
+  while (stream->Read(&resp)) {
+    std::lock_guard lock(peer_.mu);
+    peer_.link.heard(clock_.now());
+    if (resp.has_heartbeat()) {
+      peer_.last_heartbeat_unix_ms = resp.heartbeat().unix_ms();
+    } else if (resp.has_ack()) {
+      const auto& a = resp.ack();
+      auto r = peer_.link.acked({a.batch_id(), from_proto(a.applied()), static_cast<std::size_t>(a.errors_size()),
+                                 a.errors_size() ? a.errors(0) : std::string()},
+                                clock_.now());
+      if (!r) {
+        end_with(r.error().message);
+        break;
+      }
+      window_cv.notify_all();
+    }
+  }
+  // The peer's side is over: stop the pump without making its Watch's end
+  // the reason, then read the call's status.
+  ending = true;
+  watch_ctx.TryCancel();
+  window_cv.notify_all();
+  if (pump.joinable()) pump.join();
+  auto st = stream->Finish();
+  end_with(st.ok() ? "the peer closed the stream" : cat("stream: ", st.error_message()));
+  return reason();
+}
+
+}  // namespace tandem::peersync

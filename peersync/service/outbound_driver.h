@@ -1,0 +1,54 @@
+#pragma once
+// Drives OutboundLink for one peer on its own thread: dial, Hello/Welcome,
+// then the balancer's Watch pumped into Batches while acks come back; on any
+// failure the session ends, the core says how long to back off, and it starts
+// over. Every wait on the peer has a deadline (the core's tick).
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "common/clock.h"
+#include "peersync/service/balancer_link.h"
+#include "peersync/service/peer_book.h"
+#include "peersync/service/tls.h"
+#include "tandem/peersync/v1/peersync.grpc.pb.h"
+
+namespace tandem::peersync {
+
+class OutboundDriver {
+ public:
+  OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& balancer, TlsMaterial tls, const Clock& clock);
+  ~OutboundDriver();
+  void start();
+  void stop();
+  // The peer just dialled us, so it is up: end a backoff wait now rather than
+  // leave its table stale for up to the backoff cap (a restarted node would
+  // otherwise wait seconds for its resync).
+  void redial_now();
+  const std::string& peer() const { return peer_.peer.name; }
+
+ private:
+  void run();
+  // One session, until it fails; returns why.
+  std::string session();
+  void sleep_for(Millis d);
+
+  const std::string node_;
+  PeerEntry& peer_;
+  BalancerLink& balancer_;
+  const TlsMaterial tls_;
+  const Clock& clock_;
+  std::unique_ptr<tandem::peersync::v1::PeerSync::Stub> stub_;
+  std::mt19937_64 rng_;
+  std::thread thread_;
+  std::mutex mu_;  // guards the two below
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool redial_ = false;
+  grpc::ClientContext* live_ = nullptr;  // the session's call, cancelled by stop()
+};
+
+}  // namespace tandem::peersync

@@ -1,0 +1,78 @@
+#include "peersync/service/proto_convert.h"
+
+namespace tandem::peersync {
+
+namespace bpb = tandem::balancer::v1;
+namespace ppb = tandem::peersync::v1;
+
+Cursor from_proto(const bpb::Cursor& c) { return Cursor{c.instance_id(), c.seq()}; }
+
+bpb::Cursor to_proto(const Cursor& c) {
+  bpb::Cursor out;
+  out.set_instance_id(c.instance_id);
+  out.set_seq(c.seq);
+  return out;
+}
+
+TableSchema from_proto(const bpb::StickTableDef& d) {
+  TableSchema t{d.name(), static_cast<int>(d.key_type()), d.key_len(), {}, d.entries()};
+  for (const auto& x : d.data()) t.data.push_back({static_cast<int>(x.type()), x.period_ms()});
+  return t;
+}
+
+std::vector<TableSchema> replicated(const google::protobuf::RepeatedPtrField<bpb::StickTableDef>& defs) {
+  std::vector<TableSchema> out;
+  for (const auto& d : defs)
+    if (!d.peers().empty()) out.push_back(from_proto(d));
+  return out;
+}
+
+BatchSummary summarize(const bpb::WatchBatch& b) {
+  BatchSummary s{from_proto(b.cursor()), b.snapshot_begin(), b.snapshot_end(), {}};
+  // Batches are mostly of one table: count runs, not one map lookup per entry.
+  const std::string* run = nullptr;
+  std::uint64_t n = 0;
+  for (const auto& e : b.entries()) {
+    if (run && *run == e.table()) {
+      ++n;
+      continue;
+    }
+    if (run) s.entries_per_table[*run] += n;
+    run = &e.table();
+    n = 1;
+  }
+  if (run) s.entries_per_table[*run] += n;
+  return s;
+}
+
+BatchView view_of(const ppb::Batch& b) {
+  BatchView v{b.batch_id(), from_proto(b.cursor()), b.snapshot_begin(), b.snapshot_end(), {}};
+  v.entries.reserve(b.entries_size());
+  for (const auto& e : b.entries()) {
+    const auto& k = e.key();
+    std::size_t key_bytes = k.has_ip()       ? k.ip().size()
+                            : k.has_str()    ? k.str().size()
+                            : k.has_binary() ? k.binary().size()
+                                             : 8;
+    v.entries.push_back({e.table(), e.origin_node(), key_bytes});
+  }
+  return v;
+}
+
+void to_proto(const LinkStatus& s, ppb::PeerLink* out) {
+  out->set_peer(s.peer);
+  out->set_state(static_cast<ppb::SyncState>(s.state));
+  out->set_reason(s.reason);
+  for (const auto& t : s.tables) {
+    auto* o = out->add_tables();
+    o->set_table(t.table);
+    o->set_state(static_cast<ppb::SyncState>(t.state));
+    o->set_reason(t.reason);
+    o->set_lag_entries(t.lag_entries);
+    o->set_lag_ms(t.lag_ms);
+    o->set_resync_done(t.resync_done);
+    o->set_resync_total(t.resync_total);
+  }
+}
+
+}  // namespace tandem::peersync

@@ -1,0 +1,23 @@
+#pragma once
+// tandem.balancer.v1 / tandem.peersync.v1 messages <-> the core's plain values.
+
+#include <vector>
+
+#include "peersync/replication/inbound_gate.h"
+#include "peersync/replication/outbound_link.h"
+#include "tandem/balancer/v1/stick_tables.pb.h"
+#include "tandem/peersync/v1/peersync.pb.h"
+
+namespace tandem::peersync {
+
+Cursor from_proto(const tandem::balancer::v1::Cursor& c);
+tandem::balancer::v1::Cursor to_proto(const Cursor& c);
+TableSchema from_proto(const tandem::balancer::v1::StickTableDef& d);
+// The replicated tables (those with a `peers` section) of a ListTables answer.
+std::vector<TableSchema> replicated(
+    const google::protobuf::RepeatedPtrField<tandem::balancer::v1::StickTableDef>& defs);
+BatchSummary summarize(const tandem::balancer::v1::WatchBatch& b);
+BatchView view_of(const tandem::peersync::v1::Batch& b);
+void to_proto(const LinkStatus& s, tandem::peersync::v1::PeerLink* out);
+
+}  // namespace tandem::peersync

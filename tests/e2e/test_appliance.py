@@ -1,0 +1,131 @@
+"""The appliance end to end: two nodes each running tandem-balancer and
+tandem-vrrpd on a LAN in network namespaces, a client, two HTTP backends
+(tests/pylib/appliance.py). Every fault here is one a user's pair meets; every
+assertion is what the client behind the VIP sees, plus who holds the VIP.
+
+advert_int is 0.1 s, so failovers take a few hundred milliseconds at most; the
+exact figures belong to the failover benchmark (tests/bench)."""
+
+import signal
+import time
+
+import pytest
+
+from appliance import BACKUP, FAULT, MASTER, Appliance, backends_seen, now, outage_after
+from harness import wait_for
+
+
+@pytest.fixture
+def pair(workdir):
+    with Appliance(workdir) as p:
+        yield p
+
+
+def test_the_vip_is_on_the_master_and_requests_through_it_are_balanced_and_sticky(pair):
+    assert pair.master() == "a"
+    assert pair["b"].state() == BACKUP and not pair["b"].holds_vip()
+    # Without cookies: round robin over both backends.
+    fresh = [pair.client_get() for _ in range(6)]
+    assert sorted(set(fresh)) == ["s1", "s2"], fresh
+    # With cookies (a browser): one backend, every time.
+    probe = pair.prober(cookies=True)
+    probe.wait_answers_after(now(), count=30)
+    seen = backends_seen(probe.stop())
+    assert len(seen) >= 30 and len(set(seen)) == 1, seen
+
+
+def test_master_balancer_killed_the_backup_serves_within_a_second_and_the_client_keeps_its_server(pair):
+    probe = pair.prober(cookies=True)
+    probe.wait_answers_after(now(), count=10)
+    before = set(backends_seen(probe.samples()))
+    t0 = now()
+    pair["a"].kill_balancer(signal.SIGKILL)
+    wait_for(lambda: pair.master() == "b", 2, what="b MASTER with the VIP")
+    assert pair["a"].state() == FAULT
+    probe.wait_answers_after(now(), count=20)
+    samples = probe.stop()
+    outage, failures = outage_after(samples, t0)
+    print(f"balancer crash: no answer for {outage * 1000:.0f} ms ({failures} failed attempts)")
+    assert outage < 1.0
+    assert set(backends_seen(samples)) == before, "the client changed server"
+
+
+def test_the_master_balancer_comes_back_and_a_takes_over_again(pair):
+    pair["a"].kill_balancer()
+    wait_for(lambda: pair.master() == "b", 2, what="b MASTER")
+    pair["a"].start_balancer()
+    wait_for(lambda: pair.master() == "a", 3, what="a MASTER again (preempt)")
+    assert pair.client_get() in ("s1", "s2")
+
+
+def test_link_loss_then_return_with_preempt(pair):
+    pair.lab.cable("a", False)
+    t0 = now()
+    wait_for(lambda: pair["b"].state() == MASTER and pair["b"].holds_vip(), 2, what="b MASTER")
+    took = now() - t0
+    print(f"link loss: b MASTER after {took * 1000:.0f} ms")
+    assert pair.client_get() in ("s1", "s2")
+    pair.lab.cable("a", True)
+    wait_for(lambda: pair.master() == "a", 3, what="a MASTER again: higher priority preempts")
+    assert pair.client_get() in ("s1", "s2")
+
+
+def test_link_loss_then_return_with_nopreempt(workdir):
+    with Appliance(workdir, nopreempt=True) as pair:
+        pair.lab.cable("a", False)
+        wait_for(lambda: pair["b"].state() == MASTER and pair["b"].holds_vip(), 2, what="b MASTER")
+        pair.lab.cable("a", True)
+        wait_for(lambda: pair["a"].state() == BACKUP, 3, what="a back as BACKUP")
+        time.sleep(1.0)  # ten advert intervals: a must not take over
+        assert pair.master() == "b"
+        assert pair.client_get() in ("s1", "s2")
+
+
+@pytest.mark.parametrize("signo", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_vrrpd_killed_on_the_master(pair, signo):
+    probe = pair.prober(cookies=True)
+    probe.wait_answers_after(now(), count=10)
+    t0 = now()
+    pair["a"].kill_vrrpd(signo)
+    wait_for(lambda: pair["b"].state() == MASTER and pair["b"].holds_vip(), 2, what="b MASTER")
+    if signo == signal.SIGTERM:
+        # A clean stop says goodbye (priority 0) and gives the VIP back.
+        assert not pair["a"].holds_vip()
+    probe.wait_answers_after(now(), count=20)
+    samples = probe.stop()
+    outage, _ = outage_after(samples, t0)
+    print(f"vrrpd {signal.Signals(signo).name}: no answer for {outage * 1000:.0f} ms")
+    assert outage < 1.0
+    assert len(set(backends_seen(samples))) == 1
+
+
+def test_a_partition_makes_two_masters_and_healing_leaves_one(pair):
+    pair.lab.isolate(["a", "b"], True)
+    wait_for(lambda: pair["a"].state() == MASTER and pair["b"].state() == MASTER, 3, what="two masters")
+    pair.lab.isolate(["a", "b"], False)
+    wait_for(lambda: pair.master() == "a", 3, what="exactly one master again, the higher priority")
+    assert pair.holders() == ["a"]
+    assert pair.client_get() in ("s1", "s2")
+
+
+def test_a_vrrpd_reload_with_new_parameters_causes_no_transition_seen_from_the_peer(pair):
+    """keepalived users see a failover on every reload; here an instance whose
+    identity (interface, VRID, VIPs) is unchanged is updated in place."""
+    from netlab import instance
+    b_before = len(instance(str(pair["b"].vrrpd_socket))["recentTransitions"])
+    a_before = len(instance(str(pair["a"].vrrpd_socket))["recentTransitions"])
+    cfg = pair["a"].dir / "vrrpd.conf"
+    cfg.write_text(cfg.read_text().replace("priority 150", "priority 140")
+                   .replace("advert_int 0.1", "advert_int 0.2"))
+    probe = pair.prober(cookies=True)
+    pair["a"].vrrpd.signal(signal.SIGHUP)
+    wait_for(lambda: "updated in place" in pair["a"].vrrpd.output(), 3, what="the reload")
+    time.sleep(1.0)  # several advert intervals
+    samples = probe.stop()
+    assert pair.master() == "a"
+    assert len(instance(str(pair["a"].vrrpd_socket))["recentTransitions"]) == a_before
+    assert len(instance(str(pair["b"].vrrpd_socket))["recentTransitions"]) == b_before
+    assert all(b for _, b, _ in samples), "a request failed during the reload"
+    # b heard the new interval (v3 adverts carry it) and the new priority.
+    peer = instance(str(pair["b"].vrrpd_socket))
+    assert peer["masterPriority"] == 140, peer

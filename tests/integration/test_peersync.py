@@ -1,0 +1,194 @@
+"""tandem-peersync between two nodes on 127.0.0.1 (a tandem-balancer and a
+tandem-peersync each): replication of a 100k-entry table, deletes, kill -9 and
+restart of every process in turn, refused clients, schema mismatch."""
+
+import signal
+
+import pytest
+
+from harness import wait_for
+from peersync_lab import (TABLE_LINE, PeerSync, Pki, Node, count, dump, stick, wait_identical)
+from harness import free_port
+
+
+@pytest.fixture
+def pki(workdir):
+    p = Pki(workdir)
+    p.certs = {n: p.issue(n) for n in ("lb1", "lb2")}
+    return p
+
+
+class Pair:
+    def __init__(self, workdir, pki, tables=None):
+        self.workdir, self.pki = workdir, pki
+        self.tables = tables or {}
+        self.port = {"lb1": free_port(), "lb2": free_port()}
+        self.host = {n: Node(workdir, n, **({"tables": self.tables[n]} if n in self.tables else {}))
+                     for n in ("lb1", "lb2")}
+        self.sync = {n: self.start_sync(n) for n in ("lb1", "lb2")}
+
+    def other(self, n):
+        return "lb2" if n == "lb1" else "lb1"
+
+    def tls(self, n):
+        crt, key = self.pki.certs[n]
+        return (crt, key, self.pki.ca)
+
+    def start_sync(self, n):
+        return PeerSync(self.workdir, n, self.port[n], self.other(n), self.port[self.other(n)],
+                        self.host[n].socket, self.tls(n))
+
+    def restart_host(self, n):
+        self.host[n] = Node(self.workdir, n, **({"tables": self.tables[n]} if n in self.tables else {}))
+
+    def sockets(self):
+        return self.host["lb1"].socket, self.host["lb2"].socket
+
+    def close(self):
+        for d in (*self.sync.values(), *self.host.values()):
+            d.kill()
+
+
+@pytest.fixture
+def pair(workdir, pki):
+    p = Pair(workdir, pki)
+    yield p
+    p.close()
+
+
+def synced(sync):
+    link = sync.link()
+    return link["state"] == "SYNC_STATE_SYNCED" and link["inboundConnected"]
+
+
+def test_100k_entries_replicate_both_ways_and_dumps_are_identical(pair):
+    a, b = pair.sockets()
+    wait_for(lambda: synced(pair.sync["lb1"]) and synced(pair.sync["lb2"]), timeout=20, what="both links synced")
+    stick("fill", a, "web", "100000", "0", "s1")
+    stick("fill", b, "web", "1000", "200000", "s2")
+    wait_identical(a, b, 101000)
+    # A delete (clear of one key) replicates as a tombstone.
+    assert stick("clear", a, "web", "10.0.0.7").strip() == "1"
+    wait_identical(a, b, 100999)
+    status = pair.sync["lb1"].cluster()
+    link = status["local"]["peers"][0]
+    assert link["state"] == "SYNC_STATE_SYNCED"
+    assert link["tables"][0]["table"] == "web"
+    assert status["peers"][0]["reachable"]
+    assert status["peers"][0]["status"]["node"] == "lb2"
+    assert status["differences"] == []
+
+
+def test_kill9_and_restart_each_process_in_turn_keeps_tables_identical(pair):
+    a, b = pair.sockets()
+    stick("fill", a, "web", "20000", "0", "s1")
+    stick("fill", b, "web", "5000", "100000", "s2")
+    total = 25000
+    wait_identical(a, b, total)
+    nxt = 300000
+    for victim in ("peersync-lb1", "peersync-lb2", "balancer-lb1", "balancer-lb2"):
+        kind, node = victim.split("-")
+        survivor = pair.other(node)
+        if kind == "peersync":
+            pair.sync[node].signal(signal.SIGKILL)
+            pair.sync[node].proc.wait()
+        else:
+            pair.host[node].signal(signal.SIGKILL)
+            pair.host[node].proc.wait()
+            pair.host[node].socket.unlink(missing_ok=True)
+        # Changes while it is down, on the node still up. A restarted balancer
+        # is empty: its peer must teach it everything.
+        stick("fill", pair.host[survivor].socket, "web", "2000", str(nxt), "s1")
+        nxt += 2000
+        total += 2000
+        if kind == "peersync":
+            pair.sync[node] = pair.start_sync(node)
+        else:
+            pair.restart_host(node)
+        a, b = pair.sockets()
+        wait_identical(a, b, total, timeout=90)
+
+
+def start_intruder(workdir, pair, tls, name):
+    """A peersync that says it is lb1, dialling lb2, on its own balancer with 10 entries."""
+    host = Node(workdir, "lb1", name=f"balancer-{name}")
+    stick("fill", host.socket, "web", "10", "900000", "s2")
+    sync = PeerSync(workdir, "lb1", free_port(), "lb2", pair.port["lb2"], host.socket, tls, name=name)
+    return host, sync
+
+
+@pytest.mark.parametrize("case", ["no-certificate", "other-ca", "wrong-name"])
+def test_refused_clients_change_nothing(workdir, pair, pki, case):
+    a, b = pair.sockets()
+    wait_for(lambda: synced(pair.sync["lb1"]), timeout=20, what="lb1 synced")
+    # lb1 itself goes away so that only the intruder dials lb2.
+    pair.sync["lb1"].kill()
+    if case == "no-certificate":
+        tls = None  # plaintext against a TLS listener
+    elif case == "other-ca":
+        other = Pki(workdir, ca="other")
+        crt, key = other.issue("lb1")
+        tls = (crt, key, pki.ca)
+    else:
+        crt, key = pki.issue("lb3")
+        tls = (crt, key, pki.ca)
+    host, sync = start_intruder(workdir, pair, tls, f"intruder-{case}")
+    try:
+        def refused():
+            link = sync.link()
+            return link["state"] == "SYNC_STATE_DEGRADED" and link["reason"]
+        reason = wait_for(refused, timeout=20, what="the intruder refused")
+        assert count(b) == 0, "the refused client changed lb2's table"
+        if case == "wrong-name":
+            assert "certificate names lb3" in reason
+            wait_for(lambda: "refused a Replicate stream" in pair.sync["lb2"].output(), timeout=5,
+                     what="lb2 logs the refusal")
+        assert count(b) == 0
+    finally:
+        sync.kill()
+        host.kill()
+
+
+def test_schema_mismatch_is_reported_not_skipped(workdir, pki):
+    api = ("api", "stick-table type ip size 1k peers p store server_id")
+    tables = {"lb1": (("web", TABLE_LINE), api),
+              "lb2": (("web", "stick-table type ip size 2m expire 30m peers p store server_id"), api)}
+    p = Pair(workdir, pki, tables=tables)
+    try:
+        def degraded():
+            link = p.sync["lb1"].link()
+            return (link["state"] == "SYNC_STATE_DEGRADED" and link["tables"]
+                    and any("schema mismatch" in t["reason"] for t in link["tables"]))
+        wait_for(degraded, timeout=20, what="lb1 reports the mismatch")
+        tables = {t["table"]: t for t in p.sync["lb1"].link()["tables"]}
+        reason = tables["web"]["reason"]
+        assert "store server_id,gpc0" in reason and "on lb2 type ip store server_id" in reason
+        status = p.sync["lb1"].cluster()
+        assert any(d["what"] == "table web" for d in status["differences"])
+        # The table both declare alike still replicates; the other does not.
+        stick("fill", p.host["lb1"].socket, "web", "10", "0", "s1")
+        stick("fill", p.host["lb1"].socket, "api", "10", "0", "s1")
+        wait_identical(p.host["lb1"].socket, p.host["lb2"].socket, 10, table="api")
+        assert count(p.host["lb2"].socket, "web") == 0
+    finally:
+        p.close()
+
+
+@pytest.mark.parametrize("kind, status, words", [
+    ("oversized", "3", "20000 entries, more than 16384"),
+    ("unknown-table", "3", "table 'nosuchtable' is not replicated with lb1"),
+    ("backwards", "3", "batch 4 after batch 5"),
+    ("no-hello", "3", "the first message must be a Hello"),
+])
+def test_a_misbehaving_peer_is_cut_off_and_changes_nothing(pair, kind, status, words):
+    """lb1's own certificate, but a broken sender: the stream ends with the
+    error, nothing of the offending batch is applied, and lb2 logs why."""
+    a, b = pair.sockets()
+    wait_for(lambda: synced(pair.sync["lb2"]), timeout=20, what="lb2 synced")
+    pair.sync["lb1"].kill()
+    before = dump(b)
+    crt, key = pair.pki.certs["lb1"]
+    out = stick("misbehave", f"127.0.0.1:{pair.port['lb2']}", "lb1", "lb2", pair.pki.ca, crt, key, kind).split(" ", 2)
+    assert out[0] == "status" and out[1] == status and words in out[2], out
+    assert dump(b) == before
+    wait_for(lambda: words in pair.sync["lb2"].output(), timeout=5, what="lb2 logs the refusal")

@@ -1,0 +1,107 @@
+// The gRPC side's pure helpers: configuration differences between two nodes,
+// and the conversions the drivers feed the core with.
+#include <gtest/gtest.h>
+
+#include "peersync/service/node_status.h"
+#include "peersync/service/proto_convert.h"
+
+namespace tandem::peersync {
+namespace {
+
+namespace bpb = tandem::balancer::v1;
+namespace ppb = tandem::peersync::v1;
+
+ppb::ConfigFingerprint fingerprint(std::uint32_t vrid, std::vector<std::string> servers, bool gpc0) {
+  ppb::ConfigFingerprint f;
+  auto* v = f.add_vrrp();
+  v->set_name("VI_1");
+  v->set_vrid(vrid);
+  v->add_vips("198.18.0.100/24");
+  v->set_advert_interval_ms(1000);
+  v->set_version(3);
+  auto* t = f.add_tables();
+  t->set_name("web");
+  t->set_key_type(bpb::KEY_TYPE_IP);
+  t->add_data()->set_type(bpb::DATA_TYPE_SERVER_ID);
+  if (gpc0) t->add_data()->set_type(bpb::DATA_TYPE_GPC0);
+  auto* b = f.add_backends();
+  b->set_backend("app");
+  for (auto& s : servers) b->add_servers(s);
+  return f;
+}
+
+TEST(CompareFingerprints, SameConfigurationsAgreeWhateverTheServerOrder) {
+  EXPECT_TRUE(compare_fingerprints(fingerprint(51, {"a", "b"}, false), fingerprint(51, {"b", "a"}, false)).empty());
+}
+
+TEST(CompareFingerprints, EachDifferenceInWords) {
+  auto d = compare_fingerprints(fingerprint(51, {"a", "b"}, true), fingerprint(52, {"a"}, false));
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].what(), "backend app servers");
+  EXPECT_EQ(d[0].local(), "a,b");
+  EXPECT_EQ(d[0].peer(), "a");
+  EXPECT_EQ(d[1].what(), "table web");
+  EXPECT_EQ(d[1].local(), "type ip store server_id,gpc0");
+  EXPECT_EQ(d[1].peer(), "type ip store server_id");
+  EXPECT_EQ(d[2].what(), "vrrp VI_1 virtual_router_id");
+  EXPECT_EQ(d[2].local(), "51");
+  EXPECT_EQ(d[2].peer(), "52");
+}
+
+TEST(CompareFingerprints, MissingOnOneSide) {
+  ppb::ConfigFingerprint empty;
+  auto d = compare_fingerprints(empty, fingerprint(51, {"a"}, false));
+  ASSERT_FALSE(d.empty());
+  for (const auto& x : d) EXPECT_EQ(x.local(), "missing") << x.what();
+}
+
+TEST(ProtoConvert, SummarizeCountsEntriesPerTable) {
+  bpb::WatchBatch b;
+  for (const char* t : {"a", "a", "b", "a"}) b.add_entries()->set_table(t);
+  b.set_snapshot_begin(true);
+  b.mutable_cursor()->set_instance_id("i");
+  b.mutable_cursor()->set_seq(9);
+  auto s = summarize(b);
+  EXPECT_EQ(s.entries_per_table.at("a"), 3u);
+  EXPECT_EQ(s.entries_per_table.at("b"), 1u);
+  EXPECT_TRUE(s.snapshot_begin);
+  EXPECT_EQ(s.cursor, (Cursor{"i", 9}));
+}
+
+TEST(ProtoConvert, ViewOfABatchMeasuresKeys) {
+  ppb::Batch b;
+  b.set_batch_id(4);
+  auto* e = b.add_entries();
+  e->set_table("web");
+  e->set_origin_node("lb1");
+  e->mutable_key()->set_str(std::string(300, 'x'));
+  b.add_entries()->mutable_key()->set_integer(5);
+  auto v = view_of(b);
+  ASSERT_EQ(v.entries.size(), 2u);
+  EXPECT_EQ(v.entries[0].key_bytes, 300u);
+  EXPECT_EQ(v.entries[0].table, "web");
+  EXPECT_EQ(v.entries[1].key_bytes, 8u);
+  EXPECT_TRUE(v.entries[1].origin_node.empty());
+}
+
+TEST(ProtoConvert, OnlyTablesWithPeersReplicate) {
+  google::protobuf::RepeatedPtrField<bpb::StickTableDef> defs;
+  defs.Add()->set_name("local_only");
+  auto* r = defs.Add();
+  r->set_name("web");
+  r->set_peers("p");
+  r->set_key_type(bpb::KEY_TYPE_STRING);
+  r->set_key_len(32);
+  auto* d = r->add_data();
+  d->set_type(bpb::DATA_TYPE_HTTP_REQ_RATE);
+  d->set_period_ms(10000);
+  auto t = replicated(defs);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].name, "web");
+  EXPECT_EQ(t[0].key_len, 32u);
+  ASSERT_EQ(t[0].data.size(), 1u);
+  EXPECT_EQ(t[0].data[0], (DataSpec{12, 10000}));
+}
+
+}  // namespace
+}  // namespace tandem::peersync
