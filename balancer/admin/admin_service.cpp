@@ -43,6 +43,7 @@ void fill_counters(runtime::Counters& c, runtime::SessionGauge& g, std::uint64_t
   out->set_http_4xx(c.sum(Ctr::http_4xx));
   out->set_http_5xx(c.sum(Ctr::http_5xx));
   out->set_http_other(c.sum(Ctr::http_other));
+  out->set_tls_handshake_errors(c.sum(Ctr::tls_handshake_errors));
 }
 
 pb::ServerState state_of(const runtime::Server& s) {
@@ -137,7 +138,7 @@ grpc::Status AdminService::ListFrontends(grpc::ServerContext*, const pb::ListFro
     for (const auto& b : f->config().binds) {
       pb::Listener* l = fo->add_listeners();
       l->set_address(b.text());
-      l->set_ssl(b.ssl);
+      l->set_ssl(b.tls.enabled);
       l->set_bound(true);
     }
     if (f->default_backend()) fo->set_default_backend(f->default_backend()->name());

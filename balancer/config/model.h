@@ -46,6 +46,50 @@ struct StatsSocket {
   Origin origin;
 };
 
+// TLS protocol versions, in order; `none`: not set.
+enum class TlsVersion : std::uint8_t { none, sslv3, tlsv10, tlsv11, tlsv12, tlsv13 };
+
+// What binds, servers and the ssl-default-* lines have in common. Unset
+// fields (empty, none, nullopt) fall back to the global default, then to
+// OpenSSL's.
+struct TlsSettings {
+  std::string ciphers;       // TLS <= 1.2 cipher list
+  std::string ciphersuites;  // TLS 1.3
+  std::string curves;        // groups, "X25519:P-256"
+  TlsVersion min_ver = TlsVersion::none;
+  TlsVersion max_ver = TlsVersion::none;
+  std::vector<TlsVersion> disabled;      // no-sslv3, no-tlsv10...
+  std::optional<bool> no_tls_tickets;
+  std::optional<bool> prefer_client_ciphers;
+};
+
+// Client certificates on a bind (`verify`), and the server's certificate for a `server ... ssl`.
+enum class TlsVerify : std::uint8_t { unset, none, optional, required };
+
+// The TLS side of a `bind ... ssl` line.
+struct BindTls {
+  bool enabled = false;                 // `ssl`
+  std::vector<std::string> crts;        // `crt FILE|DIR` (crt-base applied), in order: the first is the default
+  std::vector<std::string> crt_lists;   // `crt-list FILE`
+  bool strict_sni = false;
+  std::vector<std::string> alpn;        // protocol names, in preference order
+  std::string ca_file;                  // client certificates' CAs
+  TlsVerify verify = TlsVerify::unset;  // unset: none
+  TlsSettings settings;
+};
+
+// The TLS side of a `server` line (`ssl`, `check-ssl` and their options).
+struct ServerTls {
+  bool enabled = false;    // `ssl`
+  bool check_ssl = false;  // `check-ssl`: health checks over TLS even without `ssl`
+  TlsVerify verify = TlsVerify::unset;  // unset: required, as HAProxy
+  std::string ca_file;
+  std::string crt;         // client certificate (PEM with key)
+  std::string sni;         // a sample expression, as written
+  std::vector<std::string> alpn;
+  TlsSettings settings;
+};
+
 struct Global {
   std::uint32_t maxconn = 0;   // 0: derived from the open-file limit
   std::uint32_t nbthread = 0;  // 0: one per CPU
@@ -64,14 +108,13 @@ struct Global {
   std::string node;                    // `localpeer`; empty: the host name
   std::uint32_t spread_checks = 0;     // percent of jitter on check intervals
   std::optional<Millis> hard_stop_after;
-  // TLS defaults (used by the TLS issue; parsed and kept now).
-  std::string ssl_default_bind_ciphers;
-  std::string ssl_default_bind_ciphersuites;
-  std::vector<std::string> ssl_default_bind_options;
-  std::string ssl_default_server_ciphers;
-  std::string ssl_default_server_ciphersuites;
-  std::vector<std::string> ssl_default_server_options;
-  std::uint32_t ssl_cachesize = 20000;  // tune.ssl.cachesize
+  // TLS defaults: `ssl-default-bind-*` and `ssl-default-server-*`
+  // (ciphers, ciphersuites, options), applied under each bind's and server's
+  // own settings.
+  TlsSettings ssl_default_bind;
+  TlsSettings ssl_default_server;
+  TlsVerify ssl_server_verify = TlsVerify::required;  // `ssl-server-verify`: servers' default
+  std::uint32_t ssl_cachesize = 20000;  // tune.ssl.cachesize: sessions kept per bind
   std::string ca_base;
   std::string crt_base;
 };
@@ -87,9 +130,7 @@ struct Bind {
   bool v6only = false;
   std::string name;
   std::uint32_t backlog = 0;
-  // TLS (the TLS issue): kept as written.
-  bool ssl = false;
-  std::vector<std::string> ssl_args;
+  BindTls tls;
   Origin origin;
 
   std::string text() const;  // "198.18.0.1:80", "[::]:443", "fd@3"
@@ -155,10 +196,7 @@ struct ServerParams {
   bool send_proxy = false;
   bool check_send_proxy = false;
   std::string agent;             // unused; kept for messages
-  // TLS to servers (the TLS issue): kept as written.
-  bool ssl = false;
-  bool check_ssl = false;
-  std::vector<std::string> ssl_args;
+  ServerTls tls;
 };
 
 struct Server {

@@ -1,5 +1,6 @@
 #include "balancer/config/parse_bind.h"
 
+#include "balancer/config/parse_tls.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::config {
@@ -39,10 +40,30 @@ Result<std::vector<Bind>> parse_bind_line(const Line& l) {
       if (!v) return std::unexpected(v.error());
       proto.backlog = *v;
       ++i;
-    } else if (o == "ssl" || o == "crt" || o == "crt-list" || o == "alpn" || o == "strict-sni" ||
-               o == "ssl-min-ver" || o == "ssl-max-ver" || o == "ciphers" || o == "ciphersuites" ||
-               o == "curves" || o == "ca-file" || o == "verify") {
-      return err("TLS termination is not supported yet");
+    } else if (o == "ssl") {
+      proto.tls.enabled = true;
+    } else if (o == "crt" || o == "crt-list" || o == "ca-file") {
+      if (i + 1 >= l.words.size()) return err("expects a path");
+      const std::string& v = l.words[++i];
+      if (o == "crt") proto.tls.crts.push_back(v);
+      else if (o == "crt-list") proto.tls.crt_lists.push_back(v);
+      else proto.tls.ca_file = v;
+    } else if (o == "strict-sni") {
+      proto.tls.strict_sni = true;
+    } else if (o == "alpn") {
+      auto v = parse_alpn_list(l, i + 1, "bind");
+      if (!v) return std::unexpected(v.error());
+      proto.tls.alpn = *v;
+      ++i;
+    } else if (o == "verify") {
+      auto v = parse_tls_verify(l, i + 1, "bind", true);
+      if (!v) return std::unexpected(v.error());
+      proto.tls.verify = *v;
+      ++i;
+    } else if (auto t = parse_tls_setting(proto.tls.settings, l, i, "bind"); !t) {
+      return std::unexpected(t.error());
+    } else if (*t) {
+      // a TLS setting, consumed
     } else if (o == "accept-proxy" || o == "accept-netscaler-cip") {
       return err("the PROXY protocol is not supported");
     } else {
@@ -50,6 +71,12 @@ Result<std::vector<Bind>> parse_bind_line(const Line& l) {
     }
   }
   if (proto.v4v6 && proto.v6only) return fail(keyword_error(l, "bind", "v4v6 and v6only together"));
+  if (proto.tls.enabled && proto.tls.crts.empty() && proto.tls.crt_lists.empty())
+    return fail(keyword_error(l, "bind", "'ssl' needs a certificate: 'crt FILE|DIR' or 'crt-list FILE'"));
+  if (!proto.tls.enabled && (!proto.tls.crts.empty() || !proto.tls.crt_lists.empty() || !proto.tls.ca_file.empty()))
+    return fail(keyword_error(l, "bind", "'crt', 'crt-list' and 'ca-file' need 'ssl' on the same line"));
+  if (proto.tls.verify == TlsVerify::required || proto.tls.verify == TlsVerify::optional)
+    if (proto.tls.ca_file.empty()) return fail(keyword_error(l, "bind", "'verify' needs 'ca-file' to check client certificates"));
 
   std::vector<Bind> out;
   for (std::string_view addr : split_commas(l.words[1])) {

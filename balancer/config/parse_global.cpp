@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "balancer/config/parse_tls.h"
 #include "common/log.h"
 #include "common/net_address.h"
 #include "common/strings.h"
@@ -30,11 +31,6 @@ Result<void> set_string(std::string& dst, const Line& l) {
   if (!v) return std::unexpected(v.error());
   dst = *v;
   return {};
-}
-
-// `ssl-default-*-options`: the options as written; validated by the TLS issue's code.
-std::vector<std::string> rest_of(const Line& l, size_t from) {
-  return std::vector<std::string>(l.words.begin() + static_cast<long>(from), l.words.end());
 }
 
 Result<StatsSocket> parse_stats_socket(const Line& l) {
@@ -165,13 +161,27 @@ Result<void> parse_global_line(Global& g, const Line& l) {
   if (k == "localpeer" || k == "node") return set_string(g.node, l);
   if (k == "ca-base") return set_string(g.ca_base, l);
   if (k == "crt-base") return set_string(g.crt_base, l);
-  if (k == "ssl-default-bind-ciphers") return set_string(g.ssl_default_bind_ciphers, l);
-  if (k == "ssl-default-bind-ciphersuites") return set_string(g.ssl_default_bind_ciphersuites, l);
-  if (k == "ssl-default-server-ciphers") return set_string(g.ssl_default_server_ciphers, l);
-  if (k == "ssl-default-server-ciphersuites") return set_string(g.ssl_default_server_ciphersuites, l);
+  if (k == "ssl-default-bind-ciphers") return set_string(g.ssl_default_bind.ciphers, l);
+  if (k == "ssl-default-bind-ciphersuites") return set_string(g.ssl_default_bind.ciphersuites, l);
+  if (k == "ssl-default-bind-curves") return set_string(g.ssl_default_bind.curves, l);
+  if (k == "ssl-default-server-ciphers") return set_string(g.ssl_default_server.ciphers, l);
+  if (k == "ssl-default-server-ciphersuites") return set_string(g.ssl_default_server.ciphersuites, l);
+  if (k == "ssl-default-server-curves") return set_string(g.ssl_default_server.curves, l);
   if (k == "ssl-default-bind-options" || k == "ssl-default-server-options") {
     if (l.words.size() < 2) return fail(line_error(l, "expects options"));
-    (k == "ssl-default-bind-options" ? g.ssl_default_bind_options : g.ssl_default_server_options) = rest_of(l, 1);
+    TlsSettings& s = k == "ssl-default-bind-options" ? g.ssl_default_bind : g.ssl_default_server;
+    for (size_t i = 1; i < l.words.size(); ++i) {
+      auto t = parse_tls_setting(s, l, i, k);
+      if (!t) return std::unexpected(t.error());
+      if (!*t) return fail(keyword_error(l, k, cat("'", l.words[i], "': unknown TLS option")));
+    }
+    return {};
+  }
+  if (k == "ssl-server-verify") {
+    auto v = one_word(l);
+    if (!v) return std::unexpected(v.error());
+    if (*v != "none" && *v != "required") return fail(keyword_error(l, k, "expects none or required"));
+    g.ssl_server_verify = *v == "none" ? TlsVerify::none : TlsVerify::required;
     return {};
   }
   if (k == "hard-stop-after") {

@@ -1,5 +1,6 @@
 #include "balancer/config/parse_server.h"
 
+#include "balancer/config/parse_tls.h"
 #include "common/net_address.h"
 #include "common/strings.h"
 
@@ -88,9 +89,28 @@ Result<void> parse_server_params(ServerParams& p, const Line& l, size_t from, bo
       // methods that mean "use the configured address".
       if (r && v != "last,libc,none" && v != "libc" && v != "last" && v != "none" && v != "last,libc")
         return err("only 'libc', 'last' and 'none' are accepted (addresses are numeric)");
-    } else if (o == "ssl" || o == "check-ssl" || o == "verify" || o == "ca-file" || o == "sni" || o == "crt" ||
-               o == "alpn" || o == "verifyhost" || o == "no-ssl") {
-      return err("TLS to servers is not supported yet");
+    } else if (o == "ssl") p.tls.enabled = true;
+    else if (o == "no-ssl") p.tls.enabled = false;
+    else if (o == "check-ssl") p.tls.check_ssl = true;
+    else if (o == "ca-file") r = word(p.tls.ca_file);
+    else if (o == "crt") r = word(p.tls.crt);
+    else if (o == "sni") r = word(p.tls.sni);
+    else if (o == "verify") {
+      auto v = parse_tls_verify(l, i + 1, kw, false);
+      if (!v) return std::unexpected(v.error());
+      p.tls.verify = *v;
+      ++i;
+    } else if (o == "alpn") {
+      auto v = parse_alpn_list(l, i + 1, kw);
+      if (!v) return std::unexpected(v.error());
+      p.tls.alpn = *v;
+      ++i;
+    } else if (o == "verifyhost") {
+      return err("not supported: the certificate is checked against 'sni' when set");
+    } else if (auto t = parse_tls_setting(p.tls.settings, l, i, kw); !t) {
+      return std::unexpected(t.error());
+    } else if (*t) {
+      // a TLS setting, consumed
     } else if (o == "send-proxy" || o == "send-proxy-v2" || o == "check-send-proxy") {
       return err("the PROXY protocol is not supported");
     } else if (o == "track" || o == "agent-check" || o == "resolvers" || o == "redir" || o == "source") {

@@ -10,6 +10,9 @@ std::string_view status_code(CheckStatus s) {
     case CheckStatus::l4ok: return "L4OK";
     case CheckStatus::l4tout: return "L4TOUT";
     case CheckStatus::l4con: return "L4CON";
+    case CheckStatus::l6ok: return "L6OK";
+    case CheckStatus::l6tout: return "L6TOUT";
+    case CheckStatus::l6rsp: return "L6RSP";
     case CheckStatus::l7ok: return "L7OK";
     case CheckStatus::l7okc: return "L7OKC";
     case CheckStatus::l7tout: return "L7TOUT";
@@ -26,6 +29,9 @@ std::string_view status_description(CheckStatus s) {
     case CheckStatus::l4ok: return "Layer4 check passed";
     case CheckStatus::l4tout: return "Layer4 timeout";
     case CheckStatus::l4con: return "Layer4 connection problem";
+    case CheckStatus::l6ok: return "Layer6 check passed";
+    case CheckStatus::l6tout: return "Layer6 timeout";
+    case CheckStatus::l6rsp: return "Layer6 invalid response";
     case CheckStatus::l7ok: return "Layer7 check passed";
     case CheckStatus::l7okc: return "Layer7 check conditionally passed";
     case CheckStatus::l7tout: return "Layer7 timeout";
@@ -37,7 +43,7 @@ std::string_view status_description(CheckStatus s) {
 }
 
 bool status_passed(CheckStatus s) {
-  return s == CheckStatus::l4ok || s == CheckStatus::l7ok || s == CheckStatus::l7okc;
+  return s == CheckStatus::l4ok || s == CheckStatus::l6ok || s == CheckStatus::l7ok || s == CheckStatus::l7okc;
 }
 
 HealthState::HealthState(const HealthParams& p) : p_(p), health_(p.rise) {}

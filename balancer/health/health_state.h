@@ -27,6 +27,9 @@ enum class CheckStatus : std::uint8_t {
   l4ok,    // L4OK: Layer4 check passed
   l4tout,  // L4TOUT: Layer4 timeout
   l4con,   // L4CON: Layer4 connection problem
+  l6ok,    // L6OK: Layer6 check passed (check-ssl handshake, connect-only check)
+  l6tout,  // L6TOUT: Layer6 timeout (TLS handshake)
+  l6rsp,   // L6RSP: Layer6 invalid response (TLS handshake failed)
   l7ok,    // L7OK: Layer7 check passed
   l7okc,   // L7OKC: Layer7 check conditionally passed (disable-on-404)
   l7tout,  // L7TOUT: Layer7 timeout

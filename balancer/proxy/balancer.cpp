@@ -21,6 +21,7 @@ using asio::ip::tcp;
 struct Balancer::Listener {
   config::Bind bind;
   runtime::Frontend* frontend = nullptr;
+  const tls::BindContext* tls = nullptr;  // a `bind ... ssl` listener's
   std::vector<int> fds;  // one per worker (SO_REUSEPORT), or duplicates of fd@N
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
 };
@@ -34,10 +35,11 @@ Result<std::unique_ptr<Balancer>> Balancer::create(const config::Config& cfg, un
   b->checker_ = std::make_unique<health::Checker>(*b->runtime_);
   for (unsigned i = 0; i < threads; ++i) b->workers_.push_back(std::make_unique<Worker>(i, cfg.global.bufsize));
   for (const auto& fe : b->runtime_->frontends()) {
-    for (const config::Bind& bind : fe->config().binds) {
+    for (std::size_t i = 0; i < fe->config().binds.size(); ++i) {
       auto l = std::make_unique<Listener>();
-      l->bind = bind;
+      l->bind = fe->config().binds[i];
       l->frontend = fe.get();
+      l->tls = fe->bind_tls(i);
       b->listeners_.push_back(std::move(l));
     }
   }
@@ -69,7 +71,8 @@ namespace {
 // Accepts on one listener for one worker. When the global or the frontend's
 // maxconn is reached, it stops accepting (connections wait in the kernel's
 // backlog, as with HAProxy) and looks again every few milliseconds.
-asio::awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor, runtime::Runtime& rt, runtime::Frontend& fe) {
+asio::awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor, runtime::Runtime& rt, runtime::Frontend& fe,
+                                  const tls::BindContext* tls) {
   asio::steady_timer pause(w.io());
   const std::uint32_t fe_max = fe.config().maxconn;
   // Accepts run non-blocking until the backlog is empty; then the loop
@@ -117,7 +120,7 @@ asio::awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor, runtime::R
     }
     fe.counters().add(w.index(), runtime::Ctr::sessions_total);
     if (fe.mode() == config::Mode::http)
-      asio::co_spawn(w.io(), serve_http(w, rt, fe, std::move(sock)), asio::detached);
+      asio::co_spawn(w.io(), serve_http(w, rt, fe, std::move(sock), tls), asio::detached);
     else
       asio::co_spawn(w.io(), serve_tcp(w, rt, fe, std::move(sock)), asio::detached);
   }
@@ -137,7 +140,7 @@ void Balancer::start_accepting(Worker& w, Listener& l, int fd) {
     log::alert(l.bind.origin.where(), ": bind ", l.bind.text(), ": ", ec.message());
     return;
   }
-  asio::co_spawn(w.io(), accept_loop(w, *acc, *runtime_, *l.frontend), asio::detached);
+  asio::co_spawn(w.io(), accept_loop(w, *acc, *runtime_, *l.frontend, l.tls), asio::detached);
   l.acceptors.push_back(std::move(acc));
 }
 

@@ -2,7 +2,12 @@
 
 #include <sys/socket.h>
 
+#include "balancer/tls/tls_conn.h"
+
 namespace tandem::balancer::proxy {
+
+ServerConn::ServerConn(asio::ip::tcp::socket s) : socket(std::move(s)) {}
+ServerConn::~ServerConn() = default;
 
 namespace {
 // An idle connection the server closed shows as readable with 0 bytes (or an

@@ -6,6 +6,7 @@
 #include <asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -13,14 +14,23 @@ namespace tandem::balancer::runtime {
 class Server;
 }
 
+namespace tandem::balancer::tls {
+class TlsConn;
+}
+
 namespace tandem::balancer::proxy {
 
 struct ServerConn {
-  explicit ServerConn(asio::ip::tcp::socket s) : socket(std::move(s)) {}
+  explicit ServerConn(asio::ip::tcp::socket s);
+  ~ServerConn();
   asio::ip::tcp::socket socket;
   runtime::Server* server = nullptr;
   std::chrono::steady_clock::time_point idle_since{};
   unsigned requests = 0;  // requests served on it
+  // TLS to the server (`server ... ssl`), and the server name it was opened
+  // with: a request needing another name does not reuse it.
+  std::unique_ptr<tls::TlsConn> tls;
+  std::string sni;
 };
 
 class ConnPool {

@@ -7,6 +7,8 @@
 #include <netinet/tcp.h>
 
 #include "balancer/runtime/server.h"
+#include "balancer/tls/tls_conn.h"
+#include "common/log.h"
 
 namespace tandem::balancer::proxy {
 
@@ -67,6 +69,38 @@ asio::awaitable<asio::error_code> connect_once(Worker& w, Side& side, asio::ip::
   co_return ec;
 }
 
+// The server name a TLS server gets for this request (`sni EXPR`).
+std::string sni_for(const runtime::Server& s, rules::EvalContext* ctx) {
+  const tls::ServerContext* t = s.tls();
+  if (!t || !t->sni() || !ctx) return {};
+  rules::Sample v = t->sni()->eval(*ctx);
+  return v.present() ? std::string(v.text(*ctx)) : std::string();
+}
+
+// The TLS handshake with a server, within what is left of `timeout
+// connect`. A failure counts as a failed connection (and is retried so).
+asio::awaitable<asio::error_code> start_tls(Worker& w, Side& side, ServerConn& conn, runtime::Server& server,
+                                            std::string sni, Millis timeout) {
+  asio::error_code ec;
+  conn.socket.non_blocking(true, ec);
+  if (ec) co_return ec;
+  conn.tls = tls::TlsConn::create(server.tls()->new_ssl(w.index(), sni), conn.socket.native_handle(), false);
+  if (!conn.tls) co_return asio::error::no_memory;
+  conn.sni = std::move(sni);
+  side.tls = conn.tls.get();
+  IoResult r = co_await tls_handshake(w, side, timeout);
+  if (!r.ok()) {
+    static thread_local tandem::log::RateLimit limit(10, Millis(1000));
+    unsigned long long suppressed = 0;
+    if (limit.allow(Worker::now(), suppressed))
+      log::warning(server.display_name(), ": TLS handshake failed: ", r.timed_out ? "timeout" : conn.tls->error());
+    side.tls = nullptr;
+    conn.tls.reset();
+    co_return r.timed_out ? asio::error_code(asio::error::timed_out) : r.ec;
+  }
+  co_return asio::error_code{};
+}
+
 asio::ip::tcp::endpoint target_of(const runtime::Server& s, std::uint16_t client_dst_port) {
   asio::ip::tcp::endpoint ep = s.endpoint();
   if (s.uses_client_port()) ep.port(client_dst_port);
@@ -76,11 +110,13 @@ asio::ip::tcp::endpoint target_of(const runtime::Server& s, std::uint16_t client
 }  // namespace
 
 asio::awaitable<std::unique_ptr<ServerConn>> connect_fresh(Worker& w, Side& side, runtime::Server& server,
-                                                           std::uint16_t client_dst_port) {
+                                                           std::uint16_t client_dst_port, rules::EvalContext* ctx) {
   auto conn = std::make_unique<ServerConn>(asio::ip::tcp::socket(w.io()));
   conn->server = &server;
-  asio::error_code ec = co_await connect_once(w, side, conn->socket, target_of(server, client_dst_port),
-                                              or_none(server.backend().config().timeouts.connect));
+  side.tls = nullptr;
+  Millis ct = or_none(server.backend().config().timeouts.connect);
+  asio::error_code ec = co_await connect_once(w, side, conn->socket, target_of(server, client_dst_port), ct);
+  if (!ec && server.ssl()) ec = co_await start_tls(w, side, *conn, server, sni_for(server, ctx), ct);
   if (server.observes_layer4()) server.observe(bool(ec));
   if (ec) {
     server.counters().add(w.index(), runtime::Ctr::connection_errors);
@@ -99,9 +135,14 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
     out.error_status = 503;
     co_return out;
   }
+  std::string sni = sni_for(*server, req.ctx);
+  side.tls = nullptr;
   if (req.allow_reuse) {
-    if (auto c = w.pool().take(server, Worker::now())) {
+    auto c = w.pool().take(server, Worker::now());
+    if (c && c->sni != sni) c.reset();  // opened for another name: closed, a new one follows
+    if (c) {
       side.socket = &c->socket;
+      side.tls = c->tls.get();
       out.conn = std::move(c);
       out.server = server;
       out.reused = true;
@@ -114,6 +155,7 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
     conn->server = server;
     asio::error_code ec =
         co_await connect_once(w, side, conn->socket, target_of(*server, req.client_dst_port), or_none(cfg.timeouts.connect));
+    if (!ec && server->ssl()) ec = co_await start_tls(w, side, *conn, *server, sni, or_none(cfg.timeouts.connect));
     if (server->observes_layer4()) server->observe(bool(ec));
     if (!ec) {
       out.conn = std::move(conn);
@@ -150,6 +192,7 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
       }
       if (next != server) be.counters().add(w.index(), runtime::Ctr::redispatches);
       server = next;
+      sni = sni_for(*server, req.ctx);
     }
   }
 }

@@ -11,6 +11,7 @@
 
 #include "balancer/proxy/conn_pool.h"
 #include "balancer/proxy/io.h"
+#include "balancer/rules/context.h"
 #include "balancer/runtime/backend.h"
 
 namespace tandem::balancer::proxy {
@@ -21,6 +22,7 @@ struct DispatchRequest {
   runtime::Server* forced = nullptr;    // persistence: this server only
   bool allow_reuse = false;             // may take an idle pooled connection
   std::uint16_t client_dst_port = 0;    // for servers declared without a port
+  rules::EvalContext* ctx = nullptr;    // evaluates a TLS server's `sni` expression
 };
 
 struct Dispatched {
@@ -36,6 +38,6 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& server_side, const Dispatc
 // Opens a new connection to `server` (no slot handling), for a retry on a
 // fresh connection after a reused one failed.
 asio::awaitable<std::unique_ptr<ServerConn>> connect_fresh(Worker& w, Side& server_side, runtime::Server& server,
-                                                           std::uint16_t client_dst_port);
+                                                           std::uint16_t client_dst_port, rules::EvalContext* ctx = nullptr);
 
 }  // namespace tandem::balancer::proxy

@@ -66,6 +66,9 @@ class ExchangePool {
     x->sbuf.release();
     x->server_side.deadline.disarm();
     x->server_side.socket = nullptr;
+    x->server_side.tls = nullptr;
+    x->pump_client_side.tls = nullptr;
+    x->pump_server_side.tls = nullptr;
     x->ctx.clear_scratch();
     x->ctx.vars.clear();
     x->pump_client_side.deadline.disarm();

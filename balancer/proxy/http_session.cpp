@@ -25,6 +25,7 @@
 #include "balancer/proxy/tunnel.h"
 #include "balancer/proxy/stick_persist.h"
 #include "balancer/rules/cookie.h"
+#include "balancer/tls/tls_conn.h"
 #include "balancer/rules/stick_glue.h"
 #include "balancer/stick/stick_time.h"
 #include "common/clock.h"
@@ -55,11 +56,12 @@ struct Exchange {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client)
+  HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, const tls::BindContext* tls)
       : w_(w),
         rt_(rt),
         fe_(fe),
         client_(std::move(client)),
+        tls_ctx_(tls),
         limits_{rt.global().bufsize - rt.global().maxrewrite, rt.global().max_headers} {
     client_side_.socket = &client_;
   }
@@ -74,6 +76,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   awaitable<void> run();
 
  private:
+  // TLS termination: the handshake before the first request.
+  awaitable<bool> accept_tls();
   // park: the connection went idle; it waits holding no coroutine frame.
   enum class HeadStatus { ok, closed, timed_out, error, park };
 
@@ -169,6 +173,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   runtime::Runtime& rt_;
   runtime::Frontend& fe_;
   tcp::socket client_;
+  const tls::BindContext* tls_ctx_;     // set on a `bind ... ssl` listener
+  std::unique_ptr<tls::TlsConn> tls_;   // the client's TLS, once accepted
   Side client_side_;
   std::string client_ip_;
   asio::ip::address client_addr_;
@@ -234,6 +240,8 @@ awaitable<void> HttpSession::run() {
     }
     int one = 1;
     ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // tcp-request connection rules run before the handshake (as HAProxy's):
+    // a rejected client costs no TLS work.
     if (fe_.rules().has_tcp_connection_rules()) {
       x_ = w_.exchanges().take(limits_);
       prepare_context(nullptr);
@@ -243,6 +251,7 @@ awaitable<void> HttpSession::run() {
         co_return;  // tcp-request connection reject: closed at once
       }
     }
+    if (tls_ctx_ && !co_await accept_tls()) co_return;
   }
 
   for (;;) {
@@ -287,6 +296,7 @@ awaitable<void> HttpSession::run() {
     idle_since_ = Worker::now();
   }
   if (client_.is_open()) {
+    if (tls_) tls_->close_quietly();
     client_.shutdown(tcp::socket::shutdown_both, ec);
     client_.close(ec);
   }
@@ -375,8 +385,34 @@ void HttpSession::prepare_context(runtime::Backend* be) {
   c.fe = &fe_;
   c.be = be;
   c.vars.clear();
+  c.ssl = tls_ != nullptr;
+  c.tls = tls_ ? tls_->ssl() : nullptr;
+  const char* sni = tls_ ? SSL_get_servername(tls_->ssl(), TLSEXT_NAMETYPE_host_name) : nullptr;
+  c.sni = sni ? std::string_view(sni) : std::string_view();
   c.now = stick::stick_now(SystemClock::instance());
   sticks_.attach(c);
+}
+
+// The TLS handshake, within `timeout client` (HAProxy bounds it the same
+// way). A client that fails it (garbage, a truncated or stalled
+// ClientHello, an unknown name under strict-sni, a certificate that does
+// not verify) is counted, logged (rate-limited) and closed.
+awaitable<bool> HttpSession::accept_tls() {
+  asio::error_code ec;
+  client_.non_blocking(true, ec);
+  SSL* ssl = ec ? nullptr : tls_ctx_->new_ssl();
+  if (ssl) tls::set_worker(ssl, wi());
+  tls_ = tls::TlsConn::create(ssl, client_.native_handle(), true);
+  if (!tls_) co_return false;
+  client_side_.tls = tls_.get();
+  IoResult r = co_await tls_handshake(w_, client_side_, client_timeout());
+  if (r.ok()) co_return true;
+  fe_.counters().add(wi(), Ctr::tls_handshake_errors);
+  log_reject(0, cat("TLS handshake failed: ", r.timed_out ? std::string("timeout") : tls_->error()));
+  client_side_.tls = nullptr;
+  tls_.reset();
+  client_.close(ec);
+  co_return false;
 }
 
 void HttpSession::end_stick_request() {
@@ -466,6 +502,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
   asio::error_code ec;
+  if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
   client_.shutdown(tcp::socket::shutdown_send, ec);
   co_return true;
 }
@@ -515,6 +552,11 @@ Millis HttpSession::keep_alive_timeout() const {
 void HttpSession::park() {
   x_.reset();
   cbuf_.release();
+  if (tls_ && tls_->pending()) {
+    // Records already read from the socket: readiness would never come.
+    asio::co_spawn(w_.io(), [s = shared_from_this()]() -> awaitable<void> { co_await s->run(); }, asio::detached);
+    return;
+  }
   Millis ka = keep_alive_timeout();
   if (ka.count() > 0) {
     Millis left = ka - std::chrono::duration_cast<Millis>(Worker::now() - idle_since_);
@@ -526,7 +568,11 @@ void HttpSession::park() {
 void HttpSession::ParkHandler::operator()(const asio::error_code& ec) {
   self->client_side_.deadline.disarm();
   if (ec) return;  // keep-alive timeout or shutdown: the session ends here
-  asio::co_spawn(self->w_.io(), [s = std::move(self)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
+  // The executor first: function arguments are evaluated in no set order,
+  // and g++ moved `self` into the lambda before reading self->w_, so a
+  // parked connection died when its next request arrived.
+  asio::io_context& io = self->w_.io();
+  asio::co_spawn(io, [s = std::move(self)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
 }
 
 awaitable<Exchange> HttpSession::exchange() {
@@ -745,7 +791,7 @@ awaitable<Exchange> HttpSession::exchange() {
     }
     tt.client_fin = or_none(fe_timeouts().client_fin);
     tt.server_fin = or_none(bt.server_fin);
-    TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, x_->sbuf, tt);
+    TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, x_->sbuf, tt, tls_.get(), sconn_->tls.get());
     count_in(tr.client_to_server);
     count_out(tr.server_to_client);
     release_server(false);
@@ -825,6 +871,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   dr.client_dst_port = local_port_;
   dr.hash = lb::request_hash(be.config().balance, x_->req, client_addr_);
   dr.forced = forced_server_;
+  dr.ctx = &x_->ctx;
 
   x_->head_out.clear();
   http::RequestRewrite rw;
@@ -876,6 +923,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
     log_.connected = Worker::now();
     sconn_ = std::move(d.conn);
     x_->server_side.socket = &sconn_->socket;
+    x_->server_side.tls = sconn_->tls.get();
     server_->counters().add(wi(), Ctr::http_requests);
     server_->counters().add(wi(), Ctr::sessions_total);
 
@@ -908,7 +956,9 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   if (body_pending) {
     pump_running_ = true;
     x_->pump_client_side.socket = &client_;
+    x_->pump_client_side.tls = tls_.get();
     x_->pump_server_side.socket = &sconn_->socket;
+    x_->pump_server_side.tls = sconn_->tls.get();
     asio::co_spawn(w_.io(), [self = shared_from_this()]() -> awaitable<void> { co_await self->pump_request_body(); },
                    asio::detached);
   }
@@ -989,11 +1039,13 @@ void HttpSession::release_server(bool reusable) {
     if (reusable) {
       ++sconn_->requests;
       x_->server_side.socket = nullptr;
+      x_->server_side.tls = nullptr;
       w_.pool().give(std::move(sconn_), Worker::now());
     } else {
       asio::error_code ec;
       sconn_->socket.close(ec);
       x_->server_side.socket = nullptr;
+      x_->server_side.tls = nullptr;
       if (pump_running_) retired_conn_ = std::move(sconn_);
       else sconn_.reset();
     }
@@ -1018,6 +1070,7 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(body), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
   asio::error_code ec;
+  if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
   client_.shutdown(tcp::socket::shutdown_send, ec);
 }
 
@@ -1041,13 +1094,15 @@ void HttpSession::log_reject(int status, std::string_view reason) {
   unsigned long long suppressed = 0;
   if (!t_reject_log.allow(Worker::now(), suppressed)) return;
   std::string extra = suppressed ? cat(" (", suppressed, " similar lines suppressed)") : std::string();
-  log::warning(fe_.name(), ": ", status, " to ", client_ip_, ": ", reason, extra);
+  if (status == 0) log::warning(fe_.name(), ": connection from ", client_ip_, ": ", reason, extra);  // no HTTP answer
+  else log::warning(fe_.name(), ": ", status, " to ", client_ip_, ": ", reason, extra);
 }
 
 }  // namespace
 
-awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client) {
-  auto s = std::make_shared<HttpSession>(w, rt, fe, std::move(client));
+awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client,
+                           const tls::BindContext* tls) {
+  auto s = std::make_shared<HttpSession>(w, rt, fe, std::move(client), tls);
   co_await s->run();
 }
 

@@ -9,11 +9,14 @@
 
 #include "balancer/proxy/worker.h"
 #include "balancer/runtime/runtime.h"
+#include "balancer/tls/tls_context.h"
 
 namespace tandem::balancer::proxy {
 
 // Runs until the connection ends. The frontend's and the runtime's session
 // gauges were entered by the caller and are left here.
-asio::awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, asio::ip::tcp::socket client);
+// `tls`: the bind's TLS context when the listener terminates TLS.
+asio::awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, asio::ip::tcp::socket client,
+                                 const tls::BindContext* tls = nullptr);
 
 }  // namespace tandem::balancer::proxy

@@ -2,8 +2,10 @@
 
 #include <asio/read.hpp>
 #include <asio/write.hpp>
+#include <cstring>
 
 #include "balancer/proxy/worker.h"
+#include "balancer/tls/tls_conn.h"
 
 namespace tandem::balancer::proxy {
 
@@ -25,22 +27,92 @@ struct Armed {
   ~Armed() { side.deadline.disarm(); }
   Side& side;
 };
+
+// TLS: OpenSSL does the socket I/O; we wait for the readiness it asks for.
+// Waiting only after OpenSSL saw EAGAIN keeps asio's edge-triggered
+// readiness sound: no edge can have been consumed unseen.
+asio::awaitable<asio::error_code> tls_wait(Side& side, tls::Step step) {
+  auto what = step == tls::Step::want_write ? asio::ip::tcp::socket::wait_write : asio::ip::tcp::socket::wait_read;
+  auto [ec] = co_await side.socket->async_wait(what, use_nothrow);
+  co_return ec;
+}
+
+asio::error_code tls_error(tls::Step step) {
+  return step == tls::Step::closed ? asio::error_code(asio::error::eof) : asio::error_code(asio::error::connection_reset);
+}
+
+asio::awaitable<IoResult> tls_write(Side& side, const void* data, std::size_t len) {
+  for (;;) {
+    tls::Op op = side.tls->write(data, len);
+    if (op.step == tls::Step::done) co_return IoResult{{}, len, false};
+    if (op.step == tls::Step::want_read || op.step == tls::Step::want_write) {
+      if (auto ec = co_await tls_wait(side, op.step)) co_return IoResult{ec, 0, side.timed_out};
+      continue;
+    }
+    co_return IoResult{tls_error(op.step), 0, false};
+  }
+}
+
+// Head and body in one record when they fit: one write(2) for a small
+// response. Only a single record may come from shared scratch memory: when
+// the socket is full, OpenSSL keeps the encrypted record and the retry
+// (same length) reads nothing from the buffer again.
+constexpr std::size_t kTlsRecord = 16384;
+thread_local unsigned char t_tls_scratch[kTlsRecord];
+
 }  // namespace
 
 asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer buf, Millis timeout) {
   Armed armed(w, side, timeout);
+  if (side.tls) {
+    for (;;) {
+      tls::Op op = side.tls->read(buf.data(), buf.size());
+      if (op.step == tls::Step::done) co_return IoResult{{}, op.n, false};
+      if (op.step == tls::Step::want_read || op.step == tls::Step::want_write) {
+        if (auto ec = co_await tls_wait(side, op.step)) co_return IoResult{ec, 0, side.timed_out};
+        continue;
+      }
+      co_return IoResult{tls_error(op.step), 0, false};
+    }
+  }
   auto [ec, n] = co_await side.socket->async_read_some(buf, use_nothrow);
   co_return IoResult{ec, n, side.timed_out};
 }
 
 asio::awaitable<IoResult> write_all(Worker& w, Side& side, asio::const_buffer a, asio::const_buffer b, Millis timeout) {
   Armed armed(w, side, timeout);
+  if (side.tls) {
+    if (a.size() + b.size() <= kTlsRecord && a.size() && b.size()) {
+      std::memcpy(t_tls_scratch, a.data(), a.size());
+      std::memcpy(t_tls_scratch + a.size(), b.data(), b.size());
+      co_return co_await tls_write(side, t_tls_scratch, a.size() + b.size());
+    }
+    IoResult r = co_await tls_write(side, a.data(), a.size());
+    if (!r.ok()) co_return r;
+    IoResult r2 = co_await tls_write(side, b.data(), b.size());
+    r2.n += r.n;
+    co_return r2;
+  }
   std::array<asio::const_buffer, 2> bufs{a, b};
   auto [ec, n] = co_await asio::async_write(*side.socket, bufs, use_nothrow);
   co_return IoResult{ec, n, side.timed_out};
 }
 
+asio::awaitable<IoResult> tls_handshake(Worker& w, Side& side, Millis timeout) {
+  Armed armed(w, side, timeout);
+  for (;;) {
+    tls::Op op = side.tls->handshake();
+    if (op.step == tls::Step::done) co_return IoResult{};
+    if (op.step == tls::Step::want_read || op.step == tls::Step::want_write) {
+      if (auto ec = co_await tls_wait(side, op.step)) co_return IoResult{ec, 0, side.timed_out};
+      continue;
+    }
+    co_return IoResult{tls_error(op.step), 0, false};
+  }
+}
+
 asio::awaitable<IoResult> wait_readable(Worker& w, Side& side, Millis timeout) {
+  if (side.tls && side.tls->pending()) co_return IoResult{};
   Armed armed(w, side, timeout);
   auto [ec] = co_await side.socket->async_wait(asio::ip::tcp::socket::wait_read, use_nothrow);
   co_return IoResult{ec, 0, side.timed_out};

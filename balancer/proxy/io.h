@@ -13,6 +13,10 @@
 
 #include "balancer/net/deadlines.h"
 
+namespace tandem::balancer::tls {
+class TlsConn;
+}
+
 namespace tandem::balancer::proxy {
 
 class Worker;
@@ -29,6 +33,9 @@ struct Side {
   Side& operator=(const Side&) = delete;
 
   asio::ip::tcp::socket* socket = nullptr;
+  // Set when the side speaks TLS: reads and writes go through it (it
+  // reads and writes the socket itself), and waits are for its readiness.
+  tls::TlsConn* tls = nullptr;
   bool timed_out = false;
   net::Deadline deadline{&Side::expire, this};
 
@@ -47,6 +54,10 @@ asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer 
 
 // Writes every byte of up to two buffers (one writev when it can).
 asio::awaitable<IoResult> write_all(Worker& w, Side& side, asio::const_buffer a, asio::const_buffer b, Millis timeout);
+
+// Runs a TLS handshake on side.tls to its end. On failure, ec is set and
+// side.tls->error() says why.
+asio::awaitable<IoResult> tls_handshake(Worker& w, Side& side, Millis timeout);
 
 // Waits until the socket is readable, holding no buffer (idle keep-alive).
 asio::awaitable<IoResult> wait_readable(Worker& w, Side& side, Millis timeout);

@@ -4,15 +4,44 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/write.hpp>
 
+#include "balancer/tls/tls_conn.h"
+
 namespace tandem::balancer::proxy {
 
 namespace {
 
 using asio::ip::tcp;
+using IoPair = std::pair<asio::error_code, std::size_t>;
+
+// One read or write of a tunnel direction, through TLS when the side has it.
+asio::awaitable<IoPair> tls_io(tcp::socket& sock, tls::TlsConn* tls, void* rbuf, const void* wbuf, std::size_t len) {
+  for (;;) {
+    tls::Op op = rbuf ? tls->read(rbuf, len) : tls->write(wbuf, len);
+    if (op.step == tls::Step::done) co_return IoPair{{}, rbuf ? op.n : len};
+    if (op.step == tls::Step::closed) co_return IoPair{asio::error::eof, 0};
+    if (op.step == tls::Step::failed) co_return IoPair{asio::error::connection_reset, 0};
+    auto what = op.step == tls::Step::want_write ? tcp::socket::wait_write : tcp::socket::wait_read;
+    auto [ec] = co_await sock.async_wait(what, use_nothrow);
+    if (ec) co_return IoPair{ec, 0};
+  }
+}
+
+asio::awaitable<IoPair> read_from(tcp::socket& s, tls::TlsConn* t, asio::mutable_buffer b) {
+  if (t) co_return co_await tls_io(s, t, b.data(), nullptr, b.size());
+  auto [ec, n] = co_await s.async_read_some(b, use_nothrow);
+  co_return IoPair{ec, n};
+}
+
+asio::awaitable<IoPair> write_to(tcp::socket& s, tls::TlsConn* t, asio::const_buffer b) {
+  if (t) co_return co_await tls_io(s, t, nullptr, b.data(), b.size());
+  auto [ec, n] = co_await asio::async_write(s, b, use_nothrow);
+  co_return IoPair{ec, n};
+}
 
 class Tunnel {
  public:
-  Tunnel(Worker& w, tcp::socket& c, tcp::socket& s, TunnelTimeouts t) : w_(w), client_(c), server_(s), t_(t) {}
+  Tunnel(Worker& w, tcp::socket& c, tcp::socket& s, TunnelTimeouts t, tls::TlsConn* ct, tls::TlsConn* st)
+      : w_(w), client_(c), server_(s), client_tls_(ct), server_tls_(st), t_(t) {}
 
   asio::awaitable<TunnelResult> run(net::IoBuffer& c2s, net::IoBuffer& s2c) {
     using namespace asio::experimental::awaitable_operators;
@@ -55,7 +84,7 @@ class Tunnel {
     buf.ensure(w_.buffers());
     for (;;) {
       if (!buf.empty()) {
-        auto [ec, n] = co_await asio::async_write(to, asio::buffer(buf.data(), buf.size()), use_nothrow);
+        auto [ec, n] = co_await write_to(to, from_client ? server_tls_ : client_tls_, asio::buffer(buf.data(), buf.size()));
         if (ec) {
           if (ec != asio::error::operation_aborted) (from_client ? result_.server_error : result_.client_error) = true;
           break;
@@ -64,10 +93,11 @@ class Tunnel {
         buf.consume(n);
         touch();
       }
-      auto [ec, n] = co_await from.async_read_some(asio::buffer(buf.space(), buf.space_size()), use_nothrow);
+      auto [ec, n] = co_await read_from(from, from_client ? client_tls_ : server_tls_, asio::buffer(buf.space(), buf.space_size()));
       if (ec) {
         if (ec == asio::error::eof) {
           asio::error_code ignored;
+          if (tls::TlsConn* t = from_client ? server_tls_ : client_tls_) t->close_quietly();
           to.shutdown(tcp::socket::shutdown_send, ignored);
           on_half_close(from_client);
         } else {
@@ -89,6 +119,8 @@ class Tunnel {
   Worker& w_;
   tcp::socket& client_;
   tcp::socket& server_;
+  tls::TlsConn* client_tls_;
+  tls::TlsConn* server_tls_;
   TunnelTimeouts t_;
   TunnelResult result_;
   net::SteadyTime last_activity_{};
@@ -99,8 +131,9 @@ class Tunnel {
 }  // namespace
 
 asio::awaitable<TunnelResult> run_tunnel(Worker& w, tcp::socket& client, tcp::socket& server, net::IoBuffer& pending_c2s,
-                                         net::IoBuffer& pending_s2c, TunnelTimeouts t) {
-  Tunnel tunnel(w, client, server, t);
+                                         net::IoBuffer& pending_s2c, TunnelTimeouts t, tls::TlsConn* client_tls,
+                                         tls::TlsConn* server_tls) {
+  Tunnel tunnel(w, client, server, t, client_tls, server_tls);
   co_return co_await tunnel.run(pending_c2s, pending_s2c);
 }
 

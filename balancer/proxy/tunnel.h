@@ -15,6 +15,10 @@
 #include "balancer/net/buffer_pool.h"
 #include "balancer/proxy/io.h"
 
+namespace tandem::balancer::tls {
+class TlsConn;
+}
+
 namespace tandem::balancer::proxy {
 
 struct TunnelTimeouts {
@@ -31,9 +35,11 @@ struct TunnelResult {
   bool server_error = false;
 };
 
+// `client_tls` / `server_tls`: the sides' TLS, when they have it.
 // `pending_c2s` / `pending_s2c` hold bytes already read that must go first
 // (e.g. data after a 101 head); they are released when the tunnel ends.
 asio::awaitable<TunnelResult> run_tunnel(Worker& w, asio::ip::tcp::socket& client, asio::ip::tcp::socket& server,
-                                         net::IoBuffer& pending_c2s, net::IoBuffer& pending_s2c, TunnelTimeouts t);
+                                         net::IoBuffer& pending_c2s, net::IoBuffer& pending_s2c, TunnelTimeouts t,
+                                         tls::TlsConn* client_tls = nullptr, tls::TlsConn* server_tls = nullptr);
 
 }  // namespace tandem::balancer::proxy

@@ -34,6 +34,9 @@ struct EvalContext {
   std::uint16_t dst_port = 0;
   bool ssl = false;
   std::string_view sni;
+  // The client connection's TLS state (an OpenSSL SSL*), null without TLS;
+  // read by the ssl_* fetches (balancer/tls/tls_fetches.cpp).
+  const void* tls = nullptr;
 
   // HTTP (null before/without a request, or outside http-response rules).
   const http::RequestHead* req = nullptr;

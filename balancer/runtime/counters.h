@@ -28,6 +28,7 @@ enum class Ctr : unsigned {
   http_other,
   failed_checks,
   down_transitions,
+  tls_handshake_errors,  // a frontend's refused or failed TLS handshakes
   count_  // number of counters
 };
 

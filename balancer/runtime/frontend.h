@@ -8,6 +8,7 @@
 #include "balancer/net/cidr.h"
 #include "balancer/runtime/backend.h"
 #include "balancer/runtime/counters.h"
+#include "balancer/tls/tls_context.h"
 
 namespace tandem::balancer::logging {
 class TrafficLog;
@@ -39,12 +40,16 @@ class Frontend {
   // Where its traffic is logged; null: nowhere. Set before workers start.
   const logging::TrafficLog* traffic_log() const { return traffic_log_; }
   void set_traffic_log(const logging::TrafficLog* t) { traffic_log_ = t; }
+  // The TLS context of config().binds[i], null for a plain bind.
+  const tls::BindContext* bind_tls(std::size_t i) const { return i < bind_tls_.size() ? bind_tls_[i].get() : nullptr; }
+  void set_bind_tls(std::vector<std::unique_ptr<tls::BindContext>> v) { bind_tls_ = std::move(v); }
 
  private:
   config::Proxy cfg_;
   Backend* default_backend_;
   std::optional<net::Cidr> xff_except_;
   std::shared_ptr<const rules::RuleSet> rules_;
+  std::vector<std::unique_ptr<tls::BindContext>> bind_tls_;
   Counters counters_;
   SessionGauge sessions_;
   const logging::TrafficLog* traffic_log_ = nullptr;

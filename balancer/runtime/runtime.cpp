@@ -6,6 +6,7 @@
 
 #include "balancer/rules/stick_glue.h"
 #include "balancer/stick/stick_time.h"
+#include "balancer/tls/tls_fetches.h"
 #include "common/clock.h"
 #include "common/strings.h"
 
@@ -66,6 +67,7 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const config::Config& cfg, unsig
   resolver.userlist = [self](std::string_view n) -> const void* { return self->find_userlist(n); };
   resolver.table = [self](std::string_view n) -> const void* { return self->find_table(n); };
   auto lookup = [self](std::string_view n) { return self->find_backend(n); };
+  tls::register_tls_fetches();
   for (const config::Proxy& p : rt->cfg_.proxies) {
     resolver.own_table = rt->find_table(p.name);
     auto rs = rules::RuleSet::compile(p, resolver, lookup, &rt->warnings_);
@@ -90,6 +92,30 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const config::Config& cfg, unsig
       be->set_stick_refs(std::move(refs));
     }
   }
+  // TLS contexts: certificates and keys are read once, here (and so at -c).
+  for (auto& fe : rt->frontends_) {
+    std::vector<std::unique_ptr<tls::BindContext>> binds;
+    for (const config::Bind& b : fe->config().binds) {
+      if (!b.tls.enabled) {
+        binds.push_back(nullptr);
+        continue;
+      }
+      if (fe->mode() != config::Mode::http)
+        return fail(cat(b.origin.where(), ": bind: 'ssl' is supported in mode http only (TLS in mode tcp is not yet)"));
+      auto ctx = tls::BindContext::create(b.tls, cfg.global, b.origin, &rt->warnings_);
+      if (!ctx) return std::unexpected(ctx.error());
+      binds.push_back(std::move(*ctx));
+    }
+    fe->set_bind_tls(std::move(binds));
+  }
+  for (auto& be : rt->backends_)
+    for (const auto& sv : be->servers()) {
+      const config::ServerTls& t = sv->config().params.tls;
+      if (!t.enabled && !t.check_ssl) continue;
+      auto ctx = tls::ServerContext::create(t, cfg.global, sv->config().origin, resolver, workers);
+      if (!ctx) return std::unexpected(ctx.error());
+      sv->set_tls(std::move(*ctx));
+    }
   std::uint32_t maxconn = cfg.global.maxconn;
   if (maxconn == 0) {
     // As HAProxy: what the open-file limit allows, two descriptors per

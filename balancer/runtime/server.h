@@ -10,6 +10,7 @@
 
 #include "balancer/config/model.h"
 #include "balancer/runtime/counters.h"
+#include "balancer/tls/tls_context.h"
 
 namespace tandem::balancer::runtime {
 
@@ -38,6 +39,11 @@ class Server {
   // client connected to (port 0 here).
   const asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
   bool uses_client_port() const { return cfg_.port == 0; }
+  // TLS towards the server (`ssl` or `check-ssl`); null for plain TCP.
+  const tls::ServerContext* tls() const { return tls_.get(); }
+  bool ssl() const { return cfg_.params.tls.enabled && tls_; }
+  bool check_ssl() const { return (cfg_.params.tls.enabled || cfg_.params.tls.check_ssl) && tls_; }
+  void set_tls(std::unique_ptr<tls::ServerContext> t) { tls_ = std::move(t); }
 
   ServerState state() const;
   AdminState admin_state() const { return admin_.load(std::memory_order_relaxed); }
@@ -127,6 +133,7 @@ class Server {
   Backend& backend_;
   std::string display_;
   asio::ip::tcp::endpoint endpoint_;
+  std::unique_ptr<tls::ServerContext> tls_;
   std::atomic<AdminState> admin_;
   std::atomic<bool> health_up_{true};
   std::atomic<bool> nolb_{false};

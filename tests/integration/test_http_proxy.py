@@ -412,3 +412,16 @@ def test_monitor_uri_is_answered_by_the_balancer(workdir, backends):
             assert r.status == 200 and b"Service ready." in r.body
             assert c.request().status == 200  # still keep-alive
         assert [x.target for x in backends[0].received()] == ["/"]
+
+
+def test_a_parked_keep_alive_connection_serves_its_next_request(workdir, backends):
+    """Idle past the 500 ms hot-buffer hold, a connection parks (no buffer, no
+    coroutine); its next request wakes it. (It used to be closed instead.)"""
+    port = free_port()
+    with start(workdir, f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n" + farm(backends[:1]), [port]):
+        with Connection("127.0.0.1", port) as c:
+            assert c.request().status == 200
+            time.sleep(0.8)
+            assert c.request().status == 200
+            time.sleep(0.8)
+            assert c.request().status == 200

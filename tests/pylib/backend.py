@@ -55,6 +55,7 @@ class Backend:
     port: int = 0
     requests: list = field(default_factory=list)
     connections: int = 0
+    ssl_context: object = None  # an ssl.SSLContext: the backend speaks HTTPS
 
     def __post_init__(self):
         self.health = 200
@@ -70,7 +71,7 @@ class Backend:
     def _run(self):
         asyncio.set_event_loop(self._loop)
         self._server = self._loop.run_until_complete(
-            asyncio.start_server(self._serve, self.host, self.port, reuse_address=True))
+            asyncio.start_server(self._serve, self.host, self.port, reuse_address=True, ssl=self.ssl_context))
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()
@@ -89,7 +90,8 @@ class Backend:
         done = threading.Event()
 
         async def _start():
-            self._server = await asyncio.start_server(self._serve, self.host, self.port, reuse_address=True)
+            self._server = await asyncio.start_server(self._serve, self.host, self.port, reuse_address=True,
+                                                      ssl=self.ssl_context)
             done.set()
         asyncio.run_coroutine_threadsafe(_start(), self._loop)
         done.wait(5)

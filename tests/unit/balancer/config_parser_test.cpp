@@ -48,7 +48,7 @@ TEST(BalancerConfig, Global) {
   EXPECT_EQ(g.stats_timeout, Millis(30000));
   EXPECT_EQ(g.bufsize, 32768u);
   EXPECT_EQ(g.maxrewrite, 2048u);
-  EXPECT_EQ(g.ssl_default_bind_options, (std::vector<std::string>{"ssl-min-ver", "TLSv1.2"}));
+  EXPECT_EQ(g.ssl_default_bind.min_ver, TlsVersion::tlsv12);
   EXPECT_EQ(g.node, "lb1");
   EXPECT_EQ(g.hard_stop_after, Millis(30000));
 }
@@ -288,6 +288,58 @@ TEST(BalancerConfig, LoadReadsADirectoryInOrder) {
   EXPECT_EQ(c->files.size(), 2u);
   EXPECT_EQ(c->proxies[0].origin.file, (dir / "20-backend.cfg").string());
   std::filesystem::remove_all(dir);
+}
+
+TEST(BalancerConfig, BindTlsOptions) {
+  Config c = ok(
+      "global\n  ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256\n"
+      "  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n"
+      "  ssl-default-server-options no-tlsv13\n"
+      "frontend f\n  mode http\n"
+      "  bind :443 ssl crt /a.pem crt /dir crt-list /l.txt strict-sni alpn h2,http/1.1 ssl-max-ver TLSv1.3 "
+      "ciphersuites TLS_AES_128_GCM_SHA256 curves P-256 ca-file /ca.pem verify required\n"
+      "  default_backend b\n"
+      "backend b\n  mode http\n"
+      "  server s 10.0.0.1:443 ssl verify none sni req.hdr(host) alpn http/1.1 crt /c.pem check check-ssl\n");
+  const config::Global& g = c.global;
+  EXPECT_EQ(g.ssl_default_bind.ciphers, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  EXPECT_EQ(g.ssl_default_bind.min_ver, TlsVersion::tlsv12);
+  EXPECT_EQ(g.ssl_default_bind.no_tls_tickets, true);
+  EXPECT_EQ(g.ssl_default_server.disabled, std::vector<TlsVersion>{TlsVersion::tlsv13});
+  const BindTls& t = c.proxies[0].binds[0].tls;
+  EXPECT_TRUE(t.enabled);
+  EXPECT_EQ(t.crts, (std::vector<std::string>{"/a.pem", "/dir"}));
+  EXPECT_EQ(t.crt_lists, std::vector<std::string>{"/l.txt"});
+  EXPECT_TRUE(t.strict_sni);
+  EXPECT_EQ(t.alpn, (std::vector<std::string>{"h2", "http/1.1"}));
+  EXPECT_EQ(t.settings.max_ver, TlsVersion::tlsv13);
+  EXPECT_EQ(t.settings.ciphersuites, "TLS_AES_128_GCM_SHA256");
+  EXPECT_EQ(t.settings.curves, "P-256");
+  EXPECT_EQ(t.ca_file, "/ca.pem");
+  EXPECT_EQ(t.verify, TlsVerify::required);
+  const ServerTls& st = c.proxies[1].servers[0].params.tls;
+  EXPECT_TRUE(st.enabled);
+  EXPECT_TRUE(st.check_ssl);
+  EXPECT_EQ(st.verify, TlsVerify::none);
+  EXPECT_EQ(st.sni, "req.hdr(host)");
+  EXPECT_EQ(st.crt, "/c.pem");
+}
+
+TEST(BalancerConfig, TlsMistakesNameTheLine) {
+  EXPECT_EQ(error_of("frontend f\n  bind :443 ssl\n"),
+            "b.cfg:2: bind: 'ssl' needs a certificate: 'crt FILE|DIR' or 'crt-list FILE'");
+  EXPECT_EQ(error_of("frontend f\n  bind :443 crt /a.pem\n"),
+            "b.cfg:2: bind: 'crt', 'crt-list' and 'ca-file' need 'ssl' on the same line");
+  EXPECT_EQ(error_of("frontend f\n  bind :443 ssl crt /a.pem verify required\n"),
+            "b.cfg:2: bind: 'verify' needs 'ca-file' to check client certificates");
+  EXPECT_EQ(error_of("frontend f\n  bind :443 ssl crt /a.pem ssl-min-ver TLSv9\n"),
+            "b.cfg:2: bind: 'ssl-min-ver TLSv9': expects SSLv3, TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3");
+  EXPECT_EQ(error_of("frontend f\n  bind :443 ssl crt /a.pem verify sometimes\n"),
+            "b.cfg:2: bind: 'verify sometimes': expects none, optional or required");
+  EXPECT_EQ(error_of("global\n  ssl-default-bind-options no-such-thing\n"),
+            "b.cfg:2: ssl-default-bind-options: 'no-such-thing': unknown TLS option");
+  EXPECT_EQ(error_of("backend b\n  server s 10.0.0.1:443 ssl verify optional\n"),
+            "b.cfg:2: server: 'verify optional': expects none or required");
 }
 
 }  // namespace
