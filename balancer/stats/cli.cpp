@@ -64,6 +64,9 @@ int hchk_number(health::CheckStatus s, bool enabled) {
     case health::CheckStatus::l4ok: return 6;
     case health::CheckStatus::l4tout: return 7;
     case health::CheckStatus::l4con: return 8;
+    case health::CheckStatus::l6ok: return 9;
+    case health::CheckStatus::l6tout: return 10;
+    case health::CheckStatus::l6rsp: return 11;
     case health::CheckStatus::l7tout: return 12;
     case health::CheckStatus::l7rsp: return 13;
     case health::CheckStatus::l7ok: return 14;
@@ -346,7 +349,7 @@ std::string CliSession::show_servers_state(std::string_view only) const {
     append(out, stats::proxy_id(rt, be), ' ', be.name, ' ', s.id(), ' ', s.name(), ' ', s.config().address, ' ', op, ' ',
            admin, ' ', s.user_weight(), ' ', s.configured_weight(), ' ', std::max<std::int64_t>(0, now - changed), ' ',
            hchk_number(cs, checked), ' ', result, ' ', r.num(Col::check_health), ' ', checked ? 6 : 0, " 0 0 0 - ",
-           s.config().port, " - ", s.config().params.ssl ? 1 : 0, ' ', s.config().params.check_port, ' ',
+           s.config().port, " - ", s.config().params.tls.enabled ? 1 : 0, ' ', s.config().params.check_port, ' ',
            s.config().params.check_addr.empty() ? "-" : s.config().params.check_addr, " - 0\n");
   }
   return out;

@@ -19,9 +19,7 @@ SEEDS = Path(__file__).parent / "seeds"
 
 # Seeds that need a later issue's keywords. strict: the test fails the day
 # they start loading, so this list cannot go stale.
-NEEDS = {
-    "s002_complete.cfg": "TLS, rules, stats (issues 5, 6, 7)",
-}
+NEEDS = {}
 
 
 _PKI = []

@@ -82,8 +82,12 @@ class Node:
                    name="tandem-vrrpd")
         self.daemons.append(d)
         wait_for_socket(self.dir / "vrrpd.sock", d)
-        wait_for(lambda: json.loads(self.ctl("--json", "vrrp").stdout)["instances"][0]["state"] == "FAULT",
-                 what="VI_1 in FAULT")
+        def fault():
+            # The socket can exist a moment before the daemon answers on it:
+            # no JSON yet is "not yet", not a failure.
+            out = self.ctl("--json", "vrrp").stdout
+            return bool(out.strip()) and json.loads(out)["instances"][0]["state"] == "FAULT"
+        wait_for(fault, what="VI_1 in FAULT")
         return d
 
     def peersync(self, status_text):
