@@ -71,6 +71,9 @@ backend app
 {servers}"""
 
 VRRPD_CFG = """# tandem-vrrpd on node {node}
+global_defs {{
+    router_id lb-{node}
+}}
 vrrp_instance VI_1 {{
     state BACKUP
     interface eth0

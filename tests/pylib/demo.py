@@ -1,10 +1,12 @@
 """The README's demo: the two-node appliance in network namespaces.
 
 Builds a LAN (198.18.0.0/24, in namespaces only) with nodes a and b, each
-running tandem-balancer and tandem-vrrpd from the build tree, a client c and
-two HTTP backends; shows the pair through tandemctl; sends traffic through the
-VIP; kills the master's balancer with SIGKILL; prints how long the client saw
-no answer and whether it kept its server; then removes everything it made.
+running tandem-balancer, tandem-vrrpd and tandem-peersync from the build tree,
+a client c and two HTTP backends; shows the pair through tandemctl; sends
+traffic through the VIP (a browser-like client keeping its cookie, and a client
+without cookies held to its server by a stick table that peersync replicates);
+kills the master's balancer with SIGKILL; prints how long the clients saw no
+answer and whether they kept their servers; then removes everything it made.
 
 Needs root (network namespaces). Ctrl-C at any point still cleans up."""
 
@@ -31,7 +33,8 @@ def tandemctl(node, *args):
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="tandem-demo-"))
     try:
-        print("Starting the pair: nodes a and b (tandem-balancer + tandem-vrrpd), client c, backends s1 and s2")
+        print("Starting the pair: nodes a and b (tandem-balancer + tandem-vrrpd + tandem-peersync), "
+              "client c, backends s1 and s2")
         with Appliance(workdir) as pair:
             print(f"\n--- balancer.cfg (both nodes) ---\n{pair['a'].balancer_config()}")
             print(f"a is MASTER and holds the VIP {VIP}; b is BACKUP")
@@ -46,20 +49,32 @@ def main() -> int:
             probe.wait_answers_after(now(), count=50)
             before = backends_seen(probe.samples())
             print(f"  {len(before)} answers, all from {sorted(set(before))}")
+            print(f"\n$ a client on c without cookies asking http://{VIP}/app every 10 ms (stick on src, replicated)")
+            sticky = pair.prober(cookies=False, path="/app")
+            sticky.wait_answers_after(now(), count=50)
+            sticky_before = backends_seen(sticky.samples())
+            print(f"  {len(sticky_before)} answers, all from {sorted(set(sticky_before))}")
 
             print("\n$ kill -9 the balancer on a (the master)")
             t0 = now()
             pair["a"].kill_balancer(signal.SIGKILL)
             wait_for(lambda: pair.master() == "b", 3, what="b MASTER with the VIP")
             probe.wait_answers_after(now(), count=50)
-            samples = probe.stop()
-            outage, failures = outage_after(samples, t0)
-            after = backends_seen(samples, t0)
+            sticky.wait_answers_after(now(), count=50)
             print(f"  b took the VIP; a is {pair['a'].state().removeprefix('STATE_')}")
-            print(f"  the client saw no answer for {outage * 1000:.0f} ms ({failures} failed attempts)")
-            kept = set(after) == set(before)
-            print(f"  {len(after)} answers since, from {sorted(set(after))}: "
-                  + ("the client kept its server" if kept else "THE CLIENT CHANGED SERVER"))
+            kept = True
+            worst = 0.0
+            for name, p, seen_before in (("cookie client", probe, before), ("cookieless client", sticky, sticky_before)):
+                samples = p.stop()
+                outage, failures = outage_after(samples, t0)
+                after = backends_seen(samples, t0)
+                ok = set(after) == set(seen_before)
+                kept = kept and ok
+                worst = max(worst, outage)
+                print(f"  {name}: no answer for {outage * 1000:.0f} ms ({failures} failed attempts); "
+                      f"{len(after)} answers since, from {sorted(set(after))}: "
+                      + ("kept its server" if ok else "CHANGED SERVER"))
+            outage = worst
             for n in ("a", "b"):
                 tandemctl(pair[n], "status")
             print("\nStopping everything and removing the namespaces.")
