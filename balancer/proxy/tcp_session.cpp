@@ -60,7 +60,8 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   runtime::Backend* be = fe.default_backend();
   asio::error_code ec;
   auto remote = client.remote_endpoint(ec);
-  if (ec || !be) co_return;
+  const rules::RuleSet& rs = fe.rules();
+  if (ec || (!be && !rs.has_switching_rules())) co_return;
   auto local = client.local_endpoint(ec);
   std::optional<TcpLog> tlog;
   if (fe.traffic_log()) {
@@ -78,7 +79,6 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   asio::ip::address addr = remote.address();
   if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
 
-  const rules::RuleSet& rs = fe.rules();
   // Declared before ctx: counters are released (conn_cur--) after the last
   // use of the context, whichever way the session ends.
   rules::SessionCounters sticks;
@@ -89,8 +89,9 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
     }
   } untrack{sticks};
   rules::EvalContext ctx;
-  const bool stick_rules = be->rules().has_stick_rules();
-  if (rs.has_tcp_connection_rules() || rs.has_tcp_content_rules() || stick_rules) {
+  auto own_rules = [&](runtime::Backend* b) { return b && b->rules_ptr() != fe.rules_ptr(); };
+  if (rs.has_tcp_connection_rules() || rs.has_tcp_content_rules() || rs.has_switching_rules() ||
+      (be && be->rules().has_stick_rules()) || (own_rules(be) && be->rules().has_tcp_content_rules())) {
     ctx.src = addr;
     ctx.src_port = remote.port();
     ctx.dst = local.address();
@@ -106,7 +107,21 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
       if (tlog) tlog->state.term[0] = 'P', tlog->state.term[1] = 'R';
       co_return;
     }
+    // use_backend in a tcp frontend, as HAProxy: the first matching rule,
+    // else default_backend.
+    if (runtime::Backend* b = rs.route(ctx, [&rt](std::string_view n) { return rt.find_backend(n); })) be = b;
+    if (!be) co_return;
+    ctx.be = be;
+    if (tlog) tlog->ctx.be = be;
+    // A backend of its own (not this listen section): its tcp-request content
+    // rules run too, after the frontend's.
+    if (own_rules(be) && be->rules().has_tcp_content_rules() && !be->rules().run_tcp(ctx, true, &sticks)) {
+      be->counters().add(w.index(), Ctr::denied_requests);
+      if (tlog) tlog->state.term[0] = 'P', tlog->state.term[1] = 'R';
+      co_return;
+    }
   }
+  const bool stick_rules = be->rules().has_stick_rules();
   Side server_side;
   DispatchRequest dr;
   if (stick_rules) {

@@ -149,6 +149,7 @@ class RuleSet {
   bool has_http_response_rules() const { return !http_response_.empty(); }
   const std::vector<StickRule>& stick_rules() const { return stick_; }
   bool has_stick_rules() const { return !stick_.empty(); }
+  bool has_switching_rules() const { return !switching_.empty(); }
 
   // tcp-request connection|content: false when the connection is rejected.
   bool run_tcp(EvalContext& ctx, bool content, StickHooks* sticks) const;

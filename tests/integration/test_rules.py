@@ -138,6 +138,26 @@ def test_tcp_request_connection_reject(workdir, backends):
         assert backends[0].received() == []
 
 
+def test_tcp_mode_use_backend_and_a_backends_own_tcp_request_content_rules(workdir, backends):
+    """In a tcp frontend, use_backend picks the backend (else default_backend);
+    a backend's own `tcp-request content` rules run after the frontend's."""
+    port, port2 = free_port(), free_port()
+    tcp = DEFAULTS.replace("mode http", "mode tcp")
+    body = (f"frontend f\n    bind 127.0.0.1:{port}\n    acl local src 127.0.0.1\n"
+            "    use_backend two if local\n    default_backend one\n"
+            f"frontend g\n    bind 127.0.0.1:{port2}\n    default_backend guarded\n"
+            f"backend one\n    server s {backends[0].address}\n"
+            f"backend two\n    server s {backends[1].address}\n"
+            "backend guarded\n    tcp-request content reject if { src 127.0.0.1 }\n"
+            f"    server s {backends[2].address}\n")
+    with BalancerProcess(workdir, tcp + body, ports=[port]) as p:
+        from harness import wait_for_port
+        wait_for_port("127.0.0.1", port2, p)
+        assert get("127.0.0.1", port).header("X-Backend") == "app2"
+        assert raw_exchange("127.0.0.1", port2, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n") == b""
+        assert backends[2].received() == []
+
+
 def test_backend_rules_and_dynamic_use_backend(workdir, backends):
     port = free_port()
     body = (f"frontend f\n    bind 127.0.0.1:{port}\n"
