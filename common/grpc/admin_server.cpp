@@ -39,9 +39,6 @@ void AdminServer::shutdown(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
   health_->shutdown();
-  // Let each watcher hear NOT_SERVING and the end of its stream before the
-  // server goes: a short wait, bounded by the grace period.
-  health_->wait_watchers_done(std::min(grace, std::chrono::milliseconds(500)));
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() + grace);
     server_->Wait();

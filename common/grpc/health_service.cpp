@@ -43,7 +43,6 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
       std::lock_guard lock(service_->mutex_);
       service_->watchers_.erase(this);
     }
-    service_->watchers_done_.notify_all();
     delete this;
   }
 
@@ -109,11 +108,6 @@ void HealthService::shutdown() {
     w->push(status_);
     w->finish();
   }
-}
-
-void HealthService::wait_watchers_done(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  watchers_done_.wait_for(lock, timeout, [this] { return watchers_.empty(); });
 }
 
 grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* context,

@@ -7,8 +7,6 @@
 // daemons serve this one: NOT_SERVING until told otherwise, Watch streams that
 // carry every change, and streams that end on shutdown.
 
-#include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -33,10 +31,6 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 
   // NOT_SERVING, then ends every Watch stream. Further Watch calls end at once.
   void shutdown();
-  // After shutdown(): waits until every Watch stream has delivered its last
-  // NOT_SERVING and ended (or `timeout`), so that stopping the server after
-  // it cannot cut a stream short before its watcher heard why.
-  void wait_watchers_done(std::chrono::milliseconds timeout);
 
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
                                   const grpc::health::v1::HealthCheckRequest* request,
@@ -56,7 +50,6 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   Status status_;
   bool shut_down_ = false;
   std::set<Watcher*> watchers_;
-  std::condition_variable_any watchers_done_;
 };
 
 }  // namespace tandem
