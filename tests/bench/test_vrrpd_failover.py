@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import time
 
+from appliance import keepalived_conf
 from harness import BUILD_DIR, binary, wait_for, wait_for_socket
 from netlab import PYLIB, PYTHON, VIP, Lab, kill_group, state
 from vrrpd_lab import instance_conf, start_vrrpd
@@ -105,18 +106,8 @@ class KeepalivedNode(Node):
             link.symlink_to("/usr/sbin/haproxy")
         self.haproxy_path = link
         self.start_balancer()
-        if tuned:
-            glob, script_opts, advert, version = "global_defs {\n    vrrp_version 3\n}\n", "interval 1\nfall 1\n", "0.1", 3
-            auth = ""
-        else:
-            glob, script_opts, advert, version = "", "interval 2\n", "1", 2
-            auth = "authentication {\nauth_type PASS\nauth_pass mysecret\n}\n"
         # The seeds' file, with the node's haproxy name, VIP and interface.
-        text = (f"{glob}vrrp_script check_haproxy {{\nscript \"/usr/bin/killall -0 {self.haproxy_name}\"\n"
-                f"{script_opts}weight 2\n}}\n"
-                f"vrrp_instance VI_1 {{\nstate {'MASTER' if priority == 101 else 'BACKUP'}\ninterface eth0\n"
-                f"virtual_router_id 51\npriority {priority}\nadvert_int {advert}\n{auth}"
-                f"virtual_ipaddress {{\n{VIP}/24\n}}\ntrack_script {{\ncheck_haproxy\n}}\n}}\n")
+        text = keepalived_conf(self.haproxy_name, priority, tuned)
         tag = f"{name}-{'tuned' if tuned else 'seeds'}"
         cfg = workdir / f"keepalived-{tag}.conf"
         cfg.write_text(text)

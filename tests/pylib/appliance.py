@@ -168,6 +168,25 @@ class ApplianceNode:
         return self.ns.has(VIP)
 
 
+def keepalived_conf(haproxy_name, priority, tuned, nopreempt=False):
+    """The seeds' keepalived.conf for one node: a vrrp_script `killall -0
+    HAPROXY_NAME` (weight 2) tracked by VI_1 on eth0, VRID 51, the lab's VIP;
+    `state MASTER` at priority 101. tuned=False: the seeds' settings (VRRPv2,
+    advert_int 1, script interval 2, PASS authentication). tuned=True: VRRPv3,
+    advert_int 0.1, script interval 1, fall 1."""
+    if tuned:
+        glob, script_opts, advert, auth = "global_defs {\n    vrrp_version 3\n}\n", "    interval 1\n    fall 1\n", "0.1", ""
+    else:
+        glob, script_opts, advert = "", "    interval 2\n", "1"
+        auth = "    authentication {\n        auth_type PASS\n        auth_pass mysecret\n    }\n"
+    return (f"{glob}vrrp_script check_haproxy {{\n    script \"/usr/bin/killall -0 {haproxy_name}\"\n"
+            f"{script_opts}    weight 2\n}}\n"
+            f"vrrp_instance VI_1 {{\n    state {'MASTER' if priority == 101 else 'BACKUP'}\n"
+            f"    interface eth0\n    virtual_router_id 51\n    priority {priority}\n"
+            f"    advert_int {advert}\n{'    nopreempt' + chr(10) if nopreempt else ''}{auth}"
+            f"    virtual_ipaddress {{\n        {VIP}/24\n    }}\n    track_script {{\n        check_haproxy\n    }}\n}}\n")
+
+
 class KeepalivedNode(ApplianceNode):
     """The reference pair the benchmarks compare with: HAProxy 2.6 on the
     same balancer configuration and keepalived with the seeds' vrrp_script
@@ -194,17 +213,7 @@ class KeepalivedNode(ApplianceNode):
         wait_for(lambda: ":80 " in self.ns.run("ss", "-Hltn").stdout, 5, what="haproxy listening")
 
     def start_vrrpd(self, nopreempt=False):
-        if self.tuned:
-            glob, script_opts, advert, auth = "global_defs {\n    vrrp_version 3\n}\n", "    interval 1\n    fall 1\n", "0.1", ""
-        else:
-            glob, script_opts, advert = "", "    interval 2\n", "1"
-            auth = "    authentication {\n        auth_type PASS\n        auth_pass mysecret\n    }\n"
-        text = (f"{glob}vrrp_script check_haproxy {{\n    script \"/usr/bin/killall -0 haproxy-{self.name}\"\n"
-                f"{script_opts}    weight 2\n}}\n"
-                f"vrrp_instance VI_1 {{\n    state {'MASTER' if self.priority == 101 else 'BACKUP'}\n"
-                f"    interface eth0\n    virtual_router_id 51\n    priority {self.priority}\n"
-                f"    advert_int {advert}\n{'    nopreempt' + chr(10) if nopreempt else ''}{auth}"
-                f"    virtual_ipaddress {{\n        {VIP}/24\n    }}\n    track_script {{\n        check_haproxy\n    }}\n}}\n")
+        text = keepalived_conf(f"haproxy-{self.name}", self.priority, self.tuned, nopreempt)
         cfg = self.dir / "keepalived.conf"
         cfg.write_text(text)
         self.vrrpd = self.ns.spawn(["keepalived", "--dont-fork", "--log-console", "--vrrp", "-f", cfg,
