@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <asio/steady_timer.hpp>
 #include <functional>
@@ -19,6 +21,7 @@
 #include "balancer/stick/stick_time.h"
 #include "balancer/config/parser.h"
 #include "balancer/logging/traffic_log.h"
+#include "balancer/net/socket_transfer.h"
 #include "balancer/proxy/balancer.h"
 #include "balancer/stats/cli_server.h"
 #include "balancer/stats/stats_source.h"
@@ -40,7 +43,11 @@ const DaemonSpec kSpec{
     .multiple_configs = true,
     .flags = {{"-db", "stay in the foreground even with `daemon` (HAProxy's -db)"},
               {"-Ws", "systemd mode: foreground, sd_notify (HAProxy's -Ws)"},
-              {"-D", "go to the background (as `daemon`)"}},
+              {"-D", "go to the background (as `daemon`)"},
+              {"-x", "binary upgrade: take the listening sockets of the running process from its stats socket "
+                     "(`expose-fd listeners`)", "SOCKET"},
+              {"-sf", "binary upgrade: once serving, tell these processes to stop softly (SIGUSR1): they stop "
+                      "accepting and finish their connections", "PID..."}},
 };
 
 // Raises the open-file limit to what the configuration asks (ulimit-n), or to
@@ -205,6 +212,18 @@ int main(int argc, char** argv) {
     log::alert("no listener: the configuration has no 'bind' line; refusing to start (as HAProxy)");
     return kExitConfig;
   }
+  // A binary upgrade: the old process's very sockets (same queues: no
+  // connection waiting in one is lost when it stops accepting). Without them
+  // the new process still starts: SO_REUSEPORT lets it bind beside the old.
+  for (const std::string& path : args->values_of("-x")) {
+    auto got = balancer::net::fetch_sockets(path);
+    if (!got) {
+      log::warning("-x: ", got.error().message, "; binding new sockets instead");
+      continue;
+    }
+    log::notice("-x: ", got->size(), " listening socket(s) taken over from ", path);
+    lb.adopt(std::move(*got));
+  }
   if (auto r = lb.bind(); !r) {
     log::alert(r.error().message);
     return kExitConfig;
@@ -288,10 +307,13 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   balancer::admin::StickTablesService stick_service(sticks, SystemClock::instance());
+  (*cli)->set_socket_source([&lb] { return lb.listening_sockets(); });
+  const std::vector<std::string> replaced = args->values_of("-sf");
   auto rt = DaemonRuntime::start({.name = "tandem-balancer",
                                   .args = &*args,
                                   .services = {&admin_service, &stick_service},
-                                  .health_names = {"tandem.balancer.v1.Admin"}});
+                                  .health_names = {"tandem.balancer.v1.Admin"},
+                                  .take_over_socket = !replaced.empty()});
   if (!rt) {
     log::alert("cannot start: ", rt.error().message);
     return kExitConfig;
@@ -303,6 +325,17 @@ int main(int argc, char** argv) {
   }
   lb.start();
   (*cli)->start();
+  // Serving: the processes this one replaces may stop accepting now.
+  for (const std::string& p : replaced) {
+    char* end = nullptr;
+    long pid = std::strtol(p.c_str(), &end, 10);
+    if (!end || *end || pid <= 1) {
+      log::warning("-sf: '", p, "' is not a process id");
+      continue;
+    }
+    if (::kill(static_cast<pid_t>(pid), SIGUSR1) != 0) log::warning("-sf: process ", pid, ": ", std::strerror(errno));
+    else log::notice("-sf: asked process ", pid, " to stop softly");
+  }
   // Ready: listeners bound, configuration loaded, and no `monitor fail`
   // condition holding (e.g. `monitor fail if { nbsrv(app) lt 1 }`): the peer
   // takes the VIP when this node cannot serve. Re-evaluated every 100 ms on
@@ -348,6 +381,11 @@ int main(int argc, char** argv) {
     // Old configurations: released when their last connection ends, or
     // ended by hard-stop-after.
     lb.maintain();
+    if (lb.finished()) {
+      log::notice("soft stop: the last connection ended");
+      (*rt)->stop();
+      return;
+    }
     readiness_timer.expires_after(std::chrono::milliseconds(100));
     readiness_timer.async_wait([&](const asio::error_code& ec) {
       if (!ec) check_readiness();
@@ -367,6 +405,7 @@ int main(int argc, char** argv) {
   log::notice("started: ", lb.listeners(), " listener(s), ", threads, " thread(s), maxconn ",
               lb.current()->runtime->maxconn());
   (*rt)->run({.reload = [&] { (void)reload_now(); },
+              .soft_stop = [&] { lb.soft_stop(); },
               .stop = [&] {
                 readiness_timer.cancel();
                 rates_timer.cancel();

@@ -4,10 +4,13 @@
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <unordered_set>
 
 #include "balancer/net/listen_socket.h"
@@ -53,6 +56,7 @@ struct Balancer::Listener {
   int backlog = 0;
   std::vector<int> fds;       // one per worker (SO_REUSEPORT), or duplicates of fd@N; until started
   std::vector<std::shared_ptr<AcceptSlot>> slots;  // one per worker, once started
+  std::vector<int> live_fds;  // the slots' descriptors (for _getsocks, read on other threads)
 };
 
 // An old generation finishing its connections.
@@ -216,8 +220,32 @@ std::vector<std::unique_ptr<Balancer::Listener>> Balancer::plan_listeners(Genera
   return out;
 }
 
-// One socket per worker for `l` (or duplicates of fd@N); none on error.
+void Balancer::adopt(std::vector<net::PassedSocket> sockets) { adopted_ = std::move(sockets); }
+
+// One socket per worker for `l` (or duplicates of fd@N); none on error. A
+// socket handed over by the old process (adopt) comes first: the same
+// socket, the same queue, nothing lost in between.
 Result<void> Balancer::open(Listener& l) {
+  for (auto it = adopted_.begin(); it != adopted_.end() && l.fds.size() < workers_.size();) {
+    if (it->identity != l.identity || l.bind.inherited_fd >= 0) {
+      ++it;
+      continue;
+    }
+    l.fds.push_back(it->fd);
+    it = adopted_.erase(it);
+  }
+  if (!l.fds.empty()) {
+    // Fewer handed over than workers here: the others share them (one queue).
+    for (std::size_t i = l.fds.size(), n = l.fds.size(); i < workers_.size(); ++i) {
+      int d = ::fcntl(l.fds[i % n], F_DUPFD_CLOEXEC, 0);
+      if (d < 0) {
+        close_fds(l.fds);
+        return fail(cat(l.bind.origin.where(), ": bind ", l.bind.text(), ": dup: ", std::strerror(errno)));
+      }
+      l.fds.push_back(d);
+    }
+    return {};
+  }
   for (size_t i = 0; i < workers_.size(); ++i) {
     auto fd = l.bind.inherited_fd >= 0 ? net::dup_inherited_listener(l.bind) : net::open_listen_socket(l.bind, l.backlog);
     if (!fd) {
@@ -232,16 +260,32 @@ Result<void> Balancer::open(Listener& l) {
 Result<void> Balancer::bind() {
   for (auto& l : listeners_)
     if (auto r = open(*l); !r) return r;
+  // Handed over but no longer configured: the old process still has them
+  // and closes them when it stops.
+  for (auto& a : adopted_) ::close(a.fd);
+  adopted_.clear();
   return {};
+}
+
+std::vector<net::PassedSocket> Balancer::listening_sockets() const {
+  std::lock_guard lock(listeners_mutex_);
+  std::vector<net::PassedSocket> out;
+  for (const auto& l : listeners_)
+    for (int fd : l->live_fds) out.push_back({l->identity, fd});
+  return out;
 }
 
 void Balancer::start() {
   Generation& g = *current_;
-  for (auto& l : listeners_) {
-    for (size_t i = 0; i < workers_.size(); ++i) {
-      l->slots.push_back(start_slot(*workers_[i], l->bind, l->fds[i], target_of(g, l->frontend, l->bind_index)));
+  {
+    std::lock_guard lock(listeners_mutex_);
+    for (auto& l : listeners_) {
+      for (size_t i = 0; i < workers_.size(); ++i) {
+        l->slots.push_back(start_slot(*workers_[i], l->bind, l->fds[i], target_of(g, l->frontend, l->bind_index)));
+        if (l->slots.back()) l->live_fds.push_back(l->fds[i]);
+      }
+      l->fds.clear();  // the acceptors own them now
     }
-    l->fds.clear();  // the acceptors own them now
   }
   for (auto& w : workers_) w->start();
   g.checker->start();
@@ -327,13 +371,17 @@ Result<Balancer::ReloadReport> Balancer::reload(const config::Config& cfg_in) {
     AcceptTarget t = target_of(*next, p.frontend, p.bind_index);
     if (Listener* k = kept_from[i]) {
       p.slots = std::move(k->slots);
+      p.live_fds = std::move(k->live_fds);
       if (started_)
         for (size_t wi = 0; wi < workers_.size(); ++wi)
           if (auto slot = p.slots[wi]) asio::post(workers_[wi]->io(), [slot, t] { slot->target = t; });
       ++report.listeners_kept;
     } else {
       if (started_) {
-        for (size_t wi = 0; wi < workers_.size(); ++wi) p.slots.push_back(start_slot(*workers_[wi], p.bind, p.fds[wi], t));
+        for (size_t wi = 0; wi < workers_.size(); ++wi) {
+          p.slots.push_back(start_slot(*workers_[wi], p.bind, p.fds[wi], t));
+          if (p.slots.back()) p.live_fds.push_back(p.fds[wi]);
+        }
         p.fds.clear();
       }
       ++report.listeners_opened;
@@ -351,7 +399,10 @@ Result<Balancer::ReloadReport> Balancer::reload(const config::Config& cfg_in) {
           slot->acceptor.close(ec);
         });
   }
-  listeners_ = std::move(planned);
+  {
+    std::lock_guard lock(listeners_mutex_);
+    listeners_ = std::move(planned);
+  }
   {
     std::lock_guard lock(current_mutex_);
     current_ = next;
@@ -371,6 +422,16 @@ Result<Balancer::ReloadReport> Balancer::reload(const config::Config& cfg_in) {
 
 void Balancer::maintain() {
   auto now = std::chrono::steady_clock::now();
+  if (stopping_ && stop_deadline_ && now >= *stop_deadline_ && !stop_hard_) {
+    stop_hard_ = true;
+    std::shared_ptr<Generation> g = current();
+    log::warning("hard-stop-after: closing the ", g->runtime->sessions().current(), " connection(s) still open");
+    for (auto& w : workers_) {
+      Worker* wp = w.get();
+      const runtime::Runtime* rt = g->runtime.get();
+      asio::post(w->io(), [wp, rt] { wp->sessions().hard_stop(rt); });
+    }
+  }
   for (auto it = retired_.begin(); it != retired_.end();) {
     Retired& r = **it;
     runtime::Runtime* rt = r.gen->runtime.get();
@@ -411,6 +472,40 @@ void Balancer::maintain() {
   }
 }
 
+void Balancer::soft_stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  std::shared_ptr<Generation> g = current();
+  if (auto hsa = g->runtime->global().hard_stop_after) stop_deadline_ = std::chrono::steady_clock::now() + *hsa;
+  g->runtime->retire();
+  std::vector<std::unique_ptr<Listener>> closing;
+  {
+    std::lock_guard lock(listeners_mutex_);
+    closing = std::move(listeners_);
+    listeners_.clear();
+  }
+  // The sockets may live on in a new process (-x): closing ours only stops
+  // this process from accepting.
+  for (auto& l : closing) {
+    close_fds(l->fds);
+    for (size_t wi = 0; wi < l->slots.size(); ++wi)
+      if (auto slot = l->slots[wi])
+        asio::post(workers_[wi]->io(), [slot] {
+          asio::error_code ec;
+          slot->acceptor.close(ec);
+        });
+  }
+  log::notice("soft stop: no longer accepting; ", g->runtime->sessions().current(), " connection(s) to finish",
+              stop_deadline_ ? " (hard-stop-after set)" : "");
+}
+
+bool Balancer::finished() const {
+  if (!stopping_) return false;
+  std::uint64_t left = current()->runtime->sessions().current();
+  for (const auto& r : retired_) left += r->gen->runtime->sessions().current();
+  return left == 0;
+}
+
 void Balancer::stop() {
   if (current_ && current_->checker) current_->checker->stop();
   for (auto& w : workers_) w->stop();
@@ -418,12 +513,16 @@ void Balancer::stop() {
   // The workers are stopped: nothing runs on their io_contexts. Closed now,
   // an acceptor needs nothing from its io_context when the accept loop's
   // frame (which holds it) is destroyed with that io_context.
-  for (auto& l : listeners_) {
-    for (auto& slot : l->slots) {
-      asio::error_code ec;
-      if (slot) slot->acceptor.close(ec);
+  {
+    std::lock_guard lock(listeners_mutex_);
+    for (auto& l : listeners_) {
+      for (auto& slot : l->slots) {
+        asio::error_code ec;
+        if (slot) slot->acceptor.close(ec);
+      }
+      l->slots.clear();
+      l->live_fds.clear();
     }
-    l->slots.clear();
   }
   // Sessions still pending go with the workers; they touch their runtimes
   // on the way, so old generations go after them.

@@ -21,6 +21,7 @@
 
 #include "balancer/config/model.h"
 #include "balancer/health/checker.h"
+#include "balancer/net/socket_transfer.h"
 #include "balancer/proxy/generation.h"
 #include "balancer/proxy/worker.h"
 #include "balancer/runtime/runtime.h"
@@ -38,9 +39,22 @@ class Balancer {
                                                  stick::StickRegistry& sticks, Wire wire);
   ~Balancer();
 
+  // A binary upgrade: sockets received from the old process (-x), used by
+  // bind() for the listeners of the same identity instead of new ones.
+  // Before bind(); those left over are closed.
+  void adopt(std::vector<net::PassedSocket> sockets);
   Result<void> bind();
   void start();
   void stop();
+
+  // Every listening socket, with its identity, for `_getsocks` (any thread).
+  std::vector<net::PassedSocket> listening_sockets() const;
+
+  // SIGUSR1 (HAProxy's soft stop, the old process of a binary upgrade):
+  // stop accepting, close each connection after its current response, and
+  // finish; `hard-stop-after` bounds it. finished() says when to exit.
+  void soft_stop();
+  bool finished() const;
 
   // What a reload did, for the log and the caller.
   struct ReloadReport {
@@ -82,9 +96,14 @@ class Balancer {
   mutable std::mutex current_mutex_;
   std::shared_ptr<Generation> current_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  mutable std::mutex listeners_mutex_;  // listeners_ and their fds, for listening_sockets()
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::unique_ptr<Retired>> retired_;
+  std::vector<net::PassedSocket> adopted_;
   bool started_ = false;
+  bool stopping_ = false;
+  std::optional<std::chrono::steady_clock::time_point> stop_deadline_;
+  bool stop_hard_ = false;
 };
 
 }  // namespace tandem::balancer::proxy

@@ -30,6 +30,7 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(Options options) {
   if (!self->server_) return fail(cat("cannot serve gRPC on ", options.socket_path));
   if (::chmod(options.socket_path.c_str(), 0660) != 0)
     return fail(cat("chmod ", options.socket_path, ": ", std::strerror(errno)));
+  self->stamp_ = stamp_of(options.socket_path);
   return self;
 }
 
@@ -43,7 +44,7 @@ void AdminServer::shutdown(std::chrono::milliseconds grace) {
     server_->Shutdown(std::chrono::system_clock::now() + grace);
     server_->Wait();
   }
-  ::unlink(path_.c_str());
+  unlink_if_ours(path_, stamp_);
 }
 
 }  // namespace tandem

@@ -10,6 +10,7 @@
 #include <grpcpp/server.h>
 
 #include "common/error.h"
+#include "common/unix_socket.h"
 #include "common/grpc/health_service.h"
 
 namespace tandem {
@@ -43,6 +44,7 @@ class AdminServer {
   AdminServer() = default;
 
   std::string path_;
+  FileStamp stamp_;  // the socket file this server created
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
   bool stopped_ = false;

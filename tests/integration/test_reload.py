@@ -15,7 +15,7 @@ import time
 import pytest
 
 from backend import Backend
-from harness import BalancerProcess, free_port, wait_for, wait_for_port
+from harness import BalancerProcess, Daemon, binary, free_port, wait_for, wait_for_port
 from httpclient import get
 from tandemctl import ctl
 
@@ -28,12 +28,12 @@ defaults
 """
 
 
-def config(port, backends, tag, extra_port=None, stats_socket=None, extra=""):
+def config(port, backends, tag, extra_port=None, stats_socket=None, extra="", expose=False):
     """Configuration `tag` ("A" or "B"): the same listener on `port`, a response
     header naming the configuration, and (B only) a second listener."""
     g = "global\n    nbthread 2\n"
     if stats_socket:
-        g += f"    stats socket {stats_socket} level admin\n"
+        g += f"    stats socket {stats_socket} level admin{' expose-fd listeners' if expose else ''}\n"
     fe = f"frontend web\n    bind 127.0.0.1:{port}\n"
     if extra_port:
         fe += f"    bind 127.0.0.1:{extra_port}\n"
@@ -234,3 +234,59 @@ def test_hard_stop_after_ends_old_connections(workdir, backends):
             server_side.close()
     finally:
         hold.close()
+
+
+def upgrade(p, stats_socket, name="new"):
+    """Starts a new balancer on p's files that takes p's sockets (-x) and
+    tells p to stop softly (-sf), as a package upgrade would."""
+    return Daemon([binary("tandem-balancer"), "-db", "-f", p.config_path, "--admin-socket", p.socket,
+                   "-x", stats_socket, "-sf", str(p.proc.pid)], name=name)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is installed by scripts/install-deps")
+def test_binary_upgrade_hands_the_sockets_over_under_wrk(workdir, backends):
+    port = free_port()
+    sock = workdir / "stats.sock"
+    with BalancerProcess(workdir, config(port, backends, "A", stats_socket=sock, expose=True), ports=[port],
+                         name="balancer") as old:
+        wrk = subprocess.Popen(["wrk", "-t2", "-c32", "-d6s", "--timeout", "5s", f"http://127.0.0.1:{port}/"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        new = None
+        try:
+            time.sleep(1.5)
+            old.config_path.write_text(config(port, backends, "B", stats_socket=sock, expose=True))
+            new = upgrade(old, sock)
+            # The old process stops accepting, finishes its connections and exits.
+            assert old.proc.wait(timeout=20) == 0, old.output()
+            assert "soft stop: no longer accepting" in old.output()
+            assert re.search(r"-x: 2 listening socket\(s\) taken over", new.output()), new.output()
+            assert served_config(port) == "B"
+            # The admin socket and the stats socket are the new process's now.
+            st = ctl("--json", "status", run_dir=old.workdir)
+            assert st.returncode in (0, 1) and '"balancer"' in st.stdout, st.stdout + st.stderr
+            out, _ = wrk.communicate(timeout=60)
+        finally:
+            if wrk.poll() is None:
+                wrk.kill()
+            if new is not None:
+                assert new.stop() == 0, new.output()
+        assert wrk.returncode == 0, out
+        assert "Socket errors" not in out, out
+        assert "Non-2xx" not in out, out
+        m = re.search(r"(\d+) requests in", out)
+        assert m and int(m.group(1)) > 1000, out
+
+
+def test_binary_upgrade_without_expose_fd_binds_beside(workdir, backends):
+    port = free_port()
+    sock = workdir / "stats.sock"
+    with BalancerProcess(workdir, config(port, backends, "A", stats_socket=sock), ports=[port], name="balancer") as old:
+        new = upgrade(old, sock)
+        try:
+            assert old.proc.wait(timeout=20) == 0, old.output()
+            wait_for(lambda: "-x:" in new.output(), what="the -x warning")
+            assert "expose-fd" in new.output() and "binding new sockets instead" in new.output(), new.output()
+            wait_for_port("127.0.0.1", port, new)
+            assert served_config(port) == "A"
+        finally:
+            assert new.stop() == 0, new.output()

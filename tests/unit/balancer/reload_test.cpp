@@ -4,11 +4,17 @@
 // parts only; the swap itself is tested against the real binary
 // (tests/integration/test_reload.py).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "balancer/config/parser.h"
 #include "balancer/health/checker.h"
 #include "balancer/health/health_state.h"
 #include "balancer/net/listen_socket.h"
+#include "balancer/net/socket_transfer.h"
 #include "balancer/proxy/session_registry.h"
 #include "balancer/runtime/carry_state.h"
 #include "balancer/runtime/runtime.h"
@@ -200,6 +206,52 @@ TEST(SessionRegistry, HardStopsOnlyTheOldRuntimesSessions) {
   reg.detach(h[3]);
   reg.detach(h[1]);
   EXPECT_EQ(reg.size(), 0u);
+}
+
+std::pair<unsigned long long, unsigned long long> inode_of(int fd) {
+  struct stat st {};
+  EXPECT_EQ(::fstat(fd, &st), 0);
+  return {st.st_dev, st.st_ino};
+}
+
+TEST(SocketTransfer, EverySocketArrivesWithItsIdentity) {
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  // Sixty descriptors: more than one recvmsg's worth of data, each paired
+  // with its own name.
+  std::vector<net::PassedSocket> sent;
+  for (int i = 0; i < 60; ++i) sent.push_back({"127.0.0.1:" + std::to_string(8000 + i / 2), ::socket(AF_INET, SOCK_STREAM, 0)});
+  std::thread sender([&] { EXPECT_TRUE(net::send_sockets(pair[0], sent)); });
+  auto got = net::receive_sockets(pair[1]);
+  sender.join();
+  ASSERT_TRUE(got) << got.error().message;
+  ASSERT_EQ(got->size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ((*got)[i].identity, sent[i].identity);
+    EXPECT_NE((*got)[i].fd, sent[i].fd);  // a duplicate...
+    EXPECT_EQ(inode_of((*got)[i].fd), inode_of(sent[i].fd));  // ...of the same socket
+    ::close((*got)[i].fd);
+    ::close(sent[i].fd);
+  }
+  ::close(pair[0]);
+  ::close(pair[1]);
+}
+
+TEST(SocketTransfer, ARefusalOrAnEarlyCloseIsAnError) {
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  // What an old process without `expose-fd listeners` answers.
+  std::string_view refusal = "_getsocks: this socket has no 'expose-fd listeners'\n\n";
+  ASSERT_EQ(::write(pair[0], refusal.data(), refusal.size()), static_cast<ssize_t>(refusal.size()));
+  ::close(pair[0]);
+  auto got = net::receive_sockets(pair[1]);
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message.find("expose-fd"), std::string::npos);
+  ::close(pair[1]);
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  ::close(pair[0]);
+  EXPECT_FALSE(net::receive_sockets(pair[1]));
+  ::close(pair[1]);
 }
 
 }  // namespace
