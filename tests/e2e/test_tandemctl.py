@@ -179,7 +179,7 @@ def test_failover_with_no_peer_to_take_over(pair):
     pair.daemons["vrrpd-b"].stop()
     r = pair.ctl("a", "failover", "--timeout", "0.3")
     assert r.returncode == 1
-    assert r.stdout == "VI_1: released, but no other master was heard within 300ms\n"
+    assert r.stdout == "VI_1: not handed over: no other master was heard within 300ms\n"
     # Alone, a takes the VIP back after Master_Down_Interval.
     wait_for(lambda: pair.state("a") == "MASTER", 3, what="a MASTER again")
 
