@@ -216,24 +216,31 @@ def test_tandemctl_status_on_either_node_agrees_with_the_truth(pair):
             wait_for(lambda: pair.master() == "b", 3, what="b MASTER after the failover")
 
 
-@pytest.mark.xfail(strict=True, reason="not yet: Failover releases the VIP with its priority 0 advert and the "
-                   "peer takes it after Skew_Time (~60 ms at priority 100): connections opened in that window are "
-                   "lost. Needs a make-before-break hand-over (keep the VIP until the new master's first advert) "
-                   "and a drain of the old master's connections (issue 12's note)")
-def test_failover_wait_synced_under_load_fails_no_request(pair):
-    """The operator's hand-over: the peer has every entry first, then the VIP
-    moves with a priority 0 advert. A client asking every 10 ms sees no
-    failed request, and keeps its server (stick on src, replicated)."""
-    wait_for(lambda: peers_synced(pair["a"]) and peers_synced(pair["b"]), 15, what="both peersyncs SYNCED")
-    probe = pair.prober(cookies=False, path="/app")
-    probe.wait_answers_after(now(), count=20)
-    t0 = now()
-    code, out, err = pair["a"].tandemctl("failover", "--wait-synced")
-    assert code == 0, out + err
-    wait_for(lambda: pair.master() == "b", 3, what="b MASTER")
-    probe.wait_answers_after(now(), count=30)
-    samples = probe.stop()
-    failed = [(t, d) for t, b, d in samples if b is None]
+def test_failover_wait_synced_under_load_fails_no_request(workdir):
+    """The operator's hand-over, back and forth four times under a client
+    asking every 10 ms on fresh connections: no request fails, and the client
+    keeps its server (stick on src, replicated).
+
+    vrrpd hands over make-before-break: the old master keeps the VIP until
+    the new one, holding it and having announced it, advertises. The VIP's
+    listener is bound `transparent`: without it a request the old master is
+    serving when it lets the VIP go cannot be answered (its source address
+    is no longer local) and times out -- about one failover in seven loses
+    one request that way (docs/DECISIONS.md, "failover: make before break")."""
+    with Appliance(workdir, transparent=True) as pair:
+        wait_for(lambda: peers_synced(pair["a"]) and peers_synced(pair["b"]), 15, what="both peersyncs SYNCED")
+        probe = pair.prober(cookies=False, path="/app")
+        probe.wait_answers_after(now(), count=20)
+        t0 = now()
+        for old, new in (("a", "b"), ("b", "a"), ("a", "b"), ("b", "a")):
+            wait_for(lambda: peers_synced(pair[old]), 15, what=f"{old}'s peersync SYNCED")
+            code, out, err = pair[old].tandemctl("failover", "--wait-synced")
+            assert code == 0, out + err
+            assert f"VI_1: handed over to {pair[new].ns.address}" in out, out
+            wait_for(lambda: pair.master() == new, 3, what=f"{new} MASTER")
+            probe.wait_answers_after(now(), count=20)
+        samples = probe.stop()
+    failed = [(round(t - t0, 3), d) for t, b, d in samples if b is None]
     assert not failed, failed
     assert len(set(backends_seen(samples))) == 1
-    assert sum(1 for t, b, _ in samples if t > t0) >= 30
+    assert sum(1 for t, b, _ in samples if t > t0) >= 80

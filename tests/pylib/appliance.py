@@ -113,7 +113,15 @@ class ApplianceNode:
         servers = "".join(f"    server {s} {self.appliance.lab[s].address}:80 check inter 500 fall 2 rise 2 "
                           f"cookie {s}\n" for s in BACKENDS)
         # `cookie` on a server of a backend without `cookie` is ignored, as in HAProxy.
-        return BALANCER_CFG.format(node=self.name, vip=VIP, servers=servers)
+        text = BALANCER_CFG.format(node=self.name, vip=VIP, servers=servers)
+        if self.appliance.transparent:
+            # IP_TRANSPARENT on the VIP's listener (accepted connections
+            # inherit it): a node that let the VIP go can still send the
+            # answers of the requests it is serving (docs/DECISIONS.md,
+            # "failover: make before break").
+            text = text.replace(f"    bind {VIP}:80\n", f"    bind {VIP}:80 transparent\n")
+            assert "transparent" in text
+        return text
 
     def start_balancer(self):
         cfg = self.dir / "balancer.cfg"
@@ -236,10 +244,11 @@ class Appliance:
     failover in the tests takes well under a second). flavor "tandem" is
     the product; "keepalived-seeds" and "keepalived-tuned" are HAProxy +
     keepalived on the same LAN and the same balancer configuration, for the
-    benchmarks."""
+    benchmarks. transparent=True binds the VIP's listener with `transparent`."""
 
-    def __init__(self, workdir, advert="0.1", nopreempt=False, flavor="tandem", peersync=True):
+    def __init__(self, workdir, advert="0.1", nopreempt=False, flavor="tandem", peersync=True, transparent=False):
         self.workdir = Path(workdir)
+        self.transparent = transparent
         self.advert = advert
         self.flavor = flavor
         self.lab = Lab(nodes=NODES)
