@@ -405,7 +405,14 @@ int main(int argc, char** argv) {
   log::notice("started: ", lb.listeners(), " listener(s), ", threads, " thread(s), maxconn ",
               lb.current()->runtime->maxconn());
   (*rt)->run({.reload = [&] { (void)reload_now(); },
-              .soft_stop = [&] { lb.soft_stop(); },
+              .soft_stop =
+                  [&] {
+                    lb.soft_stop();
+                    // Replaced by a new process (-sf): vrrpd's health watch
+                    // moves to it without seeing this one go. A soft stop
+                    // with no successor ends as a stop does (NOT_SERVING).
+                    if ((*rt)->admin().socket_replaced()) (*rt)->health().hand_over();
+                  },
               .stop = [&] {
                 readiness_timer.cancel();
                 rates_timer.cancel();

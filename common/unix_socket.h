@@ -21,7 +21,11 @@ bool unix_socket_is_live(const std::string& path);
 // that took the path over (a binary upgrade) has put its own there.
 struct FileStamp {
   unsigned long long dev = 0, ino = 0;
+  long long ctime_ns = 0;  // inode numbers are reused at once on some file systems
   bool valid = false;
+  bool same_file(const FileStamp& o) const {
+    return valid && o.valid && dev == o.dev && ino == o.ino && ctime_ns == o.ctime_ns;
+  }
 };
 FileStamp stamp_of(const std::string& path);
 void unlink_if_ours(const std::string& path, const FileStamp& stamp);

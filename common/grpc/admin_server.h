@@ -35,6 +35,8 @@ class AdminServer {
 
   HealthService& health() { return *health_; }
   const std::string& socket_path() const { return path_; }
+  // Another process has put its own socket at our path (it took over).
+  bool socket_replaced() const { return !stamp_.same_file(stamp_of(path_)); }
 
   // NOT_SERVING, ends Watch streams, lets calls in flight finish for `grace`,
   // then cancels the rest and removes the socket file. Idempotent.

@@ -192,6 +192,32 @@ def test_peersync_killed_and_restarted_mid_traffic_loses_no_entry(pair):
     wait_for(lambda: peers_synced(pair["a"]) and peers_synced(pair["b"]), 15, what="SYNCED again")
 
 
+def test_a_binary_upgrade_of_the_master_balancer_fails_no_request_and_moves_no_vip(pair):
+    """The new balancer takes the old one's sockets, vrrpd's health watch
+    moves to it without seeing the old one go, and the stick table comes back
+    from the peer through peersync."""
+    from netlab import instance
+    wait_for(lambda: peers_synced(pair["a"]) and peers_synced(pair["b"]), 15, what="both peersyncs SYNCED")
+    stick_tool("fill", pair["a"].balancer_socket, "app", 500, 0, "s1")
+    wait_for(lambda: len(entries(pair["b"])) >= 500, 15, interval=0.2, what="the entries on b")
+    b_before = len(instance(str(pair["b"].vrrpd_socket))["recentTransitions"])
+    a_before = len(instance(str(pair["a"].vrrpd_socket))["recentTransitions"])
+    probe = pair.prober(cookies=True)
+    probe.wait_answers_after(now(), count=10)
+    old = pair["a"].upgrade_balancer()
+    assert old.proc.wait(15) == 0, old.output()
+    assert "listening socket(s) taken over" in pair["a"].balancer.output(), pair["a"].balancer.output()
+    probe.wait_answers_after(now(), count=20)
+    samples = probe.stop()
+    assert all(b for _, b, _ in samples), "a request failed during the upgrade"
+    assert pair.master() == "a"
+    assert len(instance(str(pair["a"].vrrpd_socket))["recentTransitions"]) == a_before
+    assert len(instance(str(pair["b"].vrrpd_socket))["recentTransitions"]) == b_before
+    assert "failing" not in pair["a"].vrrpd.output()
+    # The new process started with an empty table; b gave it back.
+    wait_for(lambda: len(entries(pair["a"])) >= 500, 30, interval=0.5, what="a's table back from b")
+
+
 def test_tandemctl_status_on_either_node_agrees_with_the_truth(pair):
     import json
     wait_for(lambda: peers_synced(pair["a"]) and peers_synced(pair["b"]), 15, what="both peersyncs SYNCED")

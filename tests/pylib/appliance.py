@@ -105,6 +105,7 @@ class ApplianceNode:
         self.balancer_socket = self.dir / "balancer.sock"
         self.vrrpd_socket = self.dir / "vrrpd.sock"
         self.peersync_socket = self.dir / "peersync.sock"
+        self.stats_socket = self.dir / "stats.sock"
         self.balancer = None
         self.vrrpd = None
         self.peersync = None
@@ -114,6 +115,8 @@ class ApplianceNode:
                           f"cookie {s}\n" for s in BACKENDS)
         # `cookie` on a server of a backend without `cookie` is ignored, as in HAProxy.
         text = BALANCER_CFG.format(node=self.name, vip=VIP, servers=servers)
+        # The runtime API, exposing the listeners for a binary upgrade (-x).
+        text = text.replace("global\n", f"global\n    stats socket {self.stats_socket} level admin expose-fd listeners\n", 1)
         if self.appliance.transparent:
             # IP_TRANSPARENT on the VIP's listener (accepted connections
             # inherit it): a node that let the VIP go can still send the
@@ -129,6 +132,16 @@ class ApplianceNode:
         self.balancer = self.ns.spawn([binary("tandem-balancer"), "-db", "-f", cfg,
                                        "--admin-socket", self.balancer_socket], name=f"balancer-{self.name}")
         wait_for_socket(self.balancer_socket, self.balancer)
+
+    def upgrade_balancer(self):
+        """A binary upgrade, as HAProxy's: a new process takes the running one's
+        listening sockets (-x) and, once serving, tells it to stop softly
+        (-sf). Returns the old process (it exits when its connections end)."""
+        old = self.balancer
+        self.balancer = self.ns.spawn([binary("tandem-balancer"), "-db", "-f", self.dir / "balancer.cfg",
+                                       "--admin-socket", self.balancer_socket, "-x", self.stats_socket,
+                                       "-sf", str(old.proc.pid)], name=f"balancer-{self.name}-upgraded")
+        return old
 
     def start_vrrpd(self, nopreempt=False):
         cfg = self.dir / "vrrpd.conf"
@@ -219,6 +232,16 @@ class KeepalivedNode(ApplianceNode):
         self.ns.sysctl("net.ipv4.ip_nonlocal_bind", 1)
         self.balancer = self.ns.spawn([self.haproxy, "-db", "-f", cfg], name=f"haproxy-{self.name}")
         wait_for(lambda: ":80 " in self.ns.run("ss", "-Hltn").stdout, 5, what="haproxy listening")
+
+    def upgrade_balancer(self):
+        """A binary upgrade, as HAProxy's: a new process takes the running one's
+        listening sockets (-x) and, once serving, tells it to stop softly
+        (-sf). Returns the old process (it exits when its connections end)."""
+        old = self.balancer
+        self.balancer = self.ns.spawn([binary("tandem-balancer"), "-db", "-f", self.dir / "balancer.cfg",
+                                       "--admin-socket", self.balancer_socket, "-x", self.stats_socket,
+                                       "-sf", str(old.proc.pid)], name=f"balancer-{self.name}-upgraded")
+        return old
 
     def start_vrrpd(self, nopreempt=False):
         text = keepalived_conf(f"haproxy-{self.name}", self.priority, self.tuned, nopreempt)
