@@ -325,17 +325,6 @@ int main(int argc, char** argv) {
   }
   lb.start();
   (*cli)->start();
-  // Serving: the processes this one replaces may stop accepting now.
-  for (const std::string& p : replaced) {
-    char* end = nullptr;
-    long pid = std::strtol(p.c_str(), &end, 10);
-    if (!end || *end || pid <= 1) {
-      log::warning("-sf: '", p, "' is not a process id");
-      continue;
-    }
-    if (::kill(static_cast<pid_t>(pid), SIGUSR1) != 0) log::warning("-sf: process ", pid, ": ", std::strerror(errno));
-    else log::notice("-sf: asked process ", pid, " to stop softly");
-  }
   // Ready: listeners bound, configuration loaded, and no `monitor fail`
   // condition holding (e.g. `monitor fail if { nbsrv(app) lt 1 }`): the peer
   // takes the VIP when this node cannot serve. Re-evaluated every 100 ms on
@@ -392,6 +381,19 @@ int main(int argc, char** argv) {
     });
   };
   check_readiness();
+  // Serving, and the health service says so (vrrpd's watch moves here when
+  // the old process hands over): the processes this one replaces may stop
+  // accepting now.
+  for (const std::string& p : replaced) {
+    char* end = nullptr;
+    long pid = std::strtol(p.c_str(), &end, 10);
+    if (!end || *end || pid <= 1) {
+      log::warning("-sf: '", p, "' is not a process id");
+      continue;
+    }
+    if (::kill(static_cast<pid_t>(pid), SIGUSR1) != 0) log::warning("-sf: process ", pid, ": ", std::strerror(errno));
+    else log::notice("-sf: asked process ", pid, " to stop softly");
+  }
   // Per-second rates for the stats page (sessions and requests per second).
   asio::steady_timer rates_timer((*rt)->io());
   std::function<void()> sample_rates = [&] {

@@ -486,21 +486,27 @@ void Balancer::soft_stop() {
   }
   // The sockets may live on in a new process (-x): closing ours only stops
   // this process from accepting.
+  // finished() waits for every close to have run: until then a worker may
+  // still accept a connection, which must not be cut by the exit.
+  unclosed_ = std::make_shared<std::atomic<std::size_t>>(0);
   for (auto& l : closing) {
     close_fds(l->fds);
     for (size_t wi = 0; wi < l->slots.size(); ++wi)
-      if (auto slot = l->slots[wi])
-        asio::post(workers_[wi]->io(), [slot] {
+      if (auto slot = l->slots[wi]) {
+        unclosed_->fetch_add(1);
+        asio::post(workers_[wi]->io(), [slot, pending = unclosed_] {
           asio::error_code ec;
           slot->acceptor.close(ec);
+          pending->fetch_sub(1);
         });
+      }
   }
   log::notice("soft stop: no longer accepting; ", g->runtime->sessions().current(), " connection(s) to finish",
               stop_deadline_ ? " (hard-stop-after set)" : "");
 }
 
 bool Balancer::finished() const {
-  if (!stopping_) return false;
+  if (!stopping_ || (unclosed_ && unclosed_->load() != 0)) return false;
   std::uint64_t left = current()->runtime->sessions().current();
   for (const auto& r : retired_) left += r->gen->runtime->sessions().current();
   return left == 0;

@@ -12,6 +12,7 @@
 // its target (runtime, frontend, TLS context) on its worker's thread only;
 // a reload changes it by posting to that worker.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -104,6 +105,7 @@ class Balancer {
   bool stopping_ = false;
   std::optional<std::chrono::steady_clock::time_point> stop_deadline_;
   bool stop_hard_ = false;
+  std::shared_ptr<std::atomic<std::size_t>> unclosed_;  // soft stop: acceptor closes not yet run
 };
 
 }  // namespace tandem::balancer::proxy
