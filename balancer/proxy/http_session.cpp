@@ -54,7 +54,7 @@ struct Exchange {
   bool client_keep_alive = false;
 };
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+class HttpSession : public std::enable_shared_from_this<HttpSession>, private SessionHook {
  public:
   HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, const tls::BindContext* tls)
       : w_(w),
@@ -64,9 +64,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         tls_ctx_(tls),
         limits_{rt.global().bufsize - rt.global().maxrewrite, rt.global().max_headers} {
     client_side_.socket = &client_;
+    SessionHook::rt = &rt;
+    SessionHook::hard_stop = [](SessionHook* h) { static_cast<HttpSession*>(h)->hard_stop_now(); };
+    w_.sessions().attach(*this);
   }
 
   ~HttpSession() {
+    w_.sessions().detach(*this);
     if (server_) release_server(false);
     if (sticks_.any()) sticks_.end_session(stick::stick_now(SystemClock::instance()));
     fe_.sessions().leave();
@@ -93,6 +97,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                bool& truncated);
   awaitable<void> send_error(int status, std::string_view reason, runtime::Backend* be);
   void release_server(bool reusable);
+  // hard-stop-after: both connections shut down; whatever the session waits
+  // on fails, and it ends through its ordinary error paths.
+  void hard_stop_now() {
+    asio::error_code ec;
+    if (client_.is_open()) client_.shutdown(tcp::socket::shutdown_both, ec);
+    if (sconn_ && sconn_->socket.is_open()) sconn_->socket.shutdown(tcp::socket::shutdown_both, ec);
+  }
   void log_reject(int status, std::string_view reason);
   void park();
   Millis keep_alive_timeout() const;
@@ -292,7 +303,10 @@ awaitable<void> HttpSession::run() {
     log_request();
     end_stick_request();
     ++requests_;
-    if (!x.client_keep_alive) break;
+    // After a reload this runtime only finishes what it has: the response
+    // just sent said `Connection: close` (see exchange()), and the client's
+    // next connection reaches the new configuration.
+    if (!x.client_keep_alive || rt_.retired()) break;
     idle_since_ = Worker::now();
   }
   if (client_.is_open()) {
@@ -766,7 +780,7 @@ awaitable<Exchange> HttpSession::exchange() {
   log_.response_head = Worker::now();
   if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && !tl->captures().empty()) log_.capture_response(*tl, x_->resp);
   bool client_keep = x_->req.wants_keep_alive() && x_->resp.body != http::BodyKind::until_close &&
-                     mode != config::HttpConnMode::close && !switching;
+                     mode != config::HttpConnMode::close && !switching && !rt_.retired();
   // An answer that arrives before the request body is complete leaves the
   // client connection out of step: it must close after this response.
   bool early = body_pending && !pump_done_;

@@ -37,7 +37,8 @@ struct Socket {
 // Lines longer than this are refused (HAProxy's CLI buffer is as small).
 constexpr std::size_t kMaxLine = 16384;
 
-asio::awaitable<void> serve(stream_protocol::socket sock, StatsSource& src, CliLevel level, std::chrono::milliseconds idle) {
+asio::awaitable<void> serve(stream_protocol::socket sock, const StatsProvider& src, CliLevel level,
+                            std::chrono::milliseconds idle) {
   CliSession session(src, level);
   std::string buf;
   asio::steady_timer timer(sock.get_executor());
@@ -66,7 +67,7 @@ asio::awaitable<void> serve(stream_protocol::socket sock, StatsSource& src, CliL
   sock.shutdown(stream_protocol::socket::shutdown_both, ignored);
 }
 
-asio::awaitable<void> accept_loop(Socket& s, StatsSource& src, std::chrono::milliseconds idle) {
+asio::awaitable<void> accept_loop(Socket& s, const StatsProvider& src, std::chrono::milliseconds idle) {
   for (;;) {
     auto [ec, sock] = co_await s.acceptor->async_accept(use_nothrow);
     if (ec == asio::error::operation_aborted) co_return;
@@ -79,7 +80,7 @@ asio::awaitable<void> accept_loop(Socket& s, StatsSource& src, std::chrono::mill
 
 struct CliServer::Impl {
   asio::io_context io{1};
-  StatsSource* src = nullptr;
+  StatsProvider src;
   std::chrono::milliseconds idle{10000};
   std::vector<std::unique_ptr<Socket>> sockets;
 };
@@ -88,9 +89,9 @@ CliServer::CliServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 CliServer::~CliServer() { stop(); }
 
-Result<std::unique_ptr<CliServer>> CliServer::open(const config::Global& g, StatsSource& src) {
+Result<std::unique_ptr<CliServer>> CliServer::open(const config::Global& g, StatsProvider src) {
   auto impl = std::make_unique<Impl>();
-  impl->src = &src;
+  impl->src = std::move(src);
   impl->idle = g.stats_timeout;
   for (const config::StatsSocket& c : g.stats_sockets) {
     auto s = std::make_unique<Socket>();
@@ -134,7 +135,7 @@ Result<std::unique_ptr<CliServer>> CliServer::open(const config::Global& g, Stat
 void CliServer::start() {
   if (impl_->sockets.empty()) return;
   for (auto& s : impl_->sockets)
-    asio::co_spawn(impl_->io, accept_loop(*s, *impl_->src, impl_->idle), asio::detached);
+    asio::co_spawn(impl_->io, accept_loop(*s, impl_->src, impl_->idle), asio::detached);
   thread_ = std::thread([this] { impl_->io.run(); });
 }
 

@@ -18,7 +18,7 @@ class CliServer {
  public:
   // Binds every socket (as root, before privileges are dropped). A stale
   // socket file is replaced; anything else at the path is an error.
-  static Result<std::unique_ptr<CliServer>> open(const config::Global& g, StatsSource& src);
+  static Result<std::unique_ptr<CliServer>> open(const config::Global& g, StatsProvider src);
   ~CliServer();
 
   void start();
