@@ -20,7 +20,10 @@ namespace tandem::peersync {
 
 class OutboundDriver {
  public:
-  OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& balancer, TlsMaterial tls, const Clock& clock);
+  // Dials `target` (the entry's peer when the driver was made: a reload that
+  // changes the address or the TLS material replaces the driver).
+  OutboundDriver(std::string node, std::shared_ptr<PeerEntry> peer, config::Peer target, BalancerLink& balancer,
+                 TlsMaterial tls, const Clock& clock);
   ~OutboundDriver();
   void start();
   void stop();
@@ -28,7 +31,7 @@ class OutboundDriver {
   // leave its table stale for up to the backoff cap (a restarted node would
   // otherwise wait seconds for its resync).
   void redial_now();
-  const std::string& peer() const { return peer_.peer.name; }
+  const std::string& peer() const { return target_.name; }
 
  private:
   void run();
@@ -37,7 +40,9 @@ class OutboundDriver {
   void sleep_for(Millis d);
 
   const std::string node_;
+  const std::shared_ptr<PeerEntry> entry_;  // kept alive while the driver runs
   PeerEntry& peer_;
+  const config::Peer target_;
   BalancerLink& balancer_;
   const TlsMaterial tls_;
   const Clock& clock_;
