@@ -61,21 +61,31 @@ class Node(BalancerProcess):
 
 
 class PeerSync(Daemon):
-    def __init__(self, workdir, node, port, peer, peer_port, balancer_socket, tls, name=None):
+    """tandem-peersync for `node`, listening on `listen_host`:`port`, dialling
+    `peer` at 127.0.0.1:`peer_port` (no peer when `peer` is None)."""
+
+    def __init__(self, workdir, node, port, peer, peer_port, balancer_socket, tls, name=None, listen_host="127.0.0.1"):
         self.workdir = Path(workdir)
         self.node = node
         self.port = port
+        self.listen_host = listen_host
+        self.balancer_socket = balancer_socket
         self.name_ = name or f"peersync-{node}"
         self.config = self.workdir / f"{self.name_}.conf"
         self.socket = self.workdir / f"{self.name_}.sock"
-        tls_line = "tls off" if tls is None else f"tls cert {tls[0]} key {tls[1]} ca {tls[2]}"
-        self.config.write_text(
-            f"node {node}\nlisten 127.0.0.1:{port}\nbalancer-socket {balancer_socket}\n"
-            f"vrrpd-socket {self.workdir}/no-vrrpd.sock\npeer {peer} 127.0.0.1:{peer_port}\n{tls_line}\n")
+        self.write_config({peer: f"127.0.0.1:{peer_port}"} if peer else {}, tls)
         super().__init__([binary("tandem-peersync"), "-f", self.config, "--admin-socket", self.socket],
                          name=self.name_)
         wait_for_socket(self.socket, self)
         wait_for_port("127.0.0.1", port, self)
+
+    def write_config(self, peers, tls, extra=""):
+        """peersync.conf with `peers` ({name: "ip:port"}) and `tls` ((cert, key, ca) or None)."""
+        tls_line = "tls off" if tls is None else f"tls cert {tls[0]} key {tls[1]} ca {tls[2]}"
+        peer_lines = "".join(f"peer {n} {a}\n" for n, a in peers.items())
+        self.config.write_text(
+            f"node {self.node}\nlisten {self.listen_host}:{self.port}\nbalancer-socket {self.balancer_socket}\n"
+            f"vrrpd-socket {self.workdir}/no-vrrpd.sock\n{peer_lines}{tls_line}\n{extra}")
 
     def cluster(self):
         r = run([tool("stick_tool"), "cluster", self.socket], timeout=20)
