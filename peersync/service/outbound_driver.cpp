@@ -20,8 +20,9 @@ constexpr std::uint32_t kWatchBatch = 8192;  // under InboundLimits' 16384 and 8
 }  // namespace
 
 OutboundDriver::OutboundDriver(std::string node, std::shared_ptr<PeerEntry> peer, config::Peer target,
-                               BalancerLink& balancer, TlsMaterial tls, const Clock& clock)
+                               BalancerLink& balancer, TlsMaterial tls, const Clock& clock, PeerNames peer_names)
     : node_(std::move(node)),
+      peer_names_(std::move(peer_names)),
       entry_(std::move(peer)),
       peer_(*entry_),
       target_(std::move(target)),
@@ -104,6 +105,15 @@ std::string OutboundDriver::session() {
     return cat("the balancer at ", balancer_.socket(), " says its node is '", tables->node(), "', peersync.conf says '",
                node_, "'");
   LocalView local{tables->instance_id(), tables->head().seq(), replicated(tables->tables())};
+  // Peer names the balancer's `peers` sections and peersync.conf do not
+  // share: said at each connect while they last (status shows them too).
+  {
+    std::string words;
+    for (const auto& p : peer_name_problems(*tables, node_, peer_names_ ? peer_names_() : std::vector<std::string>{target_.name})) words += words.empty() ? p : cat("; ", p);
+    if (!words.empty() && words != last_names_words_)
+      log::warning("peer names differ between the balancer and peersync.conf: ", words);
+    last_names_words_ = words;
+  }
 
   grpc::ClientContext ctx;
   grpc::ClientContext watch_ctx;

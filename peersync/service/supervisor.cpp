@@ -40,7 +40,8 @@ Result<void> Supervisor::start(InboundService::StatusSource status) {
 
 void Supervisor::start_driver(const std::shared_ptr<PeerEntry>& entry, const config::Peer& target,
                               const TlsMaterial& tls) {
-  auto d = std::make_unique<OutboundDriver>(cfg_.node, entry, target, balancer_, tls, clock_);
+  auto d = std::make_unique<OutboundDriver>(cfg_.node, entry, target, balancer_, tls, clock_,
+                                            [this] { return peers_.names(); });
   d->start();
   std::lock_guard lock(drivers_mu_);
   drivers_[target.name] = std::move(d);

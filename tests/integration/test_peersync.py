@@ -296,3 +296,35 @@ def test_reload_with_renewed_certificates_keeps_replicating(pair):
     wait_identical(a, b, 2000)
     wait_for(lambda: synced(pair.sync["lb1"]) and synced(pair.sync["lb2"]), timeout=20, what="both links synced again")
     assert pair.sync["lb1"].output().count("connected, full resync") == full_before
+
+
+def test_peer_names_differing_between_the_balancer_and_peersync_are_reported(workdir, pki):
+    """lb1's balancer names lb1, lb2 and lb3 in `peers p`; peersync.conf knows
+    only lb2: lb3 is reported (log, status, tandemctl peers exits 1). After a
+    balancer reload that drops lb3 the report is gone."""
+    host = Node(workdir, "lb1", peers=("lb1", "lb2", "lb3"))
+    sync = None
+    try:
+        sync = PeerSync(workdir, "lb1", free_port(), "lb2", free_port(), host.socket, (*pki.certs["lb1"], pki.ca))
+        want = "the balancer's peers section 'p' names 'lb3', which peersync.conf has no peer for"
+        wait_for(lambda: f"peer names differ between the balancer and peersync.conf: {want}" in sync.output(),
+                 timeout=20, what="peersync logs the difference")
+        assert sync.cluster()["local"]["peerNameProblems"] == [want]
+        r = ctl("--peersync-socket", sync.socket, "peers")
+        assert r.returncode == 1
+        assert f"peer names: {want}\n" in r.stdout
+        # The balancer reloads without lb3: what it serves now is compared.
+        host.config_path.write_text(host.config_path.read_text().replace("    peer lb3 127.0.0.1:3\n", ""))
+        r = ctl("--balancer-socket", host.socket, "reload", "balancer")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_for(lambda: not sync.cluster()["local"].get("peerNameProblems"), timeout=10, what="the report gone")
+        # And peersync with a peer the balancer does not name.
+        sync.write_config({"lb2": "127.0.0.1:1", "lb4": "127.0.0.1:2"}, (*pki.certs["lb1"], pki.ca))
+        r = reload_ctl(sync)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert sync.cluster()["local"]["peerNameProblems"] == [
+            "peersync.conf peer 'lb4' is missing from the balancer's peers section 'p'"]
+    finally:
+        if sync:
+            sync.kill()
+        host.kill()

@@ -45,15 +45,15 @@ class Pki:
 class Node(BalancerProcess):
     """A tandem-balancer named `node` (`localpeer`), with one backend per table
     (a table is named after its proxy), each `stick on src` over servers s1
-    and s2, and a `peers p` section naming lb1 and lb2."""
+    and s2, and a `peers p` section naming `peers` (lb1 and lb2)."""
 
-    def __init__(self, workdir, node, tables=(("web", TABLE_LINE),), name=None):
+    def __init__(self, workdir, node, tables=(("web", TABLE_LINE),), name=None, peers=("lb1", "lb2")):
         self.node = node
         self.port = free_port()
         backends = "".join(f"backend {t}\n    {line}\n    stick on src\n"
                            f"    server s1 127.0.0.1:9\n    server s2 127.0.0.1:10\n" for t, line in tables)
         cfg = (f"global\n    localpeer {node}\n"
-               "peers p\n    peer lb1 127.0.0.1:1\n    peer lb2 127.0.0.1:2\n"
+               "peers p\n" + "".join(f"    peer {n} 127.0.0.1:{i + 1}\n" for i, n in enumerate(peers)) +
                "defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
                f"frontend f\n    bind 127.0.0.1:{self.port}\n    default_backend {tables[0][0]}\n" + backends)
         super().__init__(workdir, cfg, ports=[self.port], name=name or f"balancer-{node}")
