@@ -44,7 +44,11 @@ class Runtime {
   // and closes each after its current response (workers read this on every
   // request; the control thread sets it once).
   bool retired() const { return retired_.load(std::memory_order_relaxed); }
-  void retire() { retired_.store(true, std::memory_order_relaxed); }
+  void retire() {
+    retired_.store(true, std::memory_order_relaxed);
+    take_down_peers();
+  }
+  ~Runtime() { take_down_peers(); }
   // Warnings found while compiling rules ("FILE:LINE: ..."), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
   const rules::Userlist* find_userlist(std::string_view name) const;
@@ -58,6 +62,10 @@ class Runtime {
 
  private:
   Runtime(const config::Config& cfg, unsigned workers) : cfg_(cfg), workers_(workers) {}
+  void take_down_peers() {
+    if (peers_board_) peers_board_->take_down(peers_post_);
+    peers_board_.reset();
+  }
 
   config::Config cfg_;
   unsigned workers_;
@@ -71,6 +79,9 @@ class Runtime {
   SessionGauge sessions_;
   std::atomic<bool> retired_{false};
   stats::StatsSource* stats_ = nullptr;
+  // This configuration's `peers` sections, posted while it serves (peers_board.h).
+  std::shared_ptr<stick::PeersBoard> peers_board_;
+  std::uint64_t peers_post_ = 0;
 };
 
 }  // namespace tandem::balancer::runtime
