@@ -141,8 +141,9 @@ Sample on_ref(EvalContext& ctx, const TrackedCounter& tc) {
 }
 
 // The entry of `key` in `t`, by key (src_*, table_* and sc_*(N,T) on another
-// table): 0 when there is none (HAProxy's rule), no sample when the table
-// does not store the value. inc/clr create the entry when `create`.
+// table): 0 when there is none (HAProxy's rule, even for a value the table
+// does not store), no sample when the entry exists but does not store the
+// value. inc/clr create the entry when `create`.
 template <DataType type, Op op>
 Sample on_key(EvalContext& ctx, StickTable* t, stick::KeyView k, bool create) {
   if constexpr (op == Op::inc) {
@@ -157,7 +158,7 @@ Sample on_key(EvalContext& ctx, StickTable* t, stick::KeyView k, bool create) {
     auto v = t->lookup(k, ctx.now);
     return Sample::of_int(v ? v->refs : 0);
   } else {
-    if (!t->def().stores(type)) return Sample::none();
+    if (!t->def().stores(type)) return t->contains(k, ctx.now) ? Sample::none() : Sample::of_int(0);
     auto v = t->lookup(k, type, ctx.now);
     std::uint64_t x = v ? *v : 0;
     if constexpr (op == Op::kbytes) x >>= 10;
