@@ -298,11 +298,19 @@ bool Acl::eval(EvalContext& ctx) const {
           if (!hit && patterns_.matches(Sample::of_ip(a), ctx)) hit = true;
         });
       } else {
+        // Each comma-separated value, trimmed, empty ones included (an
+        // empty header is one empty value: `-m found` matches it).
         any = true;
-        http::syntax::for_each_list_item(h.value, [&](std::string_view v) {
-          if (!hit && patterns_.matches(Sample::of_str(v), ctx)) hit = true;
-        });
-        hit = hit || patterns_.matches(Sample::of_str(h.value), ctx);
+        std::string_view v = h.value;
+        for (;;) {
+          size_t comma = v.find(',');
+          if (patterns_.matches(Sample::of_str(http::syntax::trim_ows(v.substr(0, comma))), ctx)) {
+            hit = true;
+            break;
+          }
+          if (comma == std::string_view::npos) break;
+          v.remove_prefix(comma + 1);
+        }
       }
       if (hit) return true;
     }

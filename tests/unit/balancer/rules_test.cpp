@@ -94,6 +94,13 @@ TEST(Acl, EveryOccurrenceOfAHeaderIsTested) {
   EXPECT_TRUE(acl("hdr(x-tag) b", r));
   EXPECT_TRUE(acl("hdr(x-tag) c", r));
   EXPECT_FALSE(acl("hdr(x-tag) d", r));
+  // Values, not lines (HAProxy): the whole "a, b" is no value of its own.
+  EXPECT_FALSE(acl("hdr(x-tag) -m sub ,", r));
+  EXPECT_TRUE(acl("req.fhdr(x-tag) -m sub ,", r));
+  Req e("GET / HTTP/1.1\r\nHost: h\r\nX-Empty: \r\n\r\n");
+  EXPECT_TRUE(acl("hdr(x-empty) -m found", e));
+  EXPECT_TRUE(acl("hdr_len(x-empty) 0", e));
+  EXPECT_FALSE(acl("hdr(x-none) -m found", e));
 }
 
 // A sample (not an ACL): the text it renders to, or "<none>".
