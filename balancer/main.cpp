@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
     balancer::stick::StickRegistry scratch({.node = "check", .instance_id = "check", .log_capacity = 1024});
     auto probe = balancer::runtime::Runtime::build(*cfg, 1, scratch);
     if (!probe) loaded = std::unexpected(probe.error());
+    else if (auto lf = balancer::logging::check_log_formats(**probe); !lf) loaded = std::unexpected(lf.error());
     else warnings.insert(warnings.end(), (*probe)->warnings().begin(), (*probe)->warnings().end());
   }
   if (loaded && args->check_only)
@@ -214,7 +215,8 @@ int main(int argc, char** argv) {
   // that /dev/log is reachable), formats compiled.
   std::vector<std::unique_ptr<balancer::logging::TrafficLog>> traffic_logs;
   for (const auto& fe : (*balancer)->runtime().frontends()) {
-    auto tl = balancer::logging::TrafficLog::create(fe->config(), cfg->global);
+    auto tl = balancer::logging::TrafficLog::create(
+        fe->config(), cfg->global, balancer::logging::sample_resolver((*balancer)->runtime(), fe->name()));
     if (!tl) {
       log::alert(tl.error().message);
       return kExitConfig;

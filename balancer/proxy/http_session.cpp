@@ -1087,6 +1087,16 @@ void HttpSession::log_request() {
   c.client_port = client_port_;
   c.local_port = local_port_;
   c.req = log_.head_done != RequestLogState::Steady{} && x_ ? &x_->req : nullptr;
+  if (t->uses_samples() && x_) {
+    // %[...] parts read the request's rule context; a request that failed
+    // before exchange() has none of its own yet: the connection's, then.
+    if (!c.req) {
+      prepare_context(nullptr);
+      x_->ctx.req = nullptr;
+    }
+    x_->ctx.now = stick::stick_now(SystemClock::instance());  // rates as of the log line, as HAProxy
+    c.eval = &x_->ctx;
+  }
   emit_request_log(*t, log_, c, Worker::now());
 }
 

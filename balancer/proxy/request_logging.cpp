@@ -129,6 +129,7 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
     std::string_view v = i < s.captures.size() ? std::string_view(s.captures[i]) : std::string_view();
     (i < nreq ? r.request_captures : r.response_captures).push_back(v);
   }
+  r.ctx = c.eval;
   static const int pid = static_cast<int>(::getpid());
   r.pid = pid;
   t.write(r, s.status >= 500 || s.term[0] != '-');

@@ -44,6 +44,9 @@ struct LogContext {
   std::string_view client_ip, local_ip;
   std::uint16_t client_port = 0, local_port = 0;
   const http::RequestHead* req = nullptr;  // null: TCP, or no complete request
+  // The rule context %[...] parts read; set only when the log format has
+  // such parts (TrafficLog::uses_samples()).
+  rules::EvalContext* eval = nullptr;
 };
 
 void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,

@@ -4,13 +4,14 @@ captures. Lines are received by a syslog listener in the test and parsed
 field by field against HAProxy's layout."""
 
 import re
+import shutil
 import socket
 import time
 
 import pytest
 
 from backend import Backend
-from harness import BalancerProcess, free_port, wait_for
+from harness import BalancerProcess, Daemon, free_port, wait_for, wait_for_port
 from httpclient import Connection, get, raw_exchange
 
 
@@ -182,3 +183,103 @@ def test_log_format_errors_name_the_line(workdir):
     r = run([binary("tandem-balancer"), "-c", "-f", path])
     assert r.returncode == 1
     assert f"{path}:5: log-format: unknown variable '%Zz'" in r.stderr
+
+
+# %[sample] parts whose values do not depend on which process answered
+# (no ports, no dates): HAProxy 2.6 and Tandem must print the same.
+# sc0_http_req_rate is left out: HAProxy counts the readiness probe's empty
+# connection as an HTTP request, Tandem does not (a stick-counter matter,
+# not a log one; see docs/DECISIONS.md).
+SAMPLE_FORMAT = ("L %[src] %[method] %[status] %[capture.req.uri] %[capture.req.method,lower] %[capture.req.ver] "
+                 "%{+Q}[var(txn.host),upper] %[var(txn.nope)] %[var(txn.host),length] %{+Q}[ssl_fc_sni] %[ssl_fc] "
+                 "%[sc0_conn_rate] %[sc0_conn_cnt] %[sc1_conn_rate] %[src_conn_rate] "
+                 "%[nbsrv(farm)] %[capture.req.hdr(0)] %{+Q}[capture.req.hdr(1)] %[capture.res.hdr(0)] %[capture.res.ver] "
+                 "%ST %HM")
+
+
+def sample_config(port, app):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode http\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n"
+            "    stick-table type ip size 1k expire 1m store conn_rate(10s),http_req_rate(10s),conn_cnt\n"
+            "    tcp-request connection track-sc0 src\n"
+            "    http-request set-var(txn.host) req.hdr(host)\n"
+            "    capture request header Host len 5\n    capture request header User-Agent len 20\n"
+            "    capture response header X-Backend len 40\n"
+            f"    log-format \"{SAMPLE_FORMAT}\"\n"
+            "    option dontlognull\n"
+            "    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+def sample_traffic(port):
+    """Two connections: one with two keep-alive requests, one HTTP/1.0
+    request without Host or User-Agent."""
+    with Connection("127.0.0.1", port) as c:
+        assert c.request("GET", "/echo?q=1", {"Host": "Example.org", "User-Agent": "t/1"}).status == 200
+        assert c.request("HEAD", "/size/3", {"Host": "x"}).status == 200
+    out = raw_exchange("127.0.0.1", port, b"GET /size/1 HTTP/1.0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.")
+
+
+def sample_lines(output, n):
+    return [l for l in output.splitlines() if l.startswith("L ")][:n]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_log_format_samples_print_as_haproxys(workdir, app):
+    port = free_port()
+    with BalancerProcess(workdir, sample_config(port, app), ports=[port]) as p:
+        sample_traffic(port)
+        wait_for(lambda: len(sample_lines(p.output(), 3)) == 3, what="tandem's three log lines")
+        ours = sample_lines(p.output(), 3)
+    hport = free_port()
+    cfg = workdir / "hap-samples.cfg"
+    cfg.write_text(sample_config(hport, app))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        sample_traffic(hport)
+        wait_for(lambda: len(sample_lines(h.output(), 3)) == 3, what="haproxy's three log lines")
+        theirs = sample_lines(h.output(), 3)
+    assert ours == theirs, "\n".join(["tandem:"] + ours + ["haproxy:"] + theirs)
+    # And what they say, in case both are wrong the same way.
+    assert ours[0] == ('L 127.0.0.1 GET 200 /echo?q=1 get HTTP/1.1 "EXAMPLE.ORG" - 11 "" 0 2 2 - 2 1 Examp "t/1" '
+                       'app1 HTTP/1.1 200 GET')  # the conn counts include the probe
+
+
+def test_log_format_sample_errors(workdir):
+    from harness import binary, run
+    path = workdir / "bad.cfg"
+    path.write_text("defaults\n    mode http\nfrontend web\n    bind 127.0.0.1:1\n    log stdout local0\n"
+                    "    log-format \"%ci %[req.hdr(host)]\"\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1
+    assert f"{path}:6: log-format: sample fetch 'req.hdr' cannot be used in a log line" in r.stderr
+    path.write_text("defaults\n    mode http\nfrontend web\n    bind 127.0.0.1:1\n    log-format \"%[src_conn_rate(nope)]\"\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1
+    assert f"{path}:5: log-format: no stick-table named 'nope'" in r.stderr
+
+
+def test_tcplog_samples(workdir, app):
+    port = free_port()
+    cfg = ("global\n    log stdout format raw local0\n"
+           "defaults\n    log global\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+           f"frontend edge\n    bind 127.0.0.1:{port}\n"
+           "    stick-table type ip size 1k expire 1m store conn_cnt\n    tcp-request connection track-sc1 src\n"
+           "    log-format \"T %[src] %[dst_port] %[sc1_conn_cnt] %[sc0_conn_cnt] %[nbsrv] %[bytes_in]\"\n"
+           "    default_backend farm\n"
+           f"backend farm\n    mode tcp\n    server a {app.address}\n")
+    from harness import binary, run
+    path = workdir / "tcp.cfg"
+    path.write_text(cfg)
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1 and "unknown fetch 'bytes_in'" in r.stderr  # not one of ours (yet)
+    cfg = cfg.replace(" %[bytes_in]", "")
+    with BalancerProcess(workdir, cfg, ports=[port]) as p:
+        for _ in range(2):
+            assert raw_exchange("127.0.0.1", port, b"GET / HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.")
+        want = [f"T 127.0.0.1 {port} 1 - 1", f"T 127.0.0.1 {port} 2 - 1"]
+        wait_for(lambda: [l for l in p.output().splitlines() if l.startswith("T ")] == want,
+                 what="the tcp log lines with samples")
