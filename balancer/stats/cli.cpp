@@ -4,6 +4,7 @@
 
 #include "balancer/health/checker.h"
 #include "balancer/stats/cli_tables.h"
+#include "balancer/stats/show_info.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::stats {
@@ -28,10 +29,10 @@ constexpr CommandHelp kCommands[] = {
     {"set table <table> key <k> [data.* <v>]*", "update or create a table entry's data", CliLevel::operator_},
     {"show table <table> [<filter>]*", "report table usage stats or dump this table's contents (filter: data/key)", CliLevel::user},
     {"show cli level", "display the level of the current CLI session", CliLevel::user},
-    {"show info [json]", "report information about the running process", CliLevel::user},
+    {"show info [json|typed]", "report information about the running process", CliLevel::user},
     {"show servers state [<backend>]", "dump volatile server information (all or for a single backend)", CliLevel::operator_},
     {"show sess", "report a summary of the current sessions", CliLevel::operator_},
-    {"show stat [json]", "report counters for each proxy and server", CliLevel::user},
+    {"show stat [json|typed]", "report counters for each proxy and server", CliLevel::user},
     {"user", "lower the level of the current CLI session to user", CliLevel::operator_},
     {"help [<command>]", "list matching or all commands", CliLevel::user},
     {"prompt", "toggle interactive mode with prompt", CliLevel::user},
@@ -74,14 +75,6 @@ int hchk_number(health::CheckStatus s, bool enabled) {
     case health::CheckStatus::l7sts: return 16;
   }
   return 0;
-}
-
-std::string uptime_text(std::int64_t s) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%lldd %lldh%02lldm%02llds", static_cast<long long>(s / 86400),
-                static_cast<long long>((s % 86400) / 3600), static_cast<long long>((s % 3600) / 60),
-                static_cast<long long>(s % 60));
-  return buf;
 }
 
 }  // namespace
@@ -150,28 +143,15 @@ std::string CliSession::run(std::string_view command, bool& close) {
   }
   if (w[0] == "show" && w.size() >= 2) {
     if (w[1] == "info") {
-      if (w.size() > 2 && w[2] == "json") {
-        std::string j = "[";
-        bool first = true;
-        std::string info = show_info();
-        size_t pos = 0, n = 0;
-        while (pos < info.size()) {
-          size_t nl = info.find('\n', pos);
-          std::string_view ln = std::string_view(info).substr(pos, nl - pos);
-          pos = nl + 1;
-          size_t colon = ln.find(": ");
-          if (colon == std::string_view::npos) continue;
-          append(j, first ? "" : ",", "\n{\"field\":{\"pos\":", n++, ",\"name\":\"", ln.substr(0, colon),
-                 "\"},\"processNum\":1,\"value\":{\"type\":\"str\",\"value\":\"", ln.substr(colon + 2), "\"}}");
-          first = false;
-        }
-        return j + "\n]\n";
-      }
-      return show_info();
+      auto fields = info_fields(src_);
+      if (w.size() > 2 && w[2] == "json") return render_info_json(fields);
+      if (w.size() > 2 && w[2] == "typed") return render_info_typed(fields);
+      return render_info(fields);
     }
     if (w[1] == "stat") {
       auto rows = src_.rows();
       if (w.size() > 2 && w[2] == "json") return render_json(rows);
+      if (w.size() > 2 && w[2] == "typed") return render_typed(rows);
       return render_csv(rows);
     }
     if (w[1] == "servers" && w.size() >= 3 && w[2] == "state") {
@@ -279,31 +259,6 @@ std::string CliSession::unknown(std::string_view first) const {
     }
   }
   return any ? out : out + all;
-}
-
-std::string CliSession::show_info() const {
-  const ProcessInfo& pi = src_.process();
-  runtime::Runtime& rt = src_.runtime();
-  std::int64_t up = std::max<std::int64_t>(0, StatsSource::unix_s() - pi.start_unix_s);
-  std::uint64_t conns = 0, reqs = 0, rate = 0, rate_max = 0;
-  for (const StatRow& r : src_.rows()) {
-    if (r.type != ObjType::frontend) continue;
-    conns += r.num(Col::stot);
-    reqs += r.num(Col::req_tot);
-    rate += r.num(Col::rate);
-    rate_max += r.num(Col::rate_max);
-  }
-  std::size_t listeners = 0;
-  for (const auto& f : rt.frontends()) listeners += f->config().binds.size();
-  std::string out;
-  append(out, "Name: ", pi.name, "\nVersion: ", pi.version, "\nNbthread: ", pi.threads, "\nNbproc: 1\nProcess_num: 1\nPid: ",
-         pi.pid, "\nUptime: ", uptime_text(up), "\nUptime_sec: ", up, "\n");
-  if (pi.ulimit_n) append(out, "Ulimit-n: ", pi.ulimit_n, "\n");
-  append(out, "Maxconn: ", rt.maxconn(), "\nHard_maxconn: ", rt.maxconn(), "\nCurrConns: ", src_.current_connections(),
-         "\nCumConns: ", conns, "\nCumReq: ", reqs, "\nConnRate: ", rate, "\nConnRateLimit: 0\nMaxConnRate: ", rate_max,
-         "\nSessRate: ", rate, "\nSessRateLimit: 0\nMaxSessRate: ", rate_max, "\nnode: ", pi.node,
-         "\nStopping: 0\nListeners: ", listeners, "\nStart_time_sec: ", pi.start_unix_s, "\n");
-  return out;
 }
 
 std::string CliSession::show_servers_state(std::string_view only) const {

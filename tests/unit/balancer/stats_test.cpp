@@ -136,10 +136,32 @@ TEST(StatsRender, JsonIsTyped) {
   std::string j = render_json(f.src->rows());
   EXPECT_TRUE(j.starts_with("[\n["));
   EXPECT_NE(j.find(R"({"objType":"Server","proxyId":)"), std::string::npos);
-  EXPECT_NE(j.find(R"("field":{"pos":18,"name":"weight"},"processNum":1,"value":{"type":"u64","value":3}})"),
+  EXPECT_NE(j.find(R"("field":{"pos":18,"name":"weight"},"processNum":1,)"
+                   R"("tags":{"origin":"Metric","nature":"Avg","scope":"Process"},"value":{"type":"u32","value":3}})"),
             std::string::npos);
   // Positions after the "-" separator are shifted as HAProxy's are.
   EXPECT_EQ(j.find(R"("name":"-")"), std::string::npos);
+}
+
+TEST(StatsRender, TypedLinesCarryHaproxysTagsAndTypes) {
+  Fixture f;
+  std::string t = render_typed(f.src->rows());
+  // OBJ.IID.SID.POS.NAME.PROCESS:TAGS:TYPE:VALUE, one line per non-empty field.
+  EXPECT_TRUE(t.starts_with("F.")) << t.substr(0, 200);
+  EXPECT_NE(t.find(".0.pxname.1:KNS:str:web\n"), std::string::npos);
+  EXPECT_NE(t.find(".1.svname.1:KNS:str:FRONTEND\n"), std::string::npos);
+  EXPECT_NE(t.find(".18.weight.1:MaP:u32:3\n"), std::string::npos);
+  // A backend's act/bck are metrics (gauges), a server's a status.
+  EXPECT_NE(t.find(".19.act.1:MGP:u32:"), std::string::npos);
+  EXPECT_NE(t.find(".19.act.1:SGP:u32:"), std::string::npos);
+  EXPECT_EQ(t.find(".-."), std::string::npos);
+  std::string_view rest = t;
+  while (!rest.empty()) {
+    std::string_view line = rest.substr(0, rest.find('\n'));
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    EXPECT_TRUE(line[0] == 'F' || line[0] == 'B' || line[0] == 'S') << line;
+    EXPECT_GE(std::count(line.begin(), line.end(), ':'), 3) << line;
+  }
 }
 
 TEST(StatsPage, AuthFormatsAndAdmin) {
@@ -276,6 +298,19 @@ TEST(Cli, ShowInfoAndServersState) {
   EXPECT_TRUE(info.starts_with("Name: Tandem\nVersion: 9.9\nNbthread: 1\n")) << info;
   EXPECT_NE(info.find("\nPid: 42\n"), std::string::npos);
   EXPECT_NE(info.find("\nnode: n1\n"), std::string::npos);
+  CliSession ty(*f.src, CliLevel::user);
+  std::string typed = run(ty, "show info typed");
+  EXPECT_TRUE(typed.starts_with("0.Name.1:POS:str:Tandem\n1.Version.1:POS:str:9.9\n3.Nbthread.1:CGS:u32:1\n")) << typed;
+  EXPECT_NE(typed.find("\n6.Pid.1:SGP:u32:42\n"), std::string::npos);
+  EXPECT_NE(typed.find("\n50.node.1:COS:str:n1\n"), std::string::npos);
+  CliSession js(*f.src, CliLevel::user);
+  std::string json = run(js, "show info json");
+  EXPECT_TRUE(json.starts_with(R"([{"field":{"pos":0,"name":"Name"},"processNum":1,)"
+                               R"("tags":{"origin":"Product","nature":"Output","scope":"Service"},)"
+                               R"("value":{"type":"str","value":"Tandem"}},)")) << json;
+  EXPECT_NE(json.find(R"("name":"Pid"},"processNum":1,"tags":{"origin":"Status","nature":"Gauge","scope":"Process"},)"
+                      R"("value":{"type":"u32","value":42}})"),
+            std::string::npos);
   CliSession t(*f.src, CliLevel::operator_);
   std::string st = run(t, "show servers state farm");
   EXPECT_TRUE(st.starts_with("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state "));
