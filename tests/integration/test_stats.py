@@ -15,7 +15,7 @@ import time
 import pytest
 
 from backend import Backend
-from harness import BalancerProcess, Daemon, free_port, wait_for, wait_for_socket
+from harness import BalancerProcess, Daemon, free_port, wait_for, wait_for_port, wait_for_socket
 from httpclient import Connection, get
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
@@ -512,3 +512,33 @@ def test_table_commands(workdir, backends):
         assert cli(admin, "clear table web") == "\n"
         assert cli(user, "show table web") == "# table: web, type: ip, size:100, used:0\n\n"
         assert cli(admin, "clear table nope") == "No such table\n\n"
+
+
+def sticktable_metrics(port):
+    r = get("127.0.0.1", port, "/metrics")
+    assert r.status == 200
+    return sorted(ln for ln in r.body.decode().splitlines() if "haproxy_sticktable_" in ln)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_prometheus_sticktables_as_haproxy_26(workdir, backends):
+    """The stick-table families, line for line as HAProxy's for the same
+    configuration and traffic (one tracked client)."""
+    def cfg(port):
+        return ("defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
+                f"frontend web\n    bind 127.0.0.1:{port}\n"
+                "    stick-table type ip size 1k expire 30s store conn_cnt\n    tcp-request connection track-sc0 src\n"
+                "    http-request use-service prometheus-exporter if { path /metrics }\n    default_backend farm\n"
+                "backend farm\n    stick-table type string len 32 size 200 store server_id\n"
+                f"    server a {backends[0].address}\n")
+    port = free_port()
+    with BalancerProcess(workdir, cfg(port), ports=[port]):
+        ours = sticktable_metrics(port)
+    hport = free_port()
+    path = workdir / "hap-prom.cfg"
+    path.write_text(cfg(hport))
+    with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        theirs = sticktable_metrics(hport)
+    assert ours == theirs
+    assert 'haproxy_sticktable_used{name="web",type="ip"} 1' in ours

@@ -8,6 +8,7 @@
 #include "balancer/stats/cli.h"
 #include "balancer/stats/prometheus.h"
 #include "balancer/stats/stats_page.h"
+#include "common/strings.h"
 
 namespace tandem::balancer::stats {
 namespace {
@@ -26,8 +27,8 @@ constexpr std::string_view kConfig =
     "backend farm\n  server a 192.0.2.1:80 weight 3\n  server b 192.0.2.2:80 backup cookie \"x,y\"\n";
 
 struct Fixture {
-  Fixture() {
-    auto c = parse(kConfig);
+  explicit Fixture(std::string_view text = kConfig) {
+    auto c = parse(text);
     EXPECT_TRUE(c) << (c ? "" : c.error().message);
     auto r = runtime::Runtime::build(*c, 2, sticks);
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
@@ -209,6 +210,31 @@ TEST(StatsPage, Helpers) {
   p.enabled = true;
   EXPECT_TRUE(is_stats_request(p, "/haproxy?stats;csv"));
   EXPECT_FALSE(is_stats_request(p, "/haproxy"));
+}
+
+TEST(Prometheus, StickTableSizesAndUse) {
+  Fixture f(cat(kConfig,
+                "frontend edge\n  bind 127.0.0.1:8081\n  stick-table type ip size 1k expire 1m store conn_cnt\n"
+                "  default_backend farm\n"
+                "backend names\n  stick-table type string len 32 size 200 store gpc0\n"));
+  f.src->set_sticks(&f.sticks);
+  std::string m = render_prometheus(*f.src);
+  EXPECT_NE(m.find("# HELP haproxy_sticktable_size Stick table size.\n# TYPE haproxy_sticktable_size gauge\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("haproxy_sticktable_size{name=\"edge\",type=\"ip\"} 1024\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("haproxy_sticktable_size{name=\"names\",type=\"string\"} 200\n"), std::string::npos);
+  EXPECT_NE(m.find("haproxy_sticktable_used{name=\"edge\",type=\"ip\"} 0\n"), std::string::npos);
+  CliSession s(*f.src, CliLevel::admin);
+  bool close = false;
+  EXPECT_EQ(s.feed("set table edge key 192.0.2.9 data.conn_cnt 3", close), "\n");
+  CliSession t(*f.src, CliLevel::admin);
+  EXPECT_EQ(t.feed("set table edge key 192.0.2.10 data.conn_cnt 1", close), "\n");
+  m = render_prometheus(*f.src);
+  EXPECT_NE(m.find("haproxy_sticktable_used{name=\"edge\",type=\"ip\"} 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("haproxy_sticktable_used{name=\"names\",type=\"string\"} 0\n"), std::string::npos);
+  // Without tables, no family at all (as HAProxy).
+  Fixture none;
+  EXPECT_EQ(render_prometheus(*none.src).find("haproxy_sticktable"), std::string::npos);
 }
 
 TEST(Prometheus, HaproxyNames) {
