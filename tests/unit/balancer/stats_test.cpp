@@ -165,6 +165,37 @@ TEST(StatsRender, TypedLinesCarryHaproxysTagsAndTypes) {
   }
 }
 
+TEST(StatsPage, ScopeLimitsTheProxiesShown) {
+  Fixture f(
+      "defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
+      "listen stats\n  bind 127.0.0.1:8404\n  stats uri /stats\n  stats scope .\n  stats scope farm\n"
+      "  stats scope nope\n  stats admin if TRUE\n"
+      "frontend web\n  bind 127.0.0.1:8080\n  default_backend farm\n"
+      "backend farm\n  server a 192.0.2.1:80\n"
+      "backend other\n  server z 192.0.2.9:80\n");
+  const config::Config& cfg = f.rt->config();
+  ASSERT_EQ(cfg.proxies[0].stats.scope.size(), 3u);
+  EXPECT_EQ(cfg.proxies[0].stats.scope[0].name, "stats");  // "." resolved
+  ASSERT_EQ(cfg.warnings.size(), 1u);
+  EXPECT_EQ(cfg.warnings[0], "s.cfg:11: stats scope: no proxy named 'nope': the page will not show it");
+  PageRequest req{.method = "GET", .target = "/stats;csv", .admin_allowed = true};
+  std::string csv = serve_stats(cfg.proxies[0].stats, req, *f.src).bytes;
+  EXPECT_NE(csv.find("\nstats,FRONTEND,"), std::string::npos);
+  EXPECT_NE(csv.find("\nfarm,a,"), std::string::npos);
+  EXPECT_NE(csv.find("\nfarm,BACKEND,"), std::string::npos);
+  EXPECT_EQ(csv.find("\nweb,"), std::string::npos);
+  EXPECT_EQ(csv.find("\nother,"), std::string::npos);
+  req.target = "/stats";
+  std::string html = serve_stats(cfg.proxies[0].stats, req, *f.src).bytes;
+  EXPECT_NE(html.find(">farm<"), std::string::npos);
+  EXPECT_EQ(html.find(">other<"), std::string::npos);
+  // The admin form cannot reach a backend the page does not show.
+  PageRequest post{.method = "POST", .target = "/stats", .body = "s=z&action=maint&b=other", .admin_allowed = true};
+  EXPECT_NE(serve_stats(cfg.proxies[0].stats, post, *f.src).bytes.find("location: /stats;st=DENY\r\n"), std::string::npos);
+  post.body = "s=a&action=drain&b=farm";
+  EXPECT_NE(serve_stats(cfg.proxies[0].stats, post, *f.src).bytes.find("location: /stats;st=DONE\r\n"), std::string::npos);
+}
+
 TEST(StatsPage, AuthFormatsAndAdmin) {
   Fixture f;
   const config::StatsPage& page = f.rt->config().proxies[0].stats;
