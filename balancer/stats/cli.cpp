@@ -32,7 +32,7 @@ constexpr CommandHelp kCommands[] = {
     {"show info [json|typed]", "report information about the running process", CliLevel::user},
     {"show servers state [<backend>]", "dump volatile server information (all or for a single backend)", CliLevel::operator_},
     {"show sess", "report a summary of the current sessions", CliLevel::operator_},
-    {"show stat [json|typed]", "report counters for each proxy and server", CliLevel::user},
+    {"show stat [desc|json|no-maint|typed|up]*", "report counters for each proxy and server", CliLevel::user},
     {"user", "lower the level of the current CLI session to user", CliLevel::operator_},
     {"help [<command>]", "list matching or all commands", CliLevel::user},
     {"prompt", "toggle interactive mode with prompt", CliLevel::user},
@@ -75,6 +75,72 @@ int hchk_number(health::CheckStatus s, bool enabled) {
     case health::CheckStatus::l7sts: return 16;
   }
   return 0;
+}
+
+// `show stat [domain proxy] [{IID|PROXY} TYPE SID] [typed|json] [desc] [up|no-maint]`,
+// as HAProxy reads it: the three selectors come together or not at all; TYPE
+// is a sum of 1 (frontends), 2 (backends), 4 (servers), -1 for all; SID -1
+// for every server.
+struct StatQuery {
+  enum class Format { csv, typed, json } format = Format::csv;
+  bool bound = false;
+  long long iid = -1, type = -1, sid = -1;
+  bool up_only = false, no_maint = false;
+};
+
+long long int_arg(std::string_view s) {
+  long long v = 0;
+  return parse_int(s, v) ? v : 0;  // HAProxy's atoi: anything else reads as 0
+}
+
+StatQuery parse_stat_query(std::vector<std::string_view> a, const runtime::Runtime& rt, std::string& err) {
+  StatQuery q;
+  size_t i = 0;
+  if (a.size() >= 2 && a[0] == "domain") {
+    if (a[1] != "proxy") {
+      err = "Invalid statistics domain.\n";
+      return q;
+    }
+    i = 2;
+  }
+  if (a.size() >= i + 3) {
+    q.bound = true;
+    const runtime::Frontend* fe = rt.find_frontend(a[i]);
+    const runtime::Backend* be = rt.find_backend(a[i]);
+    q.iid = fe ? fe->config().id : be ? be->config().id : int_arg(a[i]);
+    if (q.iid == 0) {
+      err = "No such proxy.\n";
+      return q;
+    }
+    q.type = int_arg(a[i + 1]);
+    q.sid = int_arg(a[i + 2]);
+    i += 3;
+  }
+  for (; i < a.size(); ++i) {
+    if (a[i] == "typed") q.format = StatQuery::Format::typed;
+    else if (a[i] == "json") q.format = StatQuery::Format::json;
+    else if (a[i] == "up") q.up_only = true;
+    else if (a[i] == "no-maint") q.no_maint = true;
+    // "desc" (field descriptions) is accepted and not printed; other words are ignored, as HAProxy does.
+  }
+  return q;
+}
+
+std::vector<StatRow> select_rows(std::vector<StatRow> rows, const StatQuery& q) {
+  std::erase_if(rows, [&](const StatRow& r) {
+    if (q.bound) {
+      if (q.iid != -1 && static_cast<long long>(r.num(Col::iid)) != q.iid) return true;
+      long long bit = r.type == ObjType::frontend ? 1 : r.type == ObjType::backend ? 2 : 4;
+      if (q.type != -1 && !(q.type & bit)) return true;
+      if (r.type == ObjType::server && q.sid != -1 && static_cast<long long>(r.num(Col::sid)) != q.sid) return true;
+    }
+    if (r.type != ObjType::server) return false;
+    const std::string& st = r.str(Col::status);
+    if (q.up_only && (st.starts_with("DOWN") || st.starts_with("MAINT"))) return true;  // stopped servers
+    if (q.no_maint && st.starts_with("MAINT")) return true;
+    return false;
+  });
+  return rows;
 }
 
 }  // namespace
@@ -149,9 +215,12 @@ std::string CliSession::run(std::string_view command, bool& close) {
       return render_info(fields);
     }
     if (w[1] == "stat") {
-      auto rows = src_.rows();
-      if (w.size() > 2 && w[2] == "json") return render_json(rows);
-      if (w.size() > 2 && w[2] == "typed") return render_typed(rows);
+      std::string err;
+      StatQuery q = parse_stat_query(std::vector<std::string_view>(w.begin() + 2, w.end()), src_.runtime(), err);
+      if (!err.empty()) return err;
+      auto rows = select_rows(src_.rows(), q);
+      if (q.format == StatQuery::Format::json) return render_json(rows);
+      if (q.format == StatQuery::Format::typed) return render_typed(rows);
       return render_csv(rows);
     }
     if (w[1] == "servers" && w.size() >= 3 && w[2] == "state") {

@@ -348,6 +348,43 @@ TEST(Cli, HelpAndUnknown) {
   EXPECT_EQ(u.find("  show stat"), std::string::npos);  // only the "set" commands
 }
 
+// The CSV's data lines as "pxname,svname" pairs.
+std::vector<std::string> csv_names(std::string_view csv) {
+  std::vector<std::string> out;
+  size_t pos = csv.find('\n') + 1;  // after the header
+  while (pos < csv.size()) {
+    size_t nl = csv.find('\n', pos);
+    std::string_view line = csv.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty()) continue;
+    size_t second = line.find(',', line.find(',') + 1);
+    out.emplace_back(line.substr(0, second));
+  }
+  return out;
+}
+
+TEST(Cli, ShowStatSelectsAsHaproxy) {
+  Fixture f;  // proxies: stats (id 1), web (2), farm (3, servers a=1 b=2)
+  auto show = [&](std::string_view line) {
+    CliSession s(*f.src, CliLevel::user);
+    bool close = false;
+    return s.feed(line, close);
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(csv_names(show("show stat -1 4 -1")), (V{"farm,a", "farm,b"}));
+  EXPECT_EQ(csv_names(show("show stat farm 4 2")), (V{"farm,b"}));
+  EXPECT_EQ(csv_names(show("show stat 3 2 -1")), (V{"farm,BACKEND"}));
+  EXPECT_EQ(csv_names(show("show stat -1 1 -1")), (V{"stats,FRONTEND", "web,FRONTEND"}));
+  EXPECT_EQ(csv_names(show("show stat domain proxy web -1 -1")), (V{"web,FRONTEND"}));
+  EXPECT_EQ(show("show stat nope 1 -1"), "No such proxy.\n\n");
+  EXPECT_EQ(csv_names(show("show stat -1 4")).size(), 6u);  // the selectors come three together, or not at all
+  EXPECT_TRUE(show("show stat -1 4 -1 typed").starts_with("S.3.1.0.pxname.1:KNS:str:farm\n"));
+  EXPECT_TRUE(show("show stat farm 4 1 json").starts_with("[\n[\n{\"objType\":\"Server\",\"proxyId\":3,\"id\":1,"));
+  ASSERT_TRUE(f.src->set_state("farm", "a", StatsSource::Action::maint, "a test"));
+  EXPECT_EQ(csv_names(show("show stat -1 4 -1 no-maint")), (V{"farm,b"}));
+  EXPECT_EQ(csv_names(show("show stat -1 4 -1 up")), (V{"farm,b"}));
+}
+
 TEST(Cli, ShowInfoAndServersState) {
   Fixture f;
   CliSession s(*f.src, CliLevel::operator_);
