@@ -286,6 +286,7 @@ awaitable<void> HttpSession::run() {
     if (const logging::TrafficLog* tl = fe_.traffic_log()) {
       log_.head_done = Worker::now();
       log_.any_request = true;
+      log_.note_request(x_->req);
       if (!tl->captures().empty()) log_.capture_request(*tl, x_->req);
     }
     Exchange x = co_await exchange();

@@ -99,6 +99,17 @@ def start(kind, workdir, backend_port, log_port):
     return p, port
 
 
+def measure(procs, key, workdir, seconds, conns):
+    """wrk against one proxy; a proxy that is gone ends the run with its output."""
+    proc, port = procs[key]
+    try:
+        return wrk(port, seconds, conns=conns)
+    except AttributeError:  # no "Requests/sec" line: wrk could not run
+        name = f"{key[0]}-{'log' if key[1] else 'nolog'}"
+        out = (workdir / f"{name}.out").read_text(errors="replace")[-2000:]
+        sys.exit(f"{name} did not answer (exit status {proc.p.poll()}); its output:\n{out}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=5)
@@ -119,15 +130,15 @@ def main():
         for kind in ("tandem", "haproxy"):
             procs[(kind, False)] = start(kind, workdir, bport, None)
             procs[(kind, True)] = start(kind, workdir, bport, receivers[kind].port)
-        for key, (_, port) in procs.items():
-            wrk(port, 2, conns=args.conns)  # warm-up
+        for key in procs:
+            measure(procs, key, workdir, 2, args.conns)  # warm-up
         rps = {key: [] for key in procs}
         lines_per_req = {"tandem": [], "haproxy": []}
         for _ in range(args.pairs):
             for kind in ("tandem", "haproxy"):
                 for logged in (False, True):
                     before = receivers[kind].count
-                    r, err, non2xx = wrk(procs[(kind, logged)][1], args.seconds, conns=args.conns)
+                    r, err, non2xx = measure(procs, (kind, logged), workdir, args.seconds, args.conns)
                     rps[(kind, logged)].append(r)
                     if logged:
                         # Let the receiver drain what is queued before counting.

@@ -379,7 +379,7 @@ def test_levels_are_enforced(workdir, lb):
 def test_help_unknown_and_show_sess(workdir, lb):
     h = cli(workdir / "admin.sock", "help")
     assert h.startswith("The following commands are valid at this level:\n")
-    assert "  show stat [json]" in h and "  set server <bk>/<srv> [opts]" in h
+    assert "  show stat [desc|json|no-maint|typed|up]*" in h and "  set server <bk>/<srv> [opts]" in h
     assert "set server" not in cli(workdir / "user.sock", "help")
     u = cli(workdir / "admin.sock", "frobnicate now")
     assert u.startswith("Unknown command, but maybe one of the following ones is a better match:\n")
