@@ -118,7 +118,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     log_.status = status;
   }
   // The traffic log line of the request that just ended (balancer/logging).
-  void log_request();
+  void log_request(bool before_any_byte = false);
+  // The client went away before a complete request: HAProxy logs that as a
+  // bad request (400, CR), a connection that sent nothing included unless
+  // `option dontlognull`; an idle keep-alive connection closing is not logged.
+  void log_aborted_request();
   void end_stick_request();
   // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
   // when the request was answered here.
@@ -264,7 +268,10 @@ awaitable<void> HttpSession::run() {
       park();
       co_return;
     }
-    if (hs == HeadStatus::closed) break;
+    if (hs == HeadStatus::closed) {
+      if (requests_ == 0 || request_started_) log_aborted_request();
+      break;
+    }
     if (hs == HeadStatus::timed_out) {
       // A client that started a request and stalled gets 408; an idle
       // keep-alive connection is simply closed, as HAProxy does.
@@ -1075,9 +1082,17 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
   client_.shutdown(tcp::socket::shutdown_send, ec);
 }
 
-void HttpSession::log_request() {
+void HttpSession::log_aborted_request() {
+  if (!fe_.traffic_log()) return;
+  log_.status = 400;
+  log_.term[0] = 'C';
+  log_.term[1] = 'R';
+  log_request(true);
+}
+
+void HttpSession::log_request(bool before_any_byte) {
   const logging::TrafficLog* t = fe_.traffic_log();
-  if (!t || (!log_.any_request && !request_started_)) return;
+  if (!t || (!log_.any_request && !request_started_ && !before_any_byte)) return;
   LogContext c;
   c.rt = &rt_;
   c.fe = &fe_;

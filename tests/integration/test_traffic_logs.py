@@ -76,6 +76,7 @@ def http_config(port, app, target, extra=""):
             f"frontend web\n    bind 127.0.0.1:{port}\n"
             "    capture request header Host len 12\n    capture request header User-Agent len 5\n"
             "    capture response header X-Backend len 40\n"
+            "    option dontlognull\n"  # not the readiness probe's empty connection (see test_aborted_requests...)
             f"{extra}"
             "    default_backend farm\n"
             f"backend farm\n    server a {app.address}\n")
@@ -123,8 +124,7 @@ def test_termination_flags_and_separate_errors(workdir, syslog, app):
 
 def test_dontlognull_and_a_denied_request(workdir, syslog, app):
     port = free_port()
-    cfg = http_config(port, app, f"udp@127.0.0.1:{syslog.port}",
-                      "    option dontlognull\n    http-request deny if { path /forbidden }\n")
+    cfg = http_config(port, app, f"udp@127.0.0.1:{syslog.port}", "    http-request deny if { path /forbidden }\n")
     with BalancerProcess(workdir, cfg, ports=[port]):
         # Connections that send nothing are not logged...
         for _ in range(3):
@@ -248,6 +248,68 @@ def test_log_format_samples_print_as_haproxys(workdir, app):
                        'app1 HTTP/1.1 200 GET')  # the conn counts include the probe
 
 
+def aborted_lines(output):
+    """httplog lines with what differs between two processes masked: the
+    client port, the dates, the connection counts."""
+    out = []
+    for ln in output.splitlines():
+        m = HTTPLOG.match(ln)
+        if not m:
+            continue
+        f = m.groupdict()
+        out.append(f'{f["ci"]} {f["ft"]} {f["b"]}/{f["s"]} {f["TR"]}/{f["Tw"]}/{f["Tc"]}/{f["Tr"]} {f["ST"]} {f["B"]} '
+                   f'{f["CC"]} {f["CS"]} {f["tsc"]} {f["rc"]} {f["sq"]}/{f["bq"]} "{f["r"]}"')
+    return out
+
+
+def aborted_config(port, app, extra=""):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n{extra}    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+def aborted_traffic(port):
+    socket.create_connection(("127.0.0.1", port)).close()  # nothing sent
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /half HTTP/1.1\r\nHost: x\r\n")  # a head cut short
+    s.close()
+    with Connection("127.0.0.1", port) as c:  # a request, then an idle keep-alive close: one line
+        assert c.request("GET", "/", {"Host": "x"}).status == 200
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_aborted_requests_are_logged_as_haproxys(workdir, app):
+    """A connection that sends nothing, or closes in the middle of its head,
+    is a "<BADREQ>" 400 CR-- line (the one that sent nothing only without dontlognull),
+    as HAProxy 2.6 writes it; the readiness probe is such a connection too."""
+    port = free_port()
+    with BalancerProcess(workdir, aborted_config(port, app), ports=[port]) as p:
+        aborted_traffic(port)
+        wait_for(lambda: len(aborted_lines(p.output())) == 4, what="tandem's four lines")
+        ours = aborted_lines(p.output())
+    hport = free_port()
+    cfg = workdir / "hap-aborted.cfg"
+    cfg.write_text(aborted_config(hport, app))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        aborted_traffic(hport)
+        wait_for(lambda: len(aborted_lines(h.output())) == 4, what="haproxy's four lines")
+        theirs = aborted_lines(h.output())
+    # The aborted ones field for field; the request's timers and byte count
+    # are the two proxies' own.
+    assert ours[:3] == theirs[:3], "\n".join(["tandem:"] + ours + ["haproxy:"] + theirs)
+    assert ours[3].endswith(' ---- 0 0/0 "GET / HTTP/1.1"') and theirs[3].endswith(' ---- 0 0/0 "GET / HTTP/1.1"')
+    assert ours[1] == '127.0.0.1 web web/<NOSRV> -1/-1/-1/-1 400 0 - - CR-- 0 0/0 "<BADREQ>"'
+    # With dontlognull, only the cut-short head and the request.
+    port = free_port()
+    with BalancerProcess(workdir, aborted_config(port, app, "    option dontlognull\n"), ports=[port]) as p:
+        aborted_traffic(port)
+        wait_for(lambda: len(aborted_lines(p.output())) == 2, what="two lines")
+        assert [l.split('"')[1] for l in aborted_lines(p.output())] == ["<BADREQ>", "GET / HTTP/1.1"]
+
+
 def test_log_format_sample_errors(workdir):
     from harness import binary, run
     path = workdir / "bad.cfg"
@@ -268,6 +330,7 @@ def test_tcplog_samples(workdir, app):
            "defaults\n    log global\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
            f"frontend edge\n    bind 127.0.0.1:{port}\n"
            "    stick-table type ip size 1k expire 1m store conn_cnt\n    tcp-request connection track-sc1 src\n"
+           "    option dontlognull\n"  # the readiness probe sends nothing: counted, not logged
            "    log-format \"T %[src] %[dst_port] %[sc1_conn_cnt] %[sc0_conn_cnt] %[nbsrv] %[bytes_in]\"\n"
            "    default_backend farm\n"
            f"backend farm\n    mode tcp\n    server a {app.address}\n")
@@ -280,6 +343,9 @@ def test_tcplog_samples(workdir, app):
     with BalancerProcess(workdir, cfg, ports=[port]) as p:
         for _ in range(2):
             assert raw_exchange("127.0.0.1", port, b"GET / HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.")
-        want = [f"T 127.0.0.1 {port} 1 - 1", f"T 127.0.0.1 {port} 2 - 1"]
-        wait_for(lambda: [l for l in p.output().splitlines() if l.startswith("T ")] == want,
-                 what="the tcp log lines with samples")
+        want = [f"T 127.0.0.1 {port} 2 - 1", f"T 127.0.0.1 {port} 3 - 1"]
+        got = lambda: [l for l in p.output().splitlines() if l.startswith("T ")]
+        try:
+            wait_for(lambda: got() == want, what="the tcp log lines with samples")
+        except TimeoutError:
+            raise AssertionError(f"{got()} != {want}")
