@@ -173,12 +173,14 @@ Result<LogFormat> LogFormat::parse(std::string_view text, std::string_view where
         part.index = static_cast<std::size_t>(req_slot >= 0 ? req_slot : res_slot);
       } else if (expr.starts_with("capture.req.hdr") || expr.starts_with("capture.res.hdr")) {
         // The slots are the log's own; converters on them are not wired.
-        return fail(cat(where, ": log-format: '", expr, "': capture.req.hdr/capture.res.hdr take a slot number (0..64) and no converter"));
+        return fail(cat(where, ": log-format: '", expr,
+                        "': capture.req.hdr/capture.res.hdr take a slot number (0..64) and no converter"));
       } else if (samples) {
         auto e = rules::SampleExpr::parse(expr, *samples, cat(where, ": log-format"));
         if (!e) return std::unexpected(e.error());
         if (!readable_at_log_time(*e))
-          return fail(cat(where, ": log-format: sample fetch '", e->fetch_name(), "' cannot be used in a log line: it reads the HTTP ",
+          return fail(cat(where, ": log-format: sample fetch '", e->fetch_name(),
+                          "' cannot be used in a log line: it reads the HTTP ",
                           (e->needs() & rules::kNeedResponse) ? "response" : "request",
                           " headers, which are gone when the line is written (HAProxy refuses it too); log them with "
                           "'capture request|response header' and %[capture.req.hdr(N)], or copy them with "

@@ -15,7 +15,7 @@
 namespace tandem::balancer::stats {
 
 struct FieldType {
-  std::string_view tags;          // frontend and server rows
+  std::string_view tags;  // frontend and server rows
   std::string_view type;
   std::string_view backend_tags;  // backend rows
   std::string_view backend_type;
@@ -125,7 +125,7 @@ inline constexpr std::array<FieldType, kColumnNames.size()> kFieldTypes = {{
     {"MGP", "u32", "MGP", "u32"},  // agg_server_status
     {"MGP", "u32", "MGP", "u32"},  // agg_server_check_status
     {"MGP", "u32", "MGP", "u32"},  // agg_check_status
-    {"", "", "", ""},  // "-": no typed field
+    {"", "", "", ""},              // "-": no typed field
     {"MCP", "u64", "MCP", "u64"},  // ssl_sess
     {"MCP", "u64", "MCP", "u64"},  // ssl_reused_sess
     {"MCP", "u64", "MCP", "u64"},  // ssl_failed_handshake

@@ -61,8 +61,8 @@ std::string_view scope_word(char c) {
 
 void append_json_tags(std::string& out, std::string_view tags) {
   if (tags.size() != 3) return;
-  append(out, "\"tags\":{\"origin\":\"", origin_word(tags[0]), "\",\"nature\":\"", nature_word(tags[1]), "\",\"scope\":\"",
-         scope_word(tags[2]), "\"}");
+  append(out, "\"tags\":{\"origin\":\"", origin_word(tags[0]), "\",\"nature\":\"", nature_word(tags[1]),
+         "\",\"scope\":\"", scope_word(tags[2]), "\"}");
 }
 
 void append_json_string(std::string& out, std::string_view s) {

@@ -44,12 +44,13 @@ struct Receiver {
 
 TEST(RequestLog, RequestLineIsCopiedNotViewed) {
   Receiver rx;
-  std::string text = cat(
-      "defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
-      "frontend web\n  bind 127.0.0.1:8080\n  log 127.0.0.1:", rx.port, " format raw local0\n",
-      "  log-format \"%r|%HM|%HU|%[capture.req.uri]|%[method]|%[capture.req.ver]|%[src]\"\n"
-      "  default_backend farm\n"
-      "backend farm\n  server a 192.0.2.1:80\n");
+  std::string text =
+      cat("defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
+          "frontend web\n  bind 127.0.0.1:8080\n  log 127.0.0.1:",
+          rx.port, " format raw local0\n",
+          "  log-format \"%r|%HM|%HU|%[capture.req.uri]|%[method]|%[capture.req.ver]|%[src]\"\n"
+          "  default_backend farm\n"
+          "backend farm\n  server a 192.0.2.1:80\n");
   auto lines = tandem::config::lex(text, "r.cfg");
   ASSERT_TRUE(lines);
   auto cfg = config::parse(*lines);
