@@ -15,14 +15,16 @@ Result<std::unique_ptr<TrafficLog>> TrafficLog::create(const config::Proxy& fe, 
                                                        const rules::Resolver& samples) {
   std::vector<config::LogTarget> targets = fe.logs;
   if (fe.log_global) targets.insert(targets.end(), g.logs.begin(), g.logs.end());
-  if (targets.empty()) return std::unique_ptr<TrafficLog>();
-  std::unique_ptr<TrafficLog> t(new TrafficLog());
   std::string_view text = !fe.log_format.empty() ? std::string_view(fe.log_format)
                           : fe.httplog && fe.mode == config::Mode::http ? kHttpLogFormat
                           : fe.httplog || fe.tcplog                     ? kTcpLogFormat
                                                                         : kDefaultLogFormat;
+  // Compiled even when nothing is logged: a format HAProxy would refuse is
+  // refused here too (and the start agrees with -c).
   auto f = LogFormat::parse(text, fe.log_format.empty() ? fe.origin.where() : fe.log_format_origin.where(), &samples);
   if (!f) return std::unexpected(f.error());
+  if (targets.empty()) return std::unique_ptr<TrafficLog>();
+  std::unique_ptr<TrafficLog> t(new TrafficLog());
   t->format_ = std::move(*f);
   for (const config::LogTarget& lt : targets) {
     auto s = LogSink::open(lt, fe.origin.where());
