@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
     balancer::stick::StickRegistry scratch({.node = "check", .instance_id = "check", .log_capacity = 1024});
     auto probe = balancer::runtime::Runtime::build(*cfg, 1, scratch);
     if (!probe) loaded = std::unexpected(probe.error());
+    else if (auto lf = balancer::logging::check_log_formats(**probe); !lf) loaded = std::unexpected(lf.error());
     else warnings.insert(warnings.end(), (*probe)->warnings().begin(), (*probe)->warnings().end());
   }
   if (loaded && args->check_only)
@@ -195,7 +196,8 @@ int main(int argc, char** argv) {
       events.publish(e);
     });
     for (const auto& fe : g.runtime->frontends()) {
-      auto tl = balancer::logging::TrafficLog::create(fe->config(), g.runtime->global());
+      auto tl = balancer::logging::TrafficLog::create(fe->config(), g.runtime->global(),
+                                                      balancer::logging::sample_resolver(*g.runtime, fe->name()));
       if (!tl) return std::unexpected(tl.error());
       fe->set_traffic_log(tl->get());
       if (*tl) g.logs.push_back(std::move(*tl));

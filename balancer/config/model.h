@@ -285,6 +285,13 @@ struct StatsPage {
   bool show_legends = false;
   bool show_node = false;
   std::string show_desc;
+  // `stats scope NAME|.`: the proxies the page (and its ;csv/;json) reports;
+  // empty: all. "." is resolved to the proxy's own name once parsed.
+  struct Scope {
+    std::string name;
+    Origin origin;
+  };
+  std::vector<Scope> scope;
   Origin origin;
 };
 

@@ -40,6 +40,9 @@ Result<void> parse_stats_line(Proxy& p, const Line& l, bool in_defaults) {
     if (l.words.size() < 4 || (l.words[2] != "if" && l.words[2] != "unless"))
       return fail(keyword_error(l, kw, "expects 'if CONDITION' or 'unless CONDITION'"));
     p.rules.push_back(Statement{l.words, origin_of(l)});
+  } else if (k == "scope") {
+    if (auto r = one_arg("a proxy name or '.'"); !r) return r;
+    s.scope.push_back({l.words[2], origin_of(l)});
   } else if (k == "hide-version") {
     if (l.words.size() != 2) return fail(keyword_error(l, kw, "takes no argument"));
     s.hide_version = true;

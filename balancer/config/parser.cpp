@@ -228,6 +228,12 @@ class Parser {
         if (!known)
           return fail(cat(t.file, ":", t.line, ": stick-table: no peers section named '", t.peers, "'"));
       }
+      for (StatsPage::Scope& sc : p.stats.scope) {
+        if (sc.name == ".") sc.name = p.name;  // "." is the section the line is in (or inherited into)
+        // HAProxy accepts any name; one that matches nothing only hides rows.
+        else if (!cfg_.find_proxy(sc.name, false) && !cfg_.find_proxy(sc.name, true))
+          warn(sc.origin, cat("stats scope: no proxy named '", sc.name, "': the page will not show it"));
+      }
       bool fe = p.is_frontend(), be = p.is_backend();
       const Timeouts& t = p.timeouts;
       if ((fe && !t.client) || (be && (!t.connect || !t.server)))

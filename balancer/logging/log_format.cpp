@@ -1,7 +1,10 @@
 #include "balancer/logging/log_format.h"
 
+#include <arpa/inet.h>
+
 #include <ctime>
 
+#include "balancer/rules/sample.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::logging {
@@ -41,6 +44,62 @@ struct Name {
   int var;
 };
 
+// Fetches that read the request or the response but that HAProxy still
+// allows in a log line: the transaction keeps these past the headers.
+bool readable_at_log_time(const rules::SampleExpr& e) {
+  constexpr std::string_view kKept[] = {"method", "status", "capture.req.method", "capture.req.uri", "capture.req.ver",
+                                        "capture.res.ver"};
+  if (!(e.needs() & (rules::kNeedRequest | rules::kNeedResponse))) return true;
+  for (std::string_view k : kKept)
+    if (e.fetch_name() == k) return true;
+  return false;
+}
+
+// `capture.req.hdr(N)` / `capture.res.hdr(N)`: the slot N, or -1 when
+// `text` is not one of them.
+long long capture_slot(std::string_view text, std::string_view prefix) {
+  if (!text.starts_with(prefix) || text.back() != ')') return -1;
+  unsigned long long n = 0;
+  if (!parse_uint(text.substr(prefix.size(), text.size() - prefix.size() - 1), n) || n > 64) return -1;
+  return static_cast<long long>(n);
+}
+
+void text_field(std::string& out, std::string_view v, bool quote) {
+  // HAProxy prints an absent or empty value as "-", or as "" when quoted.
+  if (quote) out += '"';
+  if (!v.empty()) out += v;
+  else if (!quote) out += '-';
+  if (quote) out += '"';
+}
+
+void sample_field(std::string& out, const rules::Sample& s, bool quote) {
+  using T = rules::Sample::Type;
+  switch (s.type) {
+    case T::none: text_field(out, {}, quote); return;
+    case T::str: text_field(out, s.s, quote); return;
+    case T::boolean: text_field(out, s.b ? "1" : "0", quote); return;
+    case T::integer: {
+      char buf[24];
+      auto n = std::snprintf(buf, sizeof buf, "%lld", s.i);
+      text_field(out, std::string_view(buf, static_cast<std::size_t>(n)), quote);
+      return;
+    }
+    case T::ip: {
+      // Without the allocation of address::to_string().
+      char buf[INET6_ADDRSTRLEN] = {};
+      if (s.ip.is_v4()) {
+        auto b = s.ip.to_v4().to_bytes();
+        ::inet_ntop(AF_INET, b.data(), buf, sizeof buf);
+      } else {
+        auto b = s.ip.to_v6().to_bytes();
+        ::inet_ntop(AF_INET6, b.data(), buf, sizeof buf);
+      }
+      text_field(out, buf, quote);
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 void set_termination(RequestLog& r, char who, char phase) {
@@ -48,7 +107,7 @@ void set_termination(RequestLog& r, char who, char phase) {
   r.term[1] = phase;
 }
 
-Result<LogFormat> LogFormat::parse(std::string_view text, std::string_view where) {
+Result<LogFormat> LogFormat::parse(std::string_view text, std::string_view where, const rules::Resolver* samples) {
   static constexpr Name kNames[] = {
       {"ci", int(Var::ci)}, {"cp", int(Var::cp)}, {"fi", int(Var::fi)}, {"fp", int(Var::fp)}, {"si", int(Var::si)},
       {"sp", int(Var::sp)}, {"ft", int(Var::ft)}, {"f", int(Var::f)}, {"b", int(Var::b)}, {"s", int(Var::s)},
@@ -100,8 +159,39 @@ Result<LogFormat> LogFormat::parse(std::string_view text, std::string_view where
       }
       j = close + 1;
     }
-    if (j < text.size() && text[j] == '[')
-      return fail(cat(where, ": log-format: sample expressions (%[...]) are not supported in log lines yet"));
+    if (j < text.size() && text[j] == '[') {
+      std::size_t close = text.find(']', j);
+      if (close == std::string_view::npos) return fail(cat(where, ": log-format: missing ']' after '%['"));
+      std::string_view expr = text.substr(j + 1, close - j - 1);
+      if (expr.empty()) return fail(cat(where, ": log-format: empty sample expression '%[]'"));
+      flush();
+      Part part{Var::sample, {}, quote};
+      long long req_slot = capture_slot(expr, "capture.req.hdr(");
+      long long res_slot = capture_slot(expr, "capture.res.hdr(");
+      if (req_slot >= 0 || res_slot >= 0) {
+        part.var = req_slot >= 0 ? Var::capture_req : Var::capture_res;
+        part.index = static_cast<std::size_t>(req_slot >= 0 ? req_slot : res_slot);
+      } else if (expr.starts_with("capture.req.hdr") || expr.starts_with("capture.res.hdr")) {
+        // The slots are the log's own; converters on them are not wired.
+        return fail(cat(where, ": log-format: '", expr,
+                        "': capture.req.hdr/capture.res.hdr take a slot number (0..64) and no converter"));
+      } else if (samples) {
+        auto e = rules::SampleExpr::parse(expr, *samples, cat(where, ": log-format"));
+        if (!e) return std::unexpected(e.error());
+        if (!readable_at_log_time(*e))
+          return fail(cat(where, ": log-format: sample fetch '", e->fetch_name(),
+                          "' cannot be used in a log line: it reads the HTTP ",
+                          (e->needs() & rules::kNeedResponse) ? "response" : "request",
+                          " headers, which are gone when the line is written (HAProxy refuses it too); log them with "
+                          "'capture request|response header' and %[capture.req.hdr(N)], or copy them with "
+                          "'http-request set-var(txn.NAME)' and %[var(txn.NAME)]"));
+        part.expr = std::make_shared<const rules::SampleExpr>(std::move(*e));
+      }
+      f.uses_samples_ = true;
+      f.parts_.push_back(std::move(part));
+      i = close;
+      continue;
+    }
     std::size_t e = j;
     while (e < text.size() && (std::isalnum(static_cast<unsigned char>(text[e])))) ++e;
     std::string_view name = text.substr(j, e - j);
@@ -197,6 +287,16 @@ void LogFormat::render(const RequestLog& r, std::string& out) const {
       case Var::HV: out += r.version; break;
       case Var::CC:
       case Var::CS: out += '-'; break;
+      case Var::capture_req:
+      case Var::capture_res: {
+        const auto& caps = p.var == Var::capture_req ? r.request_captures : r.response_captures;
+        text_field(out, p.index < caps.size() ? caps[p.index] : std::string_view(), p.quote);
+        break;
+      }
+      case Var::sample:
+        if (p.expr && r.ctx) sample_field(out, p.expr->eval(*r.ctx), p.quote);
+        else text_field(out, {}, p.quote);
+        break;
     }
   }
 }

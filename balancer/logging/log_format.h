@@ -3,13 +3,26 @@
 // HAProxy's `log-format` language to lay it out. `option httplog` and
 // `option tcplog` are the predefined formats below, so their lines read
 // field for field as HAProxy's. Pure: a record in, bytes appended out.
+//
+// `%[fetch,conv...]` parts are sample expressions (balancer/rules/sample.h)
+// evaluated at log time against the request's rule context, with HAProxy's
+// rule for what a log line may read: connection, session, stick-counter,
+// TLS, variable and capture fetches, not the request or response headers
+// (gone by then in HAProxy; it refuses them at load, and so do we).
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/error.h"
+
+namespace tandem::balancer::rules {
+struct EvalContext;
+struct Resolver;
+class SampleExpr;
+}  // namespace tandem::balancer::rules
 
 namespace tandem::balancer::logging {
 
@@ -46,26 +59,42 @@ struct RequestLog {
   bool http = false;
   int pid = 0;
   std::string_view hostname;
+  // The request's (or connection's) rule context, for %[sample] parts; null
+  // when there is none (they print "-").
+  rules::EvalContext* ctx = nullptr;
 };
 
 class LogFormat {
  public:
-  // Errors read "WHERE: log-format: ..." (unknown variable, bad braces).
-  static Result<LogFormat> parse(std::string_view text, std::string_view where);
+  // Errors read "WHERE: log-format: ..." (unknown variable, bad braces,
+  // a fetch that cannot run at log time). `samples` compiles %[...] parts
+  // (fetch names, tables, backends); without it they are only checked for
+  // syntax, which is what the configuration parser can do before the
+  // runtime exists, and such a format must not be rendered.
+  static Result<LogFormat> parse(std::string_view text, std::string_view where,
+                                 const rules::Resolver* samples = nullptr);
   void render(const RequestLog& r, std::string& out) const;
   bool empty() const { return parts_.empty(); }
+  // Has %[...] parts: the session must hand its rule context to the line.
+  bool uses_samples() const { return uses_samples_; }
 
  private:
   enum class Var : std::uint8_t {
     literal, ci, cp, fi, fp, si, sp, ft, f, b, s, t, tr, T, pid, H, ST, B, U, Th, Ti, TR, Tw, Tc, Tr, Ta, Tt, Tq,
-    ts, tsc, ac, fc, bc, sc, rc, sq, bq, hr, hs, hrl, hsl, r, HM, HU, HP, HQ, HV, CC, CS, ms
+    ts, tsc, ac, fc, bc, sc, rc, sq, bq, hr, hs, hrl, hsl, r, HM, HU, HP, HQ, HV, CC, CS, ms,
+    sample,       // %[fetch,conv...]
+    capture_req,  // %[capture.req.hdr(N)]: the log's own capture slots
+    capture_res,  // %[capture.res.hdr(N)]
   };
   struct Part {
     Var var = Var::literal;
     std::string text;  // literal
     bool quote = false;  // {+Q}
+    std::size_t index = 0;  // capture_req/capture_res: the slot
+    std::shared_ptr<const rules::SampleExpr> expr;  // sample: null when only syntax-checked
   };
   std::vector<Part> parts_;
+  bool uses_samples_ = false;
 };
 
 // The two characters of the termination state, as HAProxy sets them: the

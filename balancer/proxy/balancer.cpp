@@ -13,6 +13,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "balancer/logging/traffic_log.h"
 #include "balancer/net/listen_socket.h"
 #include "balancer/proxy/http_session.h"
 #include "balancer/proxy/io.h"
@@ -323,6 +324,7 @@ Result<Balancer::ReloadReport> Balancer::reload(const config::Config& cfg_in) {
     stick::StickRegistry scratch({.node = "check", .instance_id = "check", .log_capacity = 1024});
     auto probe = runtime::Runtime::build(cfg, threads(), scratch);
     if (!probe) return std::unexpected(probe.error());
+    if (auto lf = logging::check_log_formats(**probe); !lf) return std::unexpected(lf.error());
   }
   // 2. Build it for real (tables of unchanged definition are the live ones).
   auto built = build(cfg);

@@ -129,7 +129,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
     log_.status = status;
   }
   // The traffic log line of the request that just ended (balancer/logging).
-  void log_request();
+  void log_request(bool before_any_byte = false);
+  // The client went away before a complete request: HAProxy logs that as a
+  // bad request (400, CR), a connection that sent nothing included unless
+  // `option dontlognull`; an idle keep-alive connection closing is not logged.
+  void log_aborted_request();
   void end_stick_request();
   // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
   // when the request was answered here.
@@ -275,7 +279,10 @@ awaitable<void> HttpSession::run() {
       park();
       co_return;
     }
-    if (hs == HeadStatus::closed) break;
+    if (hs == HeadStatus::closed) {
+      if (requests_ == 0 || request_started_) log_aborted_request();
+      break;
+    }
     if (hs == HeadStatus::timed_out) {
       // A client that started a request and stalled gets 408; an idle
       // keep-alive connection is simply closed, as HAProxy does.
@@ -297,6 +304,7 @@ awaitable<void> HttpSession::run() {
     if (const logging::TrafficLog* tl = fe_.traffic_log()) {
       log_.head_done = Worker::now();
       log_.any_request = true;
+      log_.note_request(x_->req);
       if (!tl->captures().empty()) log_.capture_request(*tl, x_->req);
     }
     Exchange x = co_await exchange();
@@ -1089,9 +1097,17 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
   client_.shutdown(tcp::socket::shutdown_send, ec);
 }
 
-void HttpSession::log_request() {
+void HttpSession::log_aborted_request() {
+  if (!fe_.traffic_log()) return;
+  log_.status = 400;
+  log_.term[0] = 'C';
+  log_.term[1] = 'R';
+  log_request(true);
+}
+
+void HttpSession::log_request(bool before_any_byte) {
   const logging::TrafficLog* t = fe_.traffic_log();
-  if (!t || (!log_.any_request && !request_started_)) return;
+  if (!t || (!log_.any_request && !request_started_ && !before_any_byte)) return;
   LogContext c;
   c.rt = &rt_;
   c.fe = &fe_;
@@ -1102,6 +1118,16 @@ void HttpSession::log_request() {
   c.client_port = client_port_;
   c.local_port = local_port_;
   c.req = log_.head_done != RequestLogState::Steady{} && x_ ? &x_->req : nullptr;
+  if (t->uses_samples() && x_) {
+    // %[...] parts read the request's rule context; a request that failed
+    // before exchange() has none of its own yet: the connection's, then.
+    if (!c.req) {
+      prepare_context(nullptr);
+      x_->ctx.req = nullptr;
+    }
+    x_->ctx.now = stick::stick_now(SystemClock::instance());  // rates as of the log line, as HAProxy
+    c.eval = &x_->ctx;
+  }
   emit_request_log(*t, log_, c, Worker::now());
 }
 

@@ -41,6 +41,15 @@ void RequestLogState::reset(Steady now) {
   term[0] = term[1] = '-';
   any_request = false;
   captures.clear();
+  has_request_line = false;
+}
+
+void RequestLogState::note_request(const http::RequestHead& req) {
+  // assign() keeps the strings' capacity: no allocation per request once warm.
+  method.assign(req.method_text);
+  target.assign(req.target);
+  version = req.version;
+  has_request_line = true;
 }
 
 void RequestLogState::set_error_status(int st, bool server_involved) {
@@ -116,11 +125,11 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
     r.backend_queue = c.be->queued();
   }
   if (c.server) r.srv_conn = c.req ? c.server->in_flight() + 1 : c.server->sessions().current();
-  if (c.req) {
+  if (c.req && s.has_request_line) {
     r.http = true;
-    r.method = c.req->method_text;
-    r.target = c.req->target;
-    r.version = version_text(c.req->version);
+    r.method = s.method;
+    r.target = s.target;
+    r.version = version_text(s.version);
   }
   // Configured captures always print (empty when the header was absent or
   // the response never came), so the fields keep their positions.
@@ -131,7 +140,26 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
   }
   static const int pid = static_cast<int>(::getpid());
   r.pid = pid;
-  t.write(r, s.status >= 500 || s.term[0] != '-');
+  bool error = s.status >= 500 || s.term[0] != '-';
+  if (!c.eval) {
+    t.write(r, error);
+    return;
+  }
+  // %[...] parts read the request line from the copy (the fetches a log line
+  // may use read no header: see log_format.h), never from the parsed head.
+  http::RequestHead line;
+  const http::RequestHead* head = c.eval->req;
+  if (head && s.has_request_line) {
+    line.method_text = s.method;
+    line.target = s.target;
+    line.version = s.version;
+    c.eval->req = &line;
+  } else {
+    c.eval->req = nullptr;
+  }
+  r.ctx = c.eval;
+  t.write(r, error);
+  c.eval->req = head;
 }
 
 }  // namespace tandem::balancer::proxy

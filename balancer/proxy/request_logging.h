@@ -28,8 +28,16 @@ struct RequestLogState {
   char term[2] = {'-', '-'};
   bool any_request = false;  // for dontlognull
   std::vector<std::string> captures;  // request captures, then response ones
+  // The request line, copied when the head is parsed: the head's views point
+  // into the client buffer, which is consumed (and may be released) before
+  // the line is written. HAProxy keeps its own copy of the URI for the same
+  // reason.
+  bool has_request_line = false;
+  std::string method, target;
+  http::Version version = http::Version::http11;
 
   void reset(Steady now);
+  void note_request(const http::RequestHead& req);
   // The termination state a proxy-made answer implies (HAProxy's flags).
   void set_error_status(int status, bool server_involved);
   void capture_request(const logging::TrafficLog& t, const http::RequestHead& req);
@@ -44,6 +52,9 @@ struct LogContext {
   std::string_view client_ip, local_ip;
   std::uint16_t client_port = 0, local_port = 0;
   const http::RequestHead* req = nullptr;  // null: TCP, or no complete request
+  // The rule context %[...] parts read; set only when the log format has
+  // such parts (TrafficLog::uses_samples()).
+  rules::EvalContext* eval = nullptr;
 };
 
 void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,

@@ -43,14 +43,21 @@ struct TcpLog {
   RequestLogState state;
   LogContext ctx;
   std::string client_ip, local_ip;
-  ~TcpLog() {
+  bool written = false;
+  // Once, from whichever comes first: the guard that runs before the rule
+  // context (which %[...] parts read) is destroyed, or this destructor.
+  void write() {
+    if (written) return;
+    written = true;
     if (const logging::TrafficLog* t = fe.traffic_log()) {
       state.any_request = state.bytes_in > 0;
       ctx.client_ip = client_ip;
       ctx.local_ip = local_ip;
+      if (ctx.eval) ctx.eval->now = stick::stick_now(SystemClock::instance());
       emit_request_log(*t, state, ctx, Worker::now());
     }
   }
+  ~TcpLog() { write(); }
 };
 
 // hard-stop-after: shuts both connections down; the tunnel sees them fail.
@@ -106,9 +113,18 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
     }
   } untrack{sticks};
   rules::EvalContext ctx;
+  // The log line is written before ctx goes (stick counters still tracked,
+  // as HAProxy logs before releasing them).
+  struct WriteLogFirst {
+    std::optional<TcpLog>& t;
+    ~WriteLogFirst() {
+      if (t) t->write();
+    }
+  } write_log_first{tlog};
   auto own_rules = [&](runtime::Backend* b) { return b && b->rules_ptr() != fe.rules_ptr(); };
-  if (rs.has_tcp_connection_rules() || rs.has_tcp_content_rules() || rs.has_switching_rules() ||
-      (be && be->rules().has_stick_rules()) || (own_rules(be) && be->rules().has_tcp_content_rules())) {
+  const bool run_rules = rs.has_tcp_connection_rules() || rs.has_tcp_content_rules() || rs.has_switching_rules() ||
+                         (be && be->rules().has_stick_rules()) || (own_rules(be) && be->rules().has_tcp_content_rules());
+  if (run_rules || (tlog && fe.traffic_log()->uses_samples())) {
     ctx.src = addr;
     ctx.src_port = remote.port();
     ctx.dst = local.address();
@@ -117,6 +133,9 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
     ctx.fe = &fe;
     ctx.be = be;
     ctx.now = stick::stick_now(SystemClock::instance());
+    if (tlog && fe.traffic_log()->uses_samples()) tlog->ctx.eval = &ctx;
+  }
+  if (run_rules) {
     // Content rules here read no payload (no such fetch exists yet), so they
     // run at once rather than after tcp-request inspect-delay.
     if (!rs.run_tcp(ctx, false, &sticks) || !rs.run_tcp(ctx, true, &sticks)) {

@@ -53,6 +53,20 @@ std::string LogFormat::render(EvalContext& ctx) const {
   return out;
 }
 
+std::optional<std::string> LogFormat::render_if_present(EvalContext& ctx) const {
+  std::string out;
+  for (const Part& p : parts_) {
+    if (p.expr < 0) {
+      out += p.literal;
+      continue;
+    }
+    Sample v = exprs_[static_cast<size_t>(p.expr)].eval(ctx);
+    if (!v.present()) return std::nullopt;
+    out += v.text(ctx);
+  }
+  return out;
+}
+
 namespace {
 
 using Words = std::vector<std::string>;
@@ -605,7 +619,9 @@ HttpVerdict RuleSet::run_http_request(EvalContext& ctx, http::RequestHead& req, 
         break;
       }
       case K::set_var:
-        ctx.vars.emplace_back(a.name, a.value.render(ctx));
+        // A fetch that finds nothing leaves the variable unset (HAProxy's
+        // var() then finds nothing either, rather than an empty string).
+        if (auto v = a.value.render_if_present(ctx)) ctx.vars.emplace_back(a.name, std::move(*v));
         break;
       case K::track_sc:
         if (sticks && !ctx.sc[static_cast<size_t>(a.counter)]) sticks->track(ctx, a.counter, *a.key, a.table, true);
@@ -668,7 +684,9 @@ HttpVerdict RuleSet::run_http_response(EvalContext& ctx, http::ResponseHead& res
         resp.reason = a.reason.empty() ? std::string_view() : std::string_view(a.reason);
         break;
       case K::set_var:
-        ctx.vars.emplace_back(a.name, a.value.render(ctx));
+        // A fetch that finds nothing leaves the variable unset (HAProxy's
+        // var() then finds nothing either, rather than an empty string).
+        if (auto v = a.value.render_if_present(ctx)) ctx.vars.emplace_back(a.name, std::move(*v));
         break;
       default:
         apply_header_action(a, resp.headers, ctx);

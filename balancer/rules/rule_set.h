@@ -30,6 +30,8 @@ class LogFormat {
  public:
   static Result<LogFormat> parse(std::string_view text, const Resolver& r, std::string_view where);
   std::string render(EvalContext& ctx) const;
+  // Null when a sample in it yields nothing (set-var then sets nothing, as HAProxy).
+  std::optional<std::string> render_if_present(EvalContext& ctx) const;
   bool constant() const { return exprs_.empty(); }
 
  private:

@@ -163,6 +163,12 @@ Sample f_cook(EvalContext& c, const FetchArgs& a) {
   return Sample::none();
 }
 Sample f_status(EvalContext& c, const FetchArgs&) { return Sample::of_int(c.resp->status); }
+// capture.req.* / capture.res.ver: the request line and the response's
+// version, which HAProxy keeps for the whole transaction (log lines use them).
+std::string_view version_text(http::Version v) { return v == http::Version::http10 ? "HTTP/1.0" : "HTTP/1.1"; }
+Sample f_capture_req_uri(EvalContext& c, const FetchArgs&) { return Sample::of_str(c.req->target); }
+Sample f_capture_req_ver(EvalContext& c, const FetchArgs&) { return Sample::of_str(version_text(c.req->version)); }
+Sample f_capture_res_ver(EvalContext& c, const FetchArgs&) { return Sample::of_str(version_text(c.resp->version)); }
 Sample f_ssl_fc(EvalContext& c, const FetchArgs&) { return Sample::of_bool(c.ssl); }
 Sample f_ssl_fc_sni(EvalContext& c, const FetchArgs&) {
   return c.sni.empty() ? Sample::none() : Sample::of_str(c.sni);
@@ -258,6 +264,10 @@ std::map<std::string, FetchDef, std::less<>>& registry() {
         {"cook", f_cook, T::str, kNeedRequest, A::text},
         {"req.cook", f_cook, T::str, kNeedRequest, A::text},
         {"status", f_status, T::integer, kNeedResponse, A::none},
+        {"capture.req.method", f_method, T::str, kNeedRequest, A::none},
+        {"capture.req.uri", f_capture_req_uri, T::str, kNeedRequest, A::none},
+        {"capture.req.ver", f_capture_req_ver, T::str, kNeedRequest, A::none},
+        {"capture.res.ver", f_capture_res_ver, T::str, kNeedResponse, A::none},
         {"ssl_fc", f_ssl_fc, T::boolean, kNeedNothing, A::none},
         {"ssl_fc_sni", f_ssl_fc_sni, T::str, kNeedNothing, A::none},
         {"nbsrv", f_nbsrv, T::integer, kNeedNothing, A::backend_opt},

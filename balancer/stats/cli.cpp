@@ -4,6 +4,7 @@
 
 #include "balancer/health/checker.h"
 #include "balancer/stats/cli_tables.h"
+#include "balancer/stats/show_info.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::stats {
@@ -28,10 +29,10 @@ constexpr CommandHelp kCommands[] = {
     {"set table <table> key <k> [data.* <v>]*", "update or create a table entry's data", CliLevel::operator_},
     {"show table <table> [<filter>]*", "report table usage stats or dump this table's contents (filter: data/key)", CliLevel::user},
     {"show cli level", "display the level of the current CLI session", CliLevel::user},
-    {"show info [json]", "report information about the running process", CliLevel::user},
+    {"show info [json|typed]", "report information about the running process", CliLevel::user},
     {"show servers state [<backend>]", "dump volatile server information (all or for a single backend)", CliLevel::operator_},
     {"show sess", "report a summary of the current sessions", CliLevel::operator_},
-    {"show stat [json]", "report counters for each proxy and server", CliLevel::user},
+    {"show stat [desc|json|no-maint|typed|up]*", "report counters for each proxy and server", CliLevel::user},
     {"user", "lower the level of the current CLI session to user", CliLevel::operator_},
     {"help [<command>]", "list matching or all commands", CliLevel::user},
     {"prompt", "toggle interactive mode with prompt", CliLevel::user},
@@ -76,12 +77,70 @@ int hchk_number(health::CheckStatus s, bool enabled) {
   return 0;
 }
 
-std::string uptime_text(std::int64_t s) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%lldd %lldh%02lldm%02llds", static_cast<long long>(s / 86400),
-                static_cast<long long>((s % 86400) / 3600), static_cast<long long>((s % 3600) / 60),
-                static_cast<long long>(s % 60));
-  return buf;
+// `show stat [domain proxy] [{IID|PROXY} TYPE SID] [typed|json] [desc] [up|no-maint]`,
+// as HAProxy reads it: the three selectors come together or not at all; TYPE
+// is a sum of 1 (frontends), 2 (backends), 4 (servers), -1 for all; SID -1
+// for every server.
+struct StatQuery {
+  enum class Format { csv, typed, json } format = Format::csv;
+  bool bound = false;
+  long long iid = -1, type = -1, sid = -1;
+  bool up_only = false, no_maint = false;
+};
+
+long long int_arg(std::string_view s) {
+  long long v = 0;
+  return parse_int(s, v) ? v : 0;  // HAProxy's atoi: anything else reads as 0
+}
+
+StatQuery parse_stat_query(std::vector<std::string_view> a, const runtime::Runtime& rt, std::string& err) {
+  StatQuery q;
+  size_t i = 0;
+  if (a.size() >= 2 && a[0] == "domain") {
+    if (a[1] != "proxy") {
+      err = "Invalid statistics domain.\n";
+      return q;
+    }
+    i = 2;
+  }
+  if (a.size() >= i + 3) {
+    q.bound = true;
+    const runtime::Frontend* fe = rt.find_frontend(a[i]);
+    const runtime::Backend* be = rt.find_backend(a[i]);
+    q.iid = fe ? fe->config().id : be ? be->config().id : int_arg(a[i]);
+    if (q.iid == 0) {
+      err = "No such proxy.\n";
+      return q;
+    }
+    q.type = int_arg(a[i + 1]);
+    q.sid = int_arg(a[i + 2]);
+    i += 3;
+  }
+  for (; i < a.size(); ++i) {
+    if (a[i] == "typed") q.format = StatQuery::Format::typed;
+    else if (a[i] == "json") q.format = StatQuery::Format::json;
+    else if (a[i] == "up") q.up_only = true;
+    else if (a[i] == "no-maint") q.no_maint = true;
+    // "desc" (field descriptions) is accepted and not printed; other words are ignored, as HAProxy does.
+  }
+  return q;
+}
+
+std::vector<StatRow> select_rows(std::vector<StatRow> rows, const StatQuery& q) {
+  std::erase_if(rows, [&](const StatRow& r) {
+    if (q.bound) {
+      if (q.iid != -1 && static_cast<long long>(r.num(Col::iid)) != q.iid) return true;
+      long long bit = r.type == ObjType::frontend ? 1 : r.type == ObjType::backend ? 2 : 4;
+      if (q.type != -1 && !(q.type & bit)) return true;
+      if (r.type == ObjType::server && q.sid != -1 && static_cast<long long>(r.num(Col::sid)) != q.sid) return true;
+    }
+    if (r.type != ObjType::server) return false;
+    const std::string& st = r.str(Col::status);
+    if (q.up_only && (st.starts_with("DOWN") || st.starts_with("MAINT"))) return true;  // stopped servers
+    if (q.no_maint && st.starts_with("MAINT")) return true;
+    return false;
+  });
+  return rows;
 }
 
 }  // namespace
@@ -152,28 +211,18 @@ std::string CliSession::run(std::string_view command, bool& close) {
   }
   if (w[0] == "show" && w.size() >= 2) {
     if (w[1] == "info") {
-      if (w.size() > 2 && w[2] == "json") {
-        std::string j = "[";
-        bool first = true;
-        std::string info = show_info();
-        size_t pos = 0, n = 0;
-        while (pos < info.size()) {
-          size_t nl = info.find('\n', pos);
-          std::string_view ln = std::string_view(info).substr(pos, nl - pos);
-          pos = nl + 1;
-          size_t colon = ln.find(": ");
-          if (colon == std::string_view::npos) continue;
-          append(j, first ? "" : ",", "\n{\"field\":{\"pos\":", n++, ",\"name\":\"", ln.substr(0, colon),
-                 "\"},\"processNum\":1,\"value\":{\"type\":\"str\",\"value\":\"", ln.substr(colon + 2), "\"}}");
-          first = false;
-        }
-        return j + "\n]\n";
-      }
-      return show_info();
+      auto fields = info_fields(*src_);
+      if (w.size() > 2 && w[2] == "json") return render_info_json(fields);
+      if (w.size() > 2 && w[2] == "typed") return render_info_typed(fields);
+      return render_info(fields);
     }
     if (w[1] == "stat") {
-      auto rows = src_->rows();
-      if (w.size() > 2 && w[2] == "json") return render_json(rows);
+      std::string err;
+      StatQuery q = parse_stat_query(std::vector<std::string_view>(w.begin() + 2, w.end()), src_->runtime(), err);
+      if (!err.empty()) return err;
+      auto rows = select_rows(src_->rows(), q);
+      if (q.format == StatQuery::Format::json) return render_json(rows);
+      if (q.format == StatQuery::Format::typed) return render_typed(rows);
       return render_csv(rows);
     }
     if (w[1] == "servers" && w.size() >= 3 && w[2] == "state") {
@@ -281,31 +330,6 @@ std::string CliSession::unknown(std::string_view first) const {
     }
   }
   return any ? out : out + all;
-}
-
-std::string CliSession::show_info() const {
-  const ProcessInfo& pi = src_->process();
-  runtime::Runtime& rt = src_->runtime();
-  std::int64_t up = std::max<std::int64_t>(0, StatsSource::unix_s() - pi.start_unix_s);
-  std::uint64_t conns = 0, reqs = 0, rate = 0, rate_max = 0;
-  for (const StatRow& r : src_->rows()) {
-    if (r.type != ObjType::frontend) continue;
-    conns += r.num(Col::stot);
-    reqs += r.num(Col::req_tot);
-    rate += r.num(Col::rate);
-    rate_max += r.num(Col::rate_max);
-  }
-  std::size_t listeners = 0;
-  for (const auto& f : rt.frontends()) listeners += f->config().binds.size();
-  std::string out;
-  append(out, "Name: ", pi.name, "\nVersion: ", pi.version, "\nNbthread: ", pi.threads, "\nNbproc: 1\nProcess_num: 1\nPid: ",
-         pi.pid, "\nUptime: ", uptime_text(up), "\nUptime_sec: ", up, "\n");
-  if (pi.ulimit_n) append(out, "Ulimit-n: ", pi.ulimit_n, "\n");
-  append(out, "Maxconn: ", rt.maxconn(), "\nHard_maxconn: ", rt.maxconn(), "\nCurrConns: ", src_->current_connections(),
-         "\nCumConns: ", conns, "\nCumReq: ", reqs, "\nConnRate: ", rate, "\nConnRateLimit: 0\nMaxConnRate: ", rate_max,
-         "\nSessRate: ", rate, "\nSessRateLimit: 0\nMaxSessRate: ", rate_max, "\nnode: ", pi.node,
-         "\nStopping: 0\nListeners: ", listeners, "\nStart_time_sec: ", pi.start_unix_s, "\n");
-  return out;
 }
 
 std::string CliSession::show_servers_state(std::string_view only) const {

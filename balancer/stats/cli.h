@@ -33,7 +33,6 @@ class CliSession {
 
  private:
   std::string run(std::string_view command, bool& close);
-  std::string show_info() const;
   std::string show_servers_state(std::string_view backend) const;
   std::string show_sess() const;
   std::string help(std::string_view prefix) const;

@@ -12,19 +12,8 @@ using namespace tandem::balancer::stick;
 
 namespace {
 
-std::string_view key_type_name(const TableDef& d) {
-  switch (d.key_type) {
-    case KeyType::ip: return "ip";
-    case KeyType::ipv6: return "ipv6";
-    case KeyType::integer: return "integer";
-    case KeyType::string: return "string";
-    case KeyType::binary: return "binary";
-  }
-  return "?";
-}
-
 std::string table_header(const StickTable& t) {
-  return cat("# table: ", t.name(), ", type: ", key_type_name(t.def()), ", size:", t.def().size, ", used:", t.entries(),
+  return cat("# table: ", t.name(), ", type: ", table_key_type(t.def()), ", size:", t.def().size, ", used:", t.entries(),
              "\n");
 }
 
@@ -88,6 +77,17 @@ void entry_line(std::string& out, const runtime::Runtime& rt, const ImageBatch& 
 StickNow now() { return stick_now(SystemClock::instance()); }
 
 }  // namespace
+
+std::string_view table_key_type(const TableDef& d) {
+  switch (d.key_type) {
+    case KeyType::ip: return "ip";
+    case KeyType::ipv6: return "ipv6";
+    case KeyType::integer: return "integer";
+    case KeyType::string: return "string";
+    case KeyType::binary: return "binary";
+  }
+  return "?";
+}
 
 std::string cli_show_table(runtime::Runtime& rt, StickRegistry& reg, const std::vector<std::string_view>& args) {
   if (args.empty()) {

@@ -17,4 +17,7 @@ std::string cli_show_table(runtime::Runtime& rt, stick::StickRegistry& reg, cons
 std::string cli_clear_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args);
 std::string cli_set_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args);
 
+// A table's key type in HAProxy's words ("ip", "ipv6", "integer", "string", "binary").
+std::string_view table_key_type(const stick::TableDef& d);
+
 }  // namespace tandem::balancer::stats

@@ -1,5 +1,7 @@
 #include "balancer/stats/prometheus.h"
 
+#include "balancer/stats/cli_tables.h"
+#include "balancer/stick/stick_table.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::stats {
@@ -143,6 +145,22 @@ void status(std::string& out, std::string_view kind, const std::vector<StatRow>&
   }
 }
 
+// Stick tables, as HAProxy 2.6's exporter: size and entries in use, labelled
+// by table name and key type.
+void sticktables(std::string& out, const runtime::Runtime& rt) {
+  std::vector<const stick::StickTable*> tables;
+  for (const std::string& n : rt.table_names())
+    if (const stick::StickTable* t = rt.find_table(n)) tables.push_back(t);
+  if (tables.empty()) return;
+  auto labels = [&](const stick::StickTable& t) {
+    return cat("{name=\"", label_value(t.name()), "\",type=\"", table_key_type(t.def()), "\"} ");
+  };
+  out += "# HELP haproxy_sticktable_size Stick table size.\n# TYPE haproxy_sticktable_size gauge\n";
+  for (const stick::StickTable* t : tables) append(out, "haproxy_sticktable_size", labels(*t), t->def().size, '\n');
+  out += "# HELP haproxy_sticktable_used Number of entries used in this stick table.\n# TYPE haproxy_sticktable_used gauge\n";
+  for (const stick::StickTable* t : tables) append(out, "haproxy_sticktable_used", labels(*t), t->entries(), '\n');
+}
+
 }  // namespace
 
 std::string render_prometheus(const StatsSource& src) { return render_prometheus(src, src.rows()); }
@@ -181,6 +199,7 @@ std::string render_prometheus(const StatsSource& src, const std::vector<StatRow>
   status(out, "server", rows, ObjType::server, {"UP", "DOWN", "MAINT", "DRAIN", "NOLB"});
   for (const Metric& m : kServer) family(out, "server", m, rows, ObjType::server);
   http_responses(out, "server", rows, ObjType::server);
+  sticktables(out, src.runtime());
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include <charconv>
 
+#include "balancer/stats/field_types.h"
+#include "balancer/stats/show_info.h"
 #include "balancer/stats/stat_rows.h"
 #include "common/strings.h"
 
@@ -36,24 +38,6 @@ void csv_cell(std::string& out, const Value& v) {
   out += '"';
 }
 
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
 std::string_view obj_type_name(ObjType t) {
   switch (t) {
     case ObjType::frontend: return "Frontend";
@@ -62,6 +46,21 @@ std::string_view obj_type_name(ObjType t) {
   }
   return "";
 }
+
+char obj_letter(ObjType t) {
+  return t == ObjType::frontend ? 'F' : t == ObjType::backend ? 'B' : 'S';
+}
+
+const FieldType& field_type(Col c) { return kFieldTypes[static_cast<unsigned>(c)]; }
+std::string_view tags_of(ObjType t, Col c) {
+  return t == ObjType::backend ? field_type(c).backend_tags : field_type(c).tags;
+}
+std::string_view type_of(ObjType t, Col c) {
+  return t == ObjType::backend ? field_type(c).backend_type : field_type(c).type;
+}
+
+// Typed positions skip the "-" separator column, as HAProxy's do.
+unsigned typed_pos(unsigned i) { return i > static_cast<unsigned>(Col::sep) ? i - 1 : i; }
 
 }  // namespace
 
@@ -94,26 +93,36 @@ std::string render_json(const std::vector<StatRow>& rows) {
     std::uint64_t iid = r.num(Col::iid), sid = r.num(Col::sid);
     for (unsigned i = 0; i < r.v.size(); ++i) {
       const Value& v = r.v[i];
-      if (v.empty() || static_cast<Col>(i) == Col::sep) continue;
-      // typed positions skip the "-" separator column, as HAProxy's do
-      unsigned pos = i > static_cast<unsigned>(Col::sep) ? i - 1 : i;
+      Col c = static_cast<Col>(i);
+      if (v.empty() || c == Col::sep) continue;
       out += first ? "\n" : ",\n";
       first = false;
       append(out, "{\"objType\":\"", obj_type_name(r.type), "\",\"proxyId\":", iid, ",\"id\":", sid,
-             ",\"field\":{\"pos\":", pos, ",\"name\":\"", kColumnNames[i], "\"},\"processNum\":1,\"value\":{\"type\":\"");
-      switch (v.kind) {
-        case Value::Kind::u64: append(out, "u64\",\"value\":", v.u); break;
-        case Value::Kind::s64: append(out, "s64\",\"value\":", v.s); break;
-        default:
-          out += "str\",\"value\":";
-          json_string(out, v.str);
-          break;
-      }
+             ",\"field\":{\"pos\":", typed_pos(i), ",\"name\":\"", kColumnNames[i], "\"},\"processNum\":1,");
+      append_json_tags(out, tags_of(r.type, c));
+      append(out, ",\"value\":{\"type\":\"", type_of(r.type, c), "\",\"value\":");
+      if (v.kind == Value::Kind::str) append_json_string(out, v.str);
+      else out += v.text();
       out += "}}";
     }
     out += "\n]";
   }
   out += "\n]\n";
+  return out;
+}
+
+std::string render_typed(const std::vector<StatRow>& rows) {
+  std::string out;
+  for (const StatRow& r : rows) {
+    std::uint64_t iid = r.num(Col::iid), sid = r.num(Col::sid);
+    for (unsigned i = 0; i < r.v.size(); ++i) {
+      const Value& v = r.v[i];
+      Col c = static_cast<Col>(i);
+      if (v.empty() || c == Col::sep) continue;
+      append(out, obj_letter(r.type), '.', iid, '.', sid, '.', typed_pos(i), '.', kColumnNames[i], ".1:",
+             tags_of(r.type, c), ':', type_of(r.type, c), ':', v.text(), '\n');
+    }
+  }
   return out;
 }
 

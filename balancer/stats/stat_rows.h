@@ -71,5 +71,8 @@ std::string csv_header();
 // ";json" / "show stat json": HAProxy's typed JSON (an array per row of
 // {objType, proxyId, id, field{pos,name}, processNum, value{type,value}}).
 std::string render_json(const std::vector<StatRow>& rows);
+// "show stat typed": a line per non-empty field,
+// "F|B|S.IID.SID.POS.NAME.1:TAGS:TYPE:VALUE" (tags and types: field_types.h).
+std::string render_typed(const std::vector<StatRow>& rows);
 
 }  // namespace tandem::balancer::stats

@@ -1,5 +1,7 @@
 #include "balancer/stats/stats_page.h"
 
+#include <algorithm>
+
 #include "balancer/http/status.h"
 #include "balancer/rules/userlist.h"
 #include "common/strings.h"
@@ -301,6 +303,15 @@ PageResponse serve_stats(const config::StatsPage& page, const PageRequest& req, 
 
 namespace {
 
+// `stats scope`: only the named proxies' rows (all without the keyword).
+std::vector<StatRow> in_scope(const config::StatsPage& page, std::vector<StatRow> rows) {
+  if (page.scope.empty()) return rows;
+  std::erase_if(rows, [&](const StatRow& r) {
+    return std::none_of(page.scope.begin(), page.scope.end(), [&](const auto& sc) { return sc.name == r.str(Col::pxname); });
+  });
+  return rows;
+}
+
 PageResponse serve_any(const config::StatsPage& page, const PageRequest& req, StatsSource& src) {
   if (!authorized(page, req.authorization)) {
     std::string realm = page.realm.empty() ? "HAProxy Statistics" : page.realm;
@@ -335,6 +346,10 @@ PageResponse serve_any(const config::StatsPage& page, const PageRequest& req, St
     else if (action == "maint") a = StatsSource::Action::maint;
     else st = "ERRP";
     if (st == "DONE" && servers.empty()) st = "NONE";
+    // A backend the page does not show cannot be acted on through it.
+    if (st == "DONE" && !page.scope.empty() &&
+        std::none_of(page.scope.begin(), page.scope.end(), [&](const auto& sc) { return sc.name == backend; }))
+      st = "DENY";
     if (st == "DONE")
       for (const std::string& s : servers)
         if (!src.set_state(backend, s, a, "the stats page")) st = "PART";
@@ -345,7 +360,7 @@ PageResponse serve_any(const config::StatsPage& page, const PageRequest& req, St
     return {405, response(405, "text/html", "allow: GET, HEAD, POST\r\n", body, req.keep_alive)};
   }
 
-  std::vector<StatRow> rows = src.rows();
+  std::vector<StatRow> rows = in_scope(page, src.rows());
   if (has(";csv")) return {200, response(200, "text/plain", "", render_csv(rows), req.keep_alive)};
   if (has(";json")) return {200, response(200, "application/json", "", render_json(rows), req.keep_alive)};
   PageView view;

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from backend import Backend
-from harness import BalancerProcess, Daemon, free_port, wait_for, wait_for_socket
+from harness import BalancerProcess, Daemon, free_port, wait_for, wait_for_port, wait_for_socket
 from httpclient import Connection, get
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:s3cret").decode()}
@@ -292,6 +292,46 @@ def test_show_info_and_show_stat(workdir, lb):
     assert any(f["field"]["name"] == "svname" and f["value"]["value"] == "BACKEND" for row in doc for f in row)
 
 
+def typed_fields(text, info=False):
+    """`show stat typed` / `show info typed` lines: {(obj, pos, name): (tags, type)}."""
+    out = {}
+    for ln in text.splitlines():
+        if not ln:
+            continue
+        head, tags, typ, _ = ln.split(":", 3)
+        if info:
+            pos, name, _proc = head.split(".", 2)
+            out[("I", int(pos), name)] = (tags, typ)
+        else:
+            obj, _iid, _sid, pos, name, _proc = head.split(".", 5)
+            out[(obj, int(pos), name)] = (tags, typ)
+    return out
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_typed_output_matches_haproxy_26(workdir, lb, backends):
+    """`show stat typed` and `show info typed`: every field both print has
+    HAProxy's position, tags and type, for the same configuration."""
+    hdir = workdir / "hap"
+    hdir.mkdir()
+    sp, wp = free_port(), free_port()
+    cfg = hdir / "hap.cfg"
+    cfg.write_text(config(hdir, backends, sp, wp).replace("    http-request use-service prometheus-exporter if { path /metrics }\n", ""))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_socket(hdir / "admin.sock", h)
+        theirs_stat = typed_fields(cli(hdir / "admin.sock", "show stat typed"))
+        theirs_info = typed_fields(cli(hdir / "admin.sock", "show info typed"), info=True)
+    ours_stat = typed_fields(cli(workdir / "user.sock", "show stat typed"))
+    ours_info = typed_fields(cli(workdir / "user.sock", "show info typed"), info=True)
+    for ours, theirs in ((ours_stat, theirs_stat), (ours_info, theirs_info)):
+        both = ours.keys() & theirs.keys()
+        assert {k: ours[k] for k in both} == {k: theirs[k] for k in both}
+        # Nearly everything we print, HAProxy prints too (the rest: fields
+        # HAProxy leaves out in this state, such as a frontend's empty ones).
+        assert len(both) >= 0.8 * len(ours), sorted(ours.keys() - theirs.keys())
+    assert len(ours_info) >= 20 and ("I", 6, "Pid") in ours_info
+
+
 def test_show_servers_state(workdir, lb, backends):
     out = cli(workdir / "oper.sock", "show servers state farm")
     lines = out.splitlines()
@@ -339,7 +379,7 @@ def test_levels_are_enforced(workdir, lb):
 def test_help_unknown_and_show_sess(workdir, lb):
     h = cli(workdir / "admin.sock", "help")
     assert h.startswith("The following commands are valid at this level:\n")
-    assert "  show stat [json]" in h and "  set server <bk>/<srv> [opts]" in h
+    assert "  show stat [desc|json|no-maint|typed|up]*" in h and "  set server <bk>/<srv> [opts]" in h
     assert "set server" not in cli(workdir / "user.sock", "help")
     u = cli(workdir / "admin.sock", "frobnicate now")
     assert u.startswith("Unknown command, but maybe one of the following ones is a better match:\n")
@@ -472,3 +512,33 @@ def test_table_commands(workdir, backends):
         assert cli(admin, "clear table web") == "\n"
         assert cli(user, "show table web") == "# table: web, type: ip, size:100, used:0\n\n"
         assert cli(admin, "clear table nope") == "No such table\n\n"
+
+
+def sticktable_metrics(port):
+    r = get("127.0.0.1", port, "/metrics")
+    assert r.status == 200
+    return sorted(ln for ln in r.body.decode().splitlines() if "haproxy_sticktable_" in ln)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_prometheus_sticktables_as_haproxy_26(workdir, backends):
+    """The stick-table families, line for line as HAProxy's for the same
+    configuration and traffic (one tracked client)."""
+    def cfg(port):
+        return ("defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
+                f"frontend web\n    bind 127.0.0.1:{port}\n"
+                "    stick-table type ip size 1k expire 30s store conn_cnt\n    tcp-request connection track-sc0 src\n"
+                "    http-request use-service prometheus-exporter if { path /metrics }\n    default_backend farm\n"
+                "backend farm\n    stick-table type string len 32 size 200 store server_id\n"
+                f"    server a {backends[0].address}\n")
+    port = free_port()
+    with BalancerProcess(workdir, cfg(port), ports=[port]):
+        ours = sticktable_metrics(port)
+    hport = free_port()
+    path = workdir / "hap-prom.cfg"
+    path.write_text(cfg(hport))
+    with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        theirs = sticktable_metrics(hport)
+    assert ours == theirs
+    assert 'haproxy_sticktable_used{name="web",type="ip"} 1' in ours

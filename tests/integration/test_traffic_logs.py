@@ -3,14 +3,16 @@ option httplog/tcplog, log-format, dontlognull, log-separate-errors and
 captures. Lines are received by a syslog listener in the test and parsed
 field by field against HAProxy's layout."""
 
+import http.client
 import re
+import shutil
 import socket
 import time
 
 import pytest
 
 from backend import Backend
-from harness import BalancerProcess, free_port, wait_for
+from harness import BalancerProcess, Daemon, free_port, wait_for, wait_for_port
 from httpclient import Connection, get, raw_exchange
 
 
@@ -75,6 +77,7 @@ def http_config(port, app, target, extra=""):
             f"frontend web\n    bind 127.0.0.1:{port}\n"
             "    capture request header Host len 12\n    capture request header User-Agent len 5\n"
             "    capture response header X-Backend len 40\n"
+            "    option dontlognull\n"  # not the readiness probe's empty connection (see test_aborted_requests...)
             f"{extra}"
             "    default_backend farm\n"
             f"backend farm\n    server a {app.address}\n")
@@ -122,8 +125,7 @@ def test_termination_flags_and_separate_errors(workdir, syslog, app):
 
 def test_dontlognull_and_a_denied_request(workdir, syslog, app):
     port = free_port()
-    cfg = http_config(port, app, f"udp@127.0.0.1:{syslog.port}",
-                      "    option dontlognull\n    http-request deny if { path /forbidden }\n")
+    cfg = http_config(port, app, f"udp@127.0.0.1:{syslog.port}", "    http-request deny if { path /forbidden }\n")
     with BalancerProcess(workdir, cfg, ports=[port]):
         # Connections that send nothing are not logged...
         for _ in range(3):
@@ -182,3 +184,199 @@ def test_log_format_errors_name_the_line(workdir):
     r = run([binary("tandem-balancer"), "-c", "-f", path])
     assert r.returncode == 1
     assert f"{path}:5: log-format: unknown variable '%Zz'" in r.stderr
+
+
+# %[sample] parts whose values do not depend on which process answered
+# (no ports, no dates): HAProxy 2.6 and Tandem must print the same.
+# sc0_http_req_rate is left out: HAProxy counts the readiness probe's empty
+# connection as an HTTP request, Tandem does not (a stick-counter matter,
+# not a log one; see docs/DECISIONS.md).
+SAMPLE_FORMAT = ("L %[src] %[method] %[status] %[capture.req.uri] %[capture.req.method,lower] %[capture.req.ver] "
+                 "%{+Q}[var(txn.host),upper] %[var(txn.nope)] %[var(txn.host),length] %{+Q}[ssl_fc_sni] %[ssl_fc] "
+                 "%[sc0_conn_rate] %[sc0_conn_cnt] %[sc1_conn_rate] %[src_conn_rate] "
+                 "%[nbsrv(farm)] %[capture.req.hdr(0)] %{+Q}[capture.req.hdr(1)] %[capture.res.hdr(0)] %[capture.res.ver] "
+                 "%ST %HM")
+
+
+def sample_config(port, app):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode http\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n"
+            "    stick-table type ip size 1k expire 1m store conn_rate(10s),http_req_rate(10s),conn_cnt\n"
+            "    tcp-request connection track-sc0 src\n"
+            "    http-request set-var(txn.host) req.hdr(host)\n"
+            "    capture request header Host len 5\n    capture request header User-Agent len 20\n"
+            "    capture response header X-Backend len 40\n"
+            f"    log-format \"{SAMPLE_FORMAT}\"\n"
+            "    option dontlognull\n"
+            "    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+# Test traffic comes from 127.0.0.2: the readiness probes (from 127.0.0.1)
+# are tracked too, at moments the test does not control, and would make the
+# stick counters in the lines race.
+CLIENT_IP = "127.0.0.2"
+
+
+def exchange_from(port, data, src=CLIENT_IP):
+    """Sends `data` from `src`, returns everything until the proxy closes."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(src, 0))
+    try:
+        s.sendall(data)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+        return out
+    finally:
+        s.close()
+
+
+def sample_traffic(port):
+    """Two connections: one with two keep-alive requests, one HTTP/1.0
+    request without Host or User-Agent."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=(CLIENT_IP, 0))
+    try:
+        c.request("GET", "/echo?q=1", headers={"Host": "Example.org", "User-Agent": "t/1"})
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        c.request("HEAD", "/size/3", headers={"Host": "x"})
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+    finally:
+        c.close()
+    assert exchange_from(port, b"GET /size/1 HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.")
+
+
+def sample_lines(output, n):
+    return [l for l in output.splitlines() if l.startswith("L ")][:n]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_log_format_samples_print_as_haproxys(workdir, app):
+    port = free_port()
+    with BalancerProcess(workdir, sample_config(port, app), ports=[port]) as p:
+        sample_traffic(port)
+        wait_for(lambda: len(sample_lines(p.output(), 3)) == 3, what="tandem's three log lines")
+        ours = sample_lines(p.output(), 3)
+    hport = free_port()
+    cfg = workdir / "hap-samples.cfg"
+    cfg.write_text(sample_config(hport, app))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        sample_traffic(hport)
+        wait_for(lambda: len(sample_lines(h.output(), 3)) == 3, what="haproxy's three log lines")
+        theirs = sample_lines(h.output(), 3)
+    assert ours == theirs, "\n".join(["tandem:"] + ours + ["haproxy:"] + theirs)
+    # And what they say, in case both are wrong the same way.
+    assert ours[0] == ('L 127.0.0.2 GET 200 /echo?q=1 get HTTP/1.1 "EXAMPLE.ORG" - 11 "" 0 1 1 - 1 1 Examp "t/1" '
+                       'app1 HTTP/1.1 200 GET')
+
+
+def aborted_lines(output):
+    """httplog lines with what differs between two processes masked: the
+    client port, the dates, the connection counts."""
+    out = []
+    for ln in output.splitlines():
+        m = HTTPLOG.match(ln)
+        if not m:
+            continue
+        f = m.groupdict()
+        out.append(f'{f["ci"]} {f["ft"]} {f["b"]}/{f["s"]} {f["TR"]}/{f["Tw"]}/{f["Tc"]}/{f["Tr"]} {f["ST"]} {f["B"]} '
+                   f'{f["CC"]} {f["CS"]} {f["tsc"]} {f["rc"]} {f["sq"]}/{f["bq"]} "{f["r"]}"')
+    return out
+
+
+def aborted_config(port, app, extra=""):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n{extra}    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+def aborted_traffic(port):
+    socket.create_connection(("127.0.0.1", port)).close()  # nothing sent
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /half HTTP/1.1\r\nHost: x\r\n")  # a head cut short
+    s.close()
+    with Connection("127.0.0.1", port) as c:  # a request, then an idle keep-alive close: one line
+        assert c.request("GET", "/", {"Host": "x"}).status == 200
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_aborted_requests_are_logged_as_haproxys(workdir, app):
+    """A connection that sends nothing, or closes in the middle of its head,
+    is a "<BADREQ>" 400 CR-- line (the one that sent nothing only without dontlognull),
+    as HAProxy 2.6 writes it; the readiness probe is such a connection too."""
+    port = free_port()
+    with BalancerProcess(workdir, aborted_config(port, app), ports=[port]) as p:
+        aborted_traffic(port)
+        wait_for(lambda: len(aborted_lines(p.output())) == 4, what="tandem's four lines")
+        ours = aborted_lines(p.output())
+    hport = free_port()
+    cfg = workdir / "hap-aborted.cfg"
+    cfg.write_text(aborted_config(hport, app))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        aborted_traffic(hport)
+        wait_for(lambda: len(aborted_lines(h.output())) == 4, what="haproxy's four lines")
+        theirs = aborted_lines(h.output())
+    # The aborted ones field for field (in whichever order the closes were
+    # noticed); the request's timers and byte count are the proxies' own.
+    def split(lines):
+        return sorted(l for l in lines if "<BADREQ>" in l), [l for l in lines if "<BADREQ>" not in l]
+    (ours_bad, ours_req), (theirs_bad, theirs_req) = split(ours), split(theirs)
+    assert ours_bad == theirs_bad, "\n".join(["tandem:"] + ours + ["haproxy:"] + theirs)
+    assert ours_bad == ['127.0.0.1 web web/<NOSRV> -1/-1/-1/-1 400 0 - - CR-- 0 0/0 "<BADREQ>"'] * 3
+    assert len(ours_req) == len(theirs_req) == 1
+    assert ours_req[0].endswith(' ---- 0 0/0 "GET / HTTP/1.1"') and theirs_req[0].endswith(' ---- 0 0/0 "GET / HTTP/1.1"')
+    # With dontlognull, only the cut-short head and the request.
+    port = free_port()
+    with BalancerProcess(workdir, aborted_config(port, app, "    option dontlognull\n"), ports=[port]) as p:
+        aborted_traffic(port)
+        wait_for(lambda: len(aborted_lines(p.output())) == 2, what="two lines")
+        assert sorted(l.split('"')[1] for l in aborted_lines(p.output())) == ["<BADREQ>", "GET / HTTP/1.1"]
+
+
+def test_log_format_sample_errors(workdir):
+    from harness import binary, run
+    path = workdir / "bad.cfg"
+    path.write_text("defaults\n    mode http\nfrontend web\n    bind 127.0.0.1:1\n    log stdout local0\n"
+                    "    log-format \"%ci %[req.hdr(host)]\"\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1
+    assert f"{path}:6: log-format: sample fetch 'req.hdr' cannot be used in a log line" in r.stderr
+    path.write_text("defaults\n    mode http\nfrontend web\n    bind 127.0.0.1:1\n    log-format \"%[src_conn_rate(nope)]\"\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1
+    assert f"{path}:5: log-format: no stick-table named 'nope'" in r.stderr
+
+
+def test_tcplog_samples(workdir, app):
+    port = free_port()
+    cfg = ("global\n    log stdout format raw local0\n"
+           "defaults\n    log global\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+           f"frontend edge\n    bind 127.0.0.1:{port}\n"
+           "    stick-table type ip size 1k expire 1m store conn_cnt\n    tcp-request connection track-sc1 src\n"
+           "    option dontlognull\n"  # the readiness probe sends nothing: counted, not logged
+           "    log-format \"T %[src] %[dst_port] %[sc1_conn_cnt] %[sc0_conn_cnt] %[nbsrv] %[bytes_in]\"\n"
+           "    default_backend farm\n"
+           f"backend farm\n    mode tcp\n    server a {app.address}\n")
+    from harness import binary, run
+    path = workdir / "tcp.cfg"
+    path.write_text(cfg)
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1 and "unknown fetch 'bytes_in'" in r.stderr  # not one of ours (yet)
+    cfg = cfg.replace(" %[bytes_in]", "")
+    with BalancerProcess(workdir, cfg, ports=[port]) as p:
+        got = lambda: [l for l in p.output().splitlines() if l.startswith("T ")]
+        for n in (1, 2):
+            assert exchange_from(port, b"GET / HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.")
+            # The line is written when the session ends, a moment after the
+            # client sees the close: wait for it before the next connection.
+            wait_for(lambda: len(got()) == n, what=f"tcp log line {n}")
+        assert got() == [f"T {CLIENT_IP} {port} 1 - 1", f"T {CLIENT_IP} {port} 2 - 1"]

@@ -229,6 +229,15 @@ TEST(RuleSet, HttpRequestActionsInOrder) {
   EXPECT_EQ(d.status, 429);
 }
 
+TEST(RuleSet, SetVarWithNothingFoundLeavesTheVariableUnset) {
+  // As HAProxy: var() then finds nothing, not an empty string.
+  auto rs = rules_of("frontend f\n  mode http\n  http-request set-var(txn.who) hdr(x-user)\n");
+  ASSERT_TRUE(rs) << rs.error().message;
+  Req r("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  (*rs)->run_http_request(r.ctx, r.head, nullptr);
+  EXPECT_TRUE(r.ctx.vars.empty());
+}
+
 TEST(RuleSet, AllowStopsTheRules) {
   auto rs = rules_of(
       "frontend f\n  mode http\n  acl whitelisted src 192.0.2.10\n  http-request allow if whitelisted\n"

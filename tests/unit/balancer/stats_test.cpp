@@ -8,6 +8,7 @@
 #include "balancer/stats/cli.h"
 #include "balancer/stats/prometheus.h"
 #include "balancer/stats/stats_page.h"
+#include "common/strings.h"
 
 namespace tandem::balancer::stats {
 namespace {
@@ -26,8 +27,8 @@ constexpr std::string_view kConfig =
     "backend farm\n  server a 192.0.2.1:80 weight 3\n  server b 192.0.2.2:80 backup cookie \"x,y\"\n";
 
 struct Fixture {
-  Fixture() {
-    auto c = parse(kConfig);
+  explicit Fixture(std::string_view text = kConfig) {
+    auto c = parse(text);
     EXPECT_TRUE(c) << (c ? "" : c.error().message);
     auto r = runtime::Runtime::build(*c, 2, sticks);
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
@@ -136,10 +137,63 @@ TEST(StatsRender, JsonIsTyped) {
   std::string j = render_json(f.src->rows());
   EXPECT_TRUE(j.starts_with("[\n["));
   EXPECT_NE(j.find(R"({"objType":"Server","proxyId":)"), std::string::npos);
-  EXPECT_NE(j.find(R"("field":{"pos":18,"name":"weight"},"processNum":1,"value":{"type":"u64","value":3}})"),
+  EXPECT_NE(j.find(R"("field":{"pos":18,"name":"weight"},"processNum":1,)"
+                   R"("tags":{"origin":"Metric","nature":"Avg","scope":"Process"},"value":{"type":"u32","value":3}})"),
             std::string::npos);
   // Positions after the "-" separator are shifted as HAProxy's are.
   EXPECT_EQ(j.find(R"("name":"-")"), std::string::npos);
+}
+
+TEST(StatsRender, TypedLinesCarryHaproxysTagsAndTypes) {
+  Fixture f;
+  std::string t = render_typed(f.src->rows());
+  // OBJ.IID.SID.POS.NAME.PROCESS:TAGS:TYPE:VALUE, one line per non-empty field.
+  EXPECT_TRUE(t.starts_with("F.")) << t.substr(0, 200);
+  EXPECT_NE(t.find(".0.pxname.1:KNS:str:web\n"), std::string::npos);
+  EXPECT_NE(t.find(".1.svname.1:KNS:str:FRONTEND\n"), std::string::npos);
+  EXPECT_NE(t.find(".18.weight.1:MaP:u32:3\n"), std::string::npos);
+  // A backend's act/bck are metrics (gauges), a server's a status.
+  EXPECT_NE(t.find(".19.act.1:MGP:u32:"), std::string::npos);
+  EXPECT_NE(t.find(".19.act.1:SGP:u32:"), std::string::npos);
+  EXPECT_EQ(t.find(".-."), std::string::npos);
+  std::string_view rest = t;
+  while (!rest.empty()) {
+    std::string_view line = rest.substr(0, rest.find('\n'));
+    rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+    EXPECT_TRUE(line[0] == 'F' || line[0] == 'B' || line[0] == 'S') << line;
+    EXPECT_GE(std::count(line.begin(), line.end(), ':'), 3) << line;
+  }
+}
+
+TEST(StatsPage, ScopeLimitsTheProxiesShown) {
+  Fixture f(
+      "defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
+      "listen stats\n  bind 127.0.0.1:8404\n  stats uri /stats\n  stats scope .\n  stats scope farm\n"
+      "  stats scope nope\n  stats admin if TRUE\n"
+      "frontend web\n  bind 127.0.0.1:8080\n  default_backend farm\n"
+      "backend farm\n  server a 192.0.2.1:80\n"
+      "backend other\n  server z 192.0.2.9:80\n");
+  const config::Config& cfg = f.rt->config();
+  ASSERT_EQ(cfg.proxies[0].stats.scope.size(), 3u);
+  EXPECT_EQ(cfg.proxies[0].stats.scope[0].name, "stats");  // "." resolved
+  ASSERT_EQ(cfg.warnings.size(), 1u);
+  EXPECT_EQ(cfg.warnings[0], "s.cfg:11: stats scope: no proxy named 'nope': the page will not show it");
+  PageRequest req{.method = "GET", .target = "/stats;csv", .admin_allowed = true};
+  std::string csv = serve_stats(cfg.proxies[0].stats, req, *f.src).bytes;
+  EXPECT_NE(csv.find("\nstats,FRONTEND,"), std::string::npos);
+  EXPECT_NE(csv.find("\nfarm,a,"), std::string::npos);
+  EXPECT_NE(csv.find("\nfarm,BACKEND,"), std::string::npos);
+  EXPECT_EQ(csv.find("\nweb,"), std::string::npos);
+  EXPECT_EQ(csv.find("\nother,"), std::string::npos);
+  req.target = "/stats";
+  std::string html = serve_stats(cfg.proxies[0].stats, req, *f.src).bytes;
+  EXPECT_NE(html.find(">farm<"), std::string::npos);
+  EXPECT_EQ(html.find(">other<"), std::string::npos);
+  // The admin form cannot reach a backend the page does not show.
+  PageRequest post{.method = "POST", .target = "/stats", .body = "s=z&action=maint&b=other", .admin_allowed = true};
+  EXPECT_NE(serve_stats(cfg.proxies[0].stats, post, *f.src).bytes.find("location: /stats;st=DENY\r\n"), std::string::npos);
+  post.body = "s=a&action=drain&b=farm";
+  EXPECT_NE(serve_stats(cfg.proxies[0].stats, post, *f.src).bytes.find("location: /stats;st=DONE\r\n"), std::string::npos);
 }
 
 TEST(StatsPage, AuthFormatsAndAdmin) {
@@ -187,6 +241,31 @@ TEST(StatsPage, Helpers) {
   p.enabled = true;
   EXPECT_TRUE(is_stats_request(p, "/haproxy?stats;csv"));
   EXPECT_FALSE(is_stats_request(p, "/haproxy"));
+}
+
+TEST(Prometheus, StickTableSizesAndUse) {
+  Fixture f(cat(kConfig,
+                "frontend edge\n  bind 127.0.0.1:8081\n  stick-table type ip size 1k expire 1m store conn_cnt\n"
+                "  default_backend farm\n"
+                "backend names\n  stick-table type string len 32 size 200 store gpc0\n"));
+  f.src->set_sticks(&f.sticks);
+  std::string m = render_prometheus(*f.src);
+  EXPECT_NE(m.find("# HELP haproxy_sticktable_size Stick table size.\n# TYPE haproxy_sticktable_size gauge\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("haproxy_sticktable_size{name=\"edge\",type=\"ip\"} 1024\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("haproxy_sticktable_size{name=\"names\",type=\"string\"} 200\n"), std::string::npos);
+  EXPECT_NE(m.find("haproxy_sticktable_used{name=\"edge\",type=\"ip\"} 0\n"), std::string::npos);
+  CliSession s(*f.src, CliLevel::admin);
+  bool close = false;
+  EXPECT_EQ(s.feed("set table edge key 192.0.2.9 data.conn_cnt 3", close), "\n");
+  CliSession t(*f.src, CliLevel::admin);
+  EXPECT_EQ(t.feed("set table edge key 192.0.2.10 data.conn_cnt 1", close), "\n");
+  m = render_prometheus(*f.src);
+  EXPECT_NE(m.find("haproxy_sticktable_used{name=\"edge\",type=\"ip\"} 2\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("haproxy_sticktable_used{name=\"names\",type=\"string\"} 0\n"), std::string::npos);
+  // Without tables, no family at all (as HAProxy).
+  Fixture none;
+  EXPECT_EQ(render_prometheus(*none.src).find("haproxy_sticktable"), std::string::npos);
 }
 
 TEST(Prometheus, HaproxyNames) {
@@ -269,6 +348,43 @@ TEST(Cli, HelpAndUnknown) {
   EXPECT_EQ(u.find("  show stat"), std::string::npos);  // only the "set" commands
 }
 
+// The CSV's data lines as "pxname,svname" pairs.
+std::vector<std::string> csv_names(std::string_view csv) {
+  std::vector<std::string> out;
+  size_t pos = csv.find('\n') + 1;  // after the header
+  while (pos < csv.size()) {
+    size_t nl = csv.find('\n', pos);
+    std::string_view line = csv.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.empty()) continue;
+    size_t second = line.find(',', line.find(',') + 1);
+    out.emplace_back(line.substr(0, second));
+  }
+  return out;
+}
+
+TEST(Cli, ShowStatSelectsAsHaproxy) {
+  Fixture f;  // proxies: stats (id 1), web (2), farm (3, servers a=1 b=2)
+  auto show = [&](std::string_view line) {
+    CliSession s(*f.src, CliLevel::user);
+    bool close = false;
+    return s.feed(line, close);
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(csv_names(show("show stat -1 4 -1")), (V{"farm,a", "farm,b"}));
+  EXPECT_EQ(csv_names(show("show stat farm 4 2")), (V{"farm,b"}));
+  EXPECT_EQ(csv_names(show("show stat 3 2 -1")), (V{"farm,BACKEND"}));
+  EXPECT_EQ(csv_names(show("show stat -1 1 -1")), (V{"stats,FRONTEND", "web,FRONTEND"}));
+  EXPECT_EQ(csv_names(show("show stat domain proxy web -1 -1")), (V{"web,FRONTEND"}));
+  EXPECT_EQ(show("show stat nope 1 -1"), "No such proxy.\n\n");
+  EXPECT_EQ(csv_names(show("show stat -1 4")).size(), 6u);  // the selectors come three together, or not at all
+  EXPECT_TRUE(show("show stat -1 4 -1 typed").starts_with("S.3.1.0.pxname.1:KNS:str:farm\n"));
+  EXPECT_TRUE(show("show stat farm 4 1 json").starts_with("[\n[\n{\"objType\":\"Server\",\"proxyId\":3,\"id\":1,"));
+  ASSERT_TRUE(f.src->set_state("farm", "a", StatsSource::Action::maint, "a test"));
+  EXPECT_EQ(csv_names(show("show stat -1 4 -1 no-maint")), (V{"farm,b"}));
+  EXPECT_EQ(csv_names(show("show stat -1 4 -1 up")), (V{"farm,b"}));
+}
+
 TEST(Cli, ShowInfoAndServersState) {
   Fixture f;
   CliSession s(*f.src, CliLevel::operator_);
@@ -276,6 +392,19 @@ TEST(Cli, ShowInfoAndServersState) {
   EXPECT_TRUE(info.starts_with("Name: Tandem\nVersion: 9.9\nNbthread: 1\n")) << info;
   EXPECT_NE(info.find("\nPid: 42\n"), std::string::npos);
   EXPECT_NE(info.find("\nnode: n1\n"), std::string::npos);
+  CliSession ty(*f.src, CliLevel::user);
+  std::string typed = run(ty, "show info typed");
+  EXPECT_TRUE(typed.starts_with("0.Name.1:POS:str:Tandem\n1.Version.1:POS:str:9.9\n3.Nbthread.1:CGS:u32:1\n")) << typed;
+  EXPECT_NE(typed.find("\n6.Pid.1:SGP:u32:42\n"), std::string::npos);
+  EXPECT_NE(typed.find("\n50.node.1:COS:str:n1\n"), std::string::npos);
+  CliSession js(*f.src, CliLevel::user);
+  std::string json = run(js, "show info json");
+  EXPECT_TRUE(json.starts_with(R"([{"field":{"pos":0,"name":"Name"},"processNum":1,)"
+                               R"("tags":{"origin":"Product","nature":"Output","scope":"Service"},)"
+                               R"("value":{"type":"str","value":"Tandem"}},)")) << json;
+  EXPECT_NE(json.find(R"("name":"Pid"},"processNum":1,"tags":{"origin":"Status","nature":"Gauge","scope":"Process"},)"
+                      R"("value":{"type":"u32","value":42}})"),
+            std::string::npos);
   CliSession t(*f.src, CliLevel::operator_);
   std::string st = run(t, "show servers state farm");
   EXPECT_TRUE(st.starts_with("1\n# be_id be_name srv_id srv_name srv_addr srv_op_state "));

@@ -1,0 +1,96 @@
+// A request's log line, from the session's record to the datagram: the
+// request line and %[...] parts come from copies taken when the head was
+// parsed, never from the head's views into the client buffer (consumed, and
+// possibly reused, by the time the line is written after the response).
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "balancer/config/parser.h"
+#include "balancer/logging/traffic_log.h"
+#include "balancer/proxy/request_logging.h"
+#include "balancer/rules/context.h"
+#include "balancer/runtime/frontend.h"
+#include "balancer/runtime/runtime.h"
+#include "common/strings.h"
+
+namespace tandem::balancer::proxy {
+namespace {
+
+// A UDP receiver on an ephemeral loopback port.
+struct Receiver {
+  Receiver() {
+    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t n = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+    port = ntohs(a.sin_port);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~Receiver() { ::close(fd); }
+  std::string next() {
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  }
+  int fd = -1;
+  std::uint16_t port = 0;
+};
+
+TEST(RequestLog, RequestLineIsCopiedNotViewed) {
+  Receiver rx;
+  std::string text =
+      cat("defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
+          "frontend web\n  bind 127.0.0.1:8080\n  log 127.0.0.1:",
+          rx.port, " format raw local0\n",
+          "  log-format \"%r|%HM|%HU|%[capture.req.uri]|%[method]|%[capture.req.ver]|%[src]\"\n"
+          "  default_backend farm\n"
+          "backend farm\n  server a 192.0.2.1:80\n");
+  auto lines = tandem::config::lex(text, "r.cfg");
+  ASSERT_TRUE(lines);
+  auto cfg = config::parse(*lines);
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  stick::StickRegistry sticks{stick::StickRegistry::Options{.node = "n", .instance_id = "i", .log_capacity = 64}};
+  auto rt = runtime::Runtime::build(*cfg, 1, sticks);
+  ASSERT_TRUE(rt) << rt.error().message;
+  runtime::Frontend* fe = (*rt)->find_frontend("web");
+  auto tl = logging::TrafficLog::create(fe->config(), cfg->global, logging::sample_resolver(**rt, "web"));
+  ASSERT_TRUE(tl) << tl.error().message;
+  ASSERT_TRUE(*tl && (*tl)->uses_samples());
+
+  // The head's views point into the client buffer...
+  std::string client_buffer = "GET /a?b=1 HTTP/1.0\r\n\r\n";
+  http::RequestHead head;
+  head.method_text = std::string_view(client_buffer).substr(0, 3);
+  head.target = std::string_view(client_buffer).substr(4, 6);
+  head.version = http::Version::http10;
+  RequestLogState s;
+  auto now = std::chrono::steady_clock::now();
+  s.reset(now);
+  s.head_done = now;
+  s.note_request(head);
+  // ...which holds the next request's bytes by the time the line is written.
+  std::fill(client_buffer.begin(), client_buffer.end(), 'X');
+
+  rules::EvalContext ctx;
+  ctx.src = asio::ip::make_address("192.0.2.7");
+  ctx.req = &head;
+  LogContext c{(*rt).get(), fe, nullptr, nullptr, "192.0.2.7", "127.0.0.1", 40000, 8080, &head, &ctx};
+  emit_request_log(**tl, s, c, now);
+  EXPECT_EQ(rx.next(), "GET /a?b=1 HTTP/1.0|GET|/a?b=1|/a?b=1|GET|HTTP/1.0|192.0.2.7");
+  EXPECT_EQ(ctx.req, &head);  // the context is left as it was
+
+  // A request whose head never completed: <BADREQ>, and the fetches find nothing.
+  s.reset(now);
+  c.req = nullptr;
+  emit_request_log(**tl, s, c, now);
+  EXPECT_EQ(rx.next(), "<BADREQ>|||-|-|-|192.0.2.7");
+}
+
+}  // namespace
+}  // namespace tandem::balancer::proxy
