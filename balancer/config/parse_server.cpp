@@ -105,8 +105,10 @@ Result<void> parse_server_params(ServerParams& p, const Line& l, size_t from, bo
       if (!v) return std::unexpected(v.error());
       p.tls.alpn = *v;
       ++i;
-    } else if (o == "verifyhost") {
-      return err("not supported: the certificate is checked against 'sni' when set");
+    } else if (o == "verifyhost") r = word(p.tls.verify_host);
+    else if (o == "check-sni") {
+      r = word(p.tls.check_sni);
+      if (r && p.tls.check_sni.empty()) return err("expects a host name");
     } else if (auto t = parse_tls_setting(p.tls.settings, l, i, kw); !t) {
       return std::unexpected(t.error());
     } else if (*t) {

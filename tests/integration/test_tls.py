@@ -265,6 +265,45 @@ def test_https_to_servers_with_verification_reuse_and_check_ssl(workdir, pki):
         https.close()
 
 
+def test_verifyhost_and_check_sni(workdir, pki):
+    """verifyhost: the name checked when no SNI is sent (HAProxy: the SNI
+    wins when there is one). check-sni: the SNI of check-ssl health checks,
+    and the name they verify."""
+    seen = []
+    ctx = server_context(pki / "example.com.pem")
+    ctx.sni_callback = lambda sock, name, c: seen.append(name)
+    https = Backend("secure", ssl_context=ctx)
+    try:
+        port = free_port()
+        cfg = (f"frontend f\n    bind 127.0.0.1:{port}\n    default_backend b\n"
+               f"backend b\n    timeout check 1s\n    option httpchk GET /health\n"
+               f"    server s {https.address} ssl verify required ca-file {pki}/ca.pem verifyhost www.example.com "
+               f"check check-ssl check-sni www.example.com inter 200\n")
+        with start(workdir, cfg, [port]) as p:
+            with Connection("127.0.0.1", port) as c:
+                assert c.request().header("X-Backend") == "secure"
+            wait_for(lambda: len(https.health_checks()) >= 2, timeout=5, what="checks over TLS")
+            assert "is DOWN" not in p.output()
+        # Traffic sent no SNI (no `sni`), the checks sent check-sni's name.
+        assert None in seen and "www.example.com" in seen
+        # A verifyhost the certificate does not carry: traffic gets a 503;
+        # a check-sni it does not carry: the checks fail and the server goes down.
+        port2 = free_port()
+        cfg2 = (f"frontend f\n    bind 127.0.0.1:{port2}\n    default_backend b\n"
+                f"backend b\n    retries 0\n    timeout check 1s\n"
+                f"    server s {https.address} ssl verify required ca-file {pki}/ca.pem verifyhost wrong.test\n"
+                f"backend c\n    timeout check 1s\n"
+                f"    server s {https.address} ssl verify required ca-file {pki}/ca.pem "
+                f"check check-ssl check-sni wrong.test inter 200 fall 1\n")
+        with start(workdir, cfg2, [port2]) as p:
+            with Connection("127.0.0.1", port2) as c:
+                assert c.request().status == 503
+            assert log_has(p, "TLS handshake failed")
+            assert log_has(p, "Server c/s is DOWN")
+    finally:
+        https.close()
+
+
 @pytest.mark.parametrize("what", ["mismatch", "unreadable", "nokey"])
 def test_certificate_problems_are_config_errors_with_the_line(workdir, pki, what):
     path = {"mismatch": pki / "mismatch.pem", "unreadable": workdir / "missing.pem", "nokey": pki / "ca.pem"}[what]
