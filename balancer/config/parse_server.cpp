@@ -115,6 +115,9 @@ Result<void> parse_server_params(ServerParams& p, const Line& l, size_t from, bo
       // a TLS setting, consumed
     } else if (o == "send-proxy" || o == "send-proxy-v2" || o == "check-send-proxy") {
       return err("the PROXY protocol is not supported");
+    } else if (o == "crl-file" || o == "npn" || o == "allow-0rtt" || o == "check-alpn" || o == "ssl-reuse" ||
+               o == "no-ssl-reuse") {
+      return err("this TLS option is not supported");
     } else if (o == "track" || o == "agent-check" || o == "resolvers" || o == "redir" || o == "source") {
       return err("not supported");
     } else {

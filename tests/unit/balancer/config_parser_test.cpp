@@ -349,6 +349,10 @@ TEST(BalancerConfig, TlsMistakesNameTheLine) {
             "b.cfg:2: server: 'verifyhost': expects a value");
   EXPECT_EQ(error_of("backend b\n  server s 10.0.0.1:443 ssl check-sni\n"),
             "b.cfg:2: server: 'check-sni': expects a value");
+  EXPECT_EQ(error_of("frontend f\n  bind :443 ssl crt /a.pem crl-file /crl.pem\n"),
+            "b.cfg:2: bind: 'crl-file': this TLS option is not supported");
+  EXPECT_EQ(error_of("backend b\n  server s 10.0.0.1:443 ssl crl-file /crl.pem\n"),
+            "b.cfg:2: server: 'crl-file': this TLS option is not supported");
 }
 
 }  // namespace
