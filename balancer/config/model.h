@@ -87,6 +87,8 @@ struct ServerTls {
   std::string ca_file;
   std::string crt;         // client certificate (PEM with key)
   std::string sni;         // a sample expression, as written
+  std::string verify_host; // `verifyhost`: the name checked when no SNI was sent
+  std::string check_sni;   // `check-sni`: the SNI of health checks (a plain name)
   std::vector<std::string> alpn;
   TlsSettings settings;
 };

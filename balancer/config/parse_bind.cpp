@@ -66,6 +66,11 @@ Result<std::vector<Bind>> parse_bind_line(const Line& l) {
       // a TLS setting, consumed
     } else if (o == "accept-proxy" || o == "accept-netscaler-cip") {
       return err("the PROXY protocol is not supported");
+    } else if (o == "crl-file" || o == "crt-ignore-err" || o == "ca-ignore-err" || o == "ocsp-update" ||
+               o == "ca-verify-file" || o == "ca-sign-file" || o == "generate-certificates" || o == "npn" ||
+               o == "no-ca-names" || o == "allow-0rtt") {
+      // Known TLS options Tandem does not implement: said so, not "unknown".
+      return err("this TLS option is not supported");
     } else {
       return err("unknown bind option");
     }

@@ -105,14 +105,19 @@ Result<void> parse_server_params(ServerParams& p, const Line& l, size_t from, bo
       if (!v) return std::unexpected(v.error());
       p.tls.alpn = *v;
       ++i;
-    } else if (o == "verifyhost") {
-      return err("not supported: the certificate is checked against 'sni' when set");
+    } else if (o == "verifyhost") r = word(p.tls.verify_host);
+    else if (o == "check-sni") {
+      r = word(p.tls.check_sni);
+      if (r && p.tls.check_sni.empty()) return err("expects a host name");
     } else if (auto t = parse_tls_setting(p.tls.settings, l, i, kw); !t) {
       return std::unexpected(t.error());
     } else if (*t) {
       // a TLS setting, consumed
     } else if (o == "send-proxy" || o == "send-proxy-v2" || o == "check-send-proxy") {
       return err("the PROXY protocol is not supported");
+    } else if (o == "crl-file" || o == "npn" || o == "allow-0rtt" || o == "check-alpn" || o == "ssl-reuse" ||
+               o == "no-ssl-reuse") {
+      return err("this TLS option is not supported");
     } else if (o == "track" || o == "agent-check" || o == "resolvers" || o == "redir" || o == "source") {
       return err("not supported");
     } else {

@@ -102,7 +102,7 @@ asio::awaitable<std::optional<CheckResult>> check_handshake(tcp::socket& sock, C
                                                             Millis timeout) {
   asio::error_code ec;
   sock.non_blocking(true, ec);
-  ct.conn = tls::TlsConn::create(server.tls()->new_ssl(kCheckWorkerSlot, std::string_view()), sock.native_handle(), false);
+  ct.conn = tls::TlsConn::create(server.tls()->new_ssl(kCheckWorkerSlot, server.tls()->check_sni()), sock.native_handle(), false);
   if (!ct.conn) co_return CheckResult{CheckStatus::l6rsp, 0, "cannot create a TLS connection", Millis(0)};
   asio::steady_timer timer(sock.get_executor());
   bool timed_out = false;

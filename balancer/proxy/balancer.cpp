@@ -136,7 +136,7 @@ asio::awaitable<void> accept_loop(Worker& w, std::shared_ptr<AcceptSlot> slot) {
     if (fe.mode() == config::Mode::http)
       asio::co_spawn(w.io(), serve_http(w, rt, fe, std::move(sock), t.tls), asio::detached);
     else
-      asio::co_spawn(w.io(), serve_tcp(w, rt, fe, std::move(sock)), asio::detached);
+      asio::co_spawn(w.io(), serve_tcp(w, rt, fe, std::move(sock), t.tls), asio::detached);
   }
 }
 

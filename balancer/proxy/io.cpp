@@ -29,8 +29,11 @@ struct Armed {
 };
 
 // TLS: OpenSSL does the socket I/O; we wait for the readiness it asks for.
-// Waiting only after OpenSSL saw EAGAIN keeps asio's edge-triggered
-// readiness sound: no edge can have been consumed unseen.
+// A wait is sound even when no read saw EAGAIN first: asio's async_wait
+// (a non-speculative op) re-arms the descriptor with EPOLL_CTL_MOD, and the
+// kernel then reports a socket that is already readable at once, so no edge
+// consumed earlier can be missed. That MOD is also why waiting costs one
+// syscall; read_some waits first only when a read would find nothing.
 asio::awaitable<asio::error_code> tls_wait(Side& side, tls::Step step) {
   auto what = step == tls::Step::want_write ? asio::ip::tcp::socket::wait_write : asio::ip::tcp::socket::wait_read;
   auto [ec] = co_await side.socket->async_wait(what, use_nothrow);
@@ -65,6 +68,11 @@ thread_local unsigned char t_tls_scratch[kTlsRecord];
 asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer buf, Millis timeout) {
   Armed armed(w, side, timeout);
   if (side.tls) {
+    // We just answered (or asked): the peer's next bytes are a round trip
+    // away. Wait first instead of a read(2) that would say EAGAIN.
+    if (side.tls->peer_turn()) {
+      if (auto ec = co_await tls_wait(side, tls::Step::want_read)) co_return IoResult{ec, 0, side.timed_out};
+    }
     for (;;) {
       tls::Op op = side.tls->read(buf.data(), buf.size());
       if (op.step == tls::Step::done) co_return IoResult{{}, op.n, false};

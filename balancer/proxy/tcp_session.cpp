@@ -14,7 +14,10 @@
 #include "balancer/stick/stick_time.h"
 #include "common/clock.h"
 #include "balancer/proxy/tunnel.h"
+#include "balancer/tls/tls_conn.h"
+#include "balancer/tls/tls_context.h"
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace tandem::balancer::proxy {
 
@@ -72,9 +75,36 @@ struct TcpHook : SessionHook {
   }
 };
 
+// The TLS handshake of a `bind ... ssl` listener in TCP mode, within
+// `timeout client` (as in HTTP mode). Null when it failed: counted, logged
+// (rate-limited) and the connection is to be closed.
+asio::awaitable<std::unique_ptr<tls::TlsConn>> accept_tls(Worker& w, runtime::Frontend& fe, tcp::socket& client,
+                                                          const tls::BindContext& bind, const asio::ip::address& from) {
+  asio::error_code ec;
+  client.non_blocking(true, ec);
+  SSL* ssl = ec ? nullptr : bind.new_ssl();
+  if (ssl) tls::set_worker(ssl, w.index());
+  std::unique_ptr<tls::TlsConn> conn = tls::TlsConn::create(ssl, client.native_handle(), true);
+  if (!conn) co_return nullptr;
+  Side side;
+  side.socket = &client;
+  side.tls = conn.get();
+  IoResult r = co_await tls_handshake(w, side, or_none(fe.config().timeouts.client));
+  if (r.ok()) co_return conn;
+  fe.counters().add(w.index(), Ctr::tls_handshake_errors);
+  static thread_local tandem::log::RateLimit limit(10, Millis(1000));
+  unsigned long long suppressed = 0;
+  if (limit.allow(Worker::now(), suppressed))
+    log::warning(fe.name(), ": connection from ", from.to_string(), ": TLS handshake failed: ",
+                 r.timed_out ? std::string("timeout") : conn->error(),
+                 suppressed ? cat(" (", suppressed, " similar lines suppressed)") : std::string());
+  co_return nullptr;
+}
+
 }  // namespace
 
-asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client) {
+asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client,
+                                const tls::BindContext* tls_bind) {
   GaugeGuard guard{rt, fe};
   TcpHook hook;
   hook.rt = &rt;
@@ -121,26 +151,47 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
       if (t) t->write();
     }
   } write_log_first{tlog};
+  ctx.src = addr;
+  ctx.src_port = remote.port();
+  ctx.dst = local.address();
+  ctx.dst_port = local.port();
+  ctx.rt = &rt;
+  ctx.fe = &fe;
+  ctx.be = be;
+  ctx.now = stick::stick_now(SystemClock::instance());
+  if (tlog && fe.traffic_log()->uses_samples()) tlog->ctx.eval = &ctx;
   auto own_rules = [&](runtime::Backend* b) { return b && b->rules_ptr() != fe.rules_ptr(); };
-  const bool run_rules = rs.has_tcp_connection_rules() || rs.has_tcp_content_rules() || rs.has_switching_rules() ||
-                         (be && be->rules().has_stick_rules()) || (own_rules(be) && be->rules().has_tcp_content_rules());
-  if (run_rules || (tlog && fe.traffic_log()->uses_samples())) {
-    ctx.src = addr;
-    ctx.src_port = remote.port();
-    ctx.dst = local.address();
-    ctx.dst_port = local.port();
-    ctx.rt = &rt;
-    ctx.fe = &fe;
-    ctx.be = be;
-    ctx.now = stick::stick_now(SystemClock::instance());
-    if (tlog && fe.traffic_log()->uses_samples()) tlog->ctx.eval = &ctx;
+  const bool rules_here = rs.has_tcp_connection_rules() || rs.has_tcp_content_rules() || rs.has_switching_rules() ||
+                          (be && be->rules().has_stick_rules()) || (own_rules(be) && be->rules().has_tcp_content_rules());
+  auto deny = [&] {
+    fe.counters().add(w.index(), Ctr::denied_requests);
+    if (tlog) tlog->state.term[0] = 'P', tlog->state.term[1] = 'R';
+  };
+  // Connection rules see no TLS (as HAProxy: they run before the handshake,
+  // so a rejected client costs no handshake).
+  if (rules_here && !rs.run_tcp(ctx, false, &sticks)) {
+    deny();
+    co_return;
   }
-  if (run_rules) {
+  std::unique_ptr<tls::TlsConn> client_tls;
+  if (tls_bind) {
+    client_tls = co_await accept_tls(w, fe, client, *tls_bind, addr);
+    if (!client_tls) {
+      if (tlog) tlog->state.term[0] = 'C', tlog->state.term[1] = 'R';
+      co_return;
+    }
+    // ssl_fc, ssl_fc_sni and the ssl_* fetches, for the content rules
+    // (use_backend by SNI) and a server's `sni` expression.
+    ctx.ssl = true;
+    ctx.tls = client_tls->ssl();
+    const char* sni = SSL_get_servername(client_tls->ssl(), TLSEXT_NAMETYPE_host_name);
+    ctx.sni = sni ? std::string_view(sni) : std::string_view();
+  }
+  if (rules_here) {
     // Content rules here read no payload (no such fetch exists yet), so they
     // run at once rather than after tcp-request inspect-delay.
-    if (!rs.run_tcp(ctx, false, &sticks) || !rs.run_tcp(ctx, true, &sticks)) {
-      fe.counters().add(w.index(), Ctr::denied_requests);
-      if (tlog) tlog->state.term[0] = 'P', tlog->state.term[1] = 'R';
+    if (!rs.run_tcp(ctx, true, &sticks)) {
+      deny();
       co_return;
     }
     // use_backend in a tcp frontend, as HAProxy: the first matching rule,
@@ -170,6 +221,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   }
   dr.backend = be;
   dr.client_dst_port = local.port();
+  dr.ctx = &ctx;
   if (be->config().balance.algorithm == config::Balance::source) dr.hash = lb::source_hash(be->config().balance, addr);
   if (tlog) tlog->state.connect_start = Worker::now();
   Dispatched d = co_await dispatch(w, server_side, dr);
@@ -203,7 +255,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   tt.client_fin = or_none(ft.client_fin);
   tt.server_fin = or_none(bt.server_fin);
   net::IoBuffer c2s, s2c;
-  TunnelResult r = co_await run_tunnel(w, client, d.conn->socket, c2s, s2c, tt);
+  TunnelResult r = co_await run_tunnel(w, client, d.conn->socket, c2s, s2c, tt, client_tls.get(), d.conn->tls.get());
   if (tlog) {
     tlog->state.bytes_in = r.client_to_server;
     tlog->state.bytes_out = r.server_to_client;

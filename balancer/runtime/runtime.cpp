@@ -111,8 +111,6 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const config::Config& cfg, unsig
         binds.push_back(nullptr);
         continue;
       }
-      if (fe->mode() != config::Mode::http)
-        return fail(cat(b.origin.where(), ": bind: 'ssl' is supported in mode http only (TLS in mode tcp is not yet)"));
       auto ctx = tls::BindContext::create(b.tls, cfg.global, b.origin, &rt->warnings_);
       if (!ctx) return std::unexpected(ctx.error());
       binds.push_back(std::move(*ctx));

@@ -22,8 +22,16 @@ std::unique_ptr<TlsConn> TlsConn::create(SSL* ssl, int fd, bool server) {
 
 TlsConn::~TlsConn() { SSL_free(ssl_); }
 
-// OpenSSL reports through a per-thread error queue: it is cleared before
-// each call so that SSL_get_error() sees this call's errors only.
+// OpenSSL reports through a per-thread error queue: it must be empty before
+// each call so that SSL_get_error() sees this call's errors only. Peeking is
+// cheaper than ERR_clear_error(), which walks all its slots every time (it
+// showed in profiles at one call per record).
+namespace {
+void clear_errors() {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+}
+}  // namespace
+
 Op TlsConn::result(int rc, std::size_t n) {
   if (rc == 1) return {Step::done, n};
   int e = SSL_get_error(ssl_, rc);
@@ -50,13 +58,14 @@ Op TlsConn::result(int rc, std::size_t n) {
 }
 
 Op TlsConn::handshake() {
-  ERR_clear_error();
+  clear_errors();
   errno = 0;
   return result(SSL_do_handshake(ssl_), 0);
 }
 
 Op TlsConn::read(void* buf, std::size_t len) {
-  ERR_clear_error();
+  wrote_last_ = false;
+  clear_errors();
   errno = 0;
   std::size_t n = 0;
   int rc = SSL_read_ex(ssl_, buf, len, &n);
@@ -65,10 +74,11 @@ Op TlsConn::read(void* buf, std::size_t len) {
 
 Op TlsConn::write(const void* buf, std::size_t len) {
   if (len == 0) return {Step::done, 0};
-  ERR_clear_error();
+  clear_errors();
   errno = 0;
   std::size_t n = 0;
   int rc = SSL_write_ex(ssl_, buf, len, &n);
+  wrote_last_ = rc == 1;
   return result(rc, n);
 }
 

@@ -35,6 +35,10 @@ class TlsConn {
   // Decrypted bytes or unprocessed records already read from the socket:
   // a reader must not wait for readiness while this is true.
   bool pending() const { return SSL_has_pending(ssl_) == 1; }
+  // The last call wrote and nothing is pending: in request/response
+  // traffic the peer has yet to answer, so a read would only find the
+  // socket empty (one wasted read(2) per request): wait for readiness first.
+  bool peer_turn() const { return wrote_last_ && !pending(); }
   // Sends close_notify if it fits in the socket buffer now; never waits.
   void close_quietly();
 
@@ -47,6 +51,7 @@ class TlsConn {
   explicit TlsConn(SSL* ssl) : ssl_(ssl) {}
   Op result(int rc, std::size_t n);
   SSL* ssl_;
+  bool wrote_last_ = false;
   std::string error_;
 };
 

@@ -433,6 +433,8 @@ Result<std::unique_ptr<ServerContext>> ServerContext::create(const config::Serve
     std::string wire = alpn_wire(tls.alpn);
     SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(wire.data()), static_cast<unsigned>(wire.size()));
   }
+  s->verify_host_ = tls.verify_host;
+  s->check_sni_ = tls.check_sni;
   if (!tls.sni.empty()) {
     auto e = rules::SampleExpr::parse(tls.sni, resolver, cat(what, ": sni"));
     if (!e) return std::unexpected(e.error());
@@ -453,10 +455,9 @@ SSL* ServerContext::new_ssl(unsigned worker, std::string_view sni) const {
   if (!ssl) return nullptr;
   set_worker(ssl, worker);
   std::string name(sni);
-  if (!name.empty()) {
-    SSL_set_tlsext_host_name(ssl, name.c_str());
-    if (verify_) SSL_set1_host(ssl, name.c_str());
-  }
+  if (!name.empty()) SSL_set_tlsext_host_name(ssl, name.c_str());
+  const std::string& host = name.empty() ? verify_host_ : name;
+  if (verify_ && !host.empty()) SSL_set1_host(ssl, host.c_str());
   Slot& slot = slots_[std::min<std::size_t>(worker, slots_.size() - 1)];
   if (slot.session && slot.sni == name) SSL_set_session(ssl, slot.session);
   return ssl;

@@ -72,9 +72,12 @@ class ServerContext {
   ~ServerContext();
 
   // A new client-side connection object: SNI set (when `sni` gave a
-  // name), the host name checked against the certificate when verifying,
-  // and the worker's last session offered for resumption.
+  // name), the host name checked against the certificate when verifying
+  // (the SNI, else `verifyhost`, else none, as HAProxy), and the worker's
+  // last session offered for resumption.
   SSL* new_ssl(unsigned worker, std::string_view sni) const;
+  // `check-sni`: the name health checks send (empty: none).
+  const std::string& check_sni() const { return check_sni_; }
   // The `sni` expression, if any (evaluated per request by the session).
   const std::optional<rules::SampleExpr>& sni() const { return sni_; }
   bool verifies() const { return verify_; }
@@ -91,6 +94,8 @@ class ServerContext {
   };
   SslCtxPtr ctx_;
   std::optional<rules::SampleExpr> sni_;
+  std::string verify_host_;
+  std::string check_sni_;
   bool verify_ = true;
   mutable std::vector<Slot> slots_;
 };

@@ -18,7 +18,11 @@ core may be the limit for both proxies: the ratio then says little, and the
 figures are printed so that it shows (TARGETS.md). Runs are interleaved
 (T, H, T, H...) after a warm-up; the median of per-pair ratios is printed.
 
-Usage: tls_bench.py [--pairs N] [--seconds S] [--only SCENARIO...] [--threads 1 2]
+With --baseline BINARY (another tandem-balancer build, e.g. main's), each
+round also runs that binary (T, B, H) and prints its ratio to HAProxy: a
+before/after comparison in the same run, under the same machine load.
+
+Usage: tls_bench.py [--pairs N] [--seconds S] [--only SCENARIO...] [--threads 1 2] [--baseline BINARY]
 """
 
 import argparse
@@ -76,12 +80,13 @@ def pin(cpu, args, threads):
     return ["taskset", "-c", cpu, *args] if threads == 1 else list(args)
 
 
-def start(kind, workdir, threads, cert, backend_port, answer_here):
+def start(kind, workdir, threads, cert, backend_port, answer_here, tandem_binary=None):
     port = free_port()
     cfg = workdir / f"{kind}-{threads}-{cert.stem}-{answer_here}.cfg"
     cfg.write_text(config(threads, port, cert, backend_port, answer_here))
-    if kind == "tandem":
-        args = [binary("tandem-balancer"), "-db", "-f", str(cfg), "--admin-socket", str(workdir / "t.sock")]
+    if kind != "haproxy":
+        args = [tandem_binary or binary("tandem-balancer"), "-db", "-f", str(cfg), "--admin-socket",
+                str(workdir / f"{kind}.sock")]
     else:
         args = ["haproxy", "-db", "-f", str(cfg)]
     p = Proc(pin(PROXY_CPU, args, threads), workdir / f"{cfg.stem}.out")
@@ -104,28 +109,53 @@ def wrk_https(port, seconds, threads):
     return rps, 0 if not errors else errors.group(1)
 
 
-def compare(name, workdir, threads, cert, backend_port, answer_here, measure, unit, pairs, seconds):
-    t, tport = start("tandem", workdir, threads, cert, backend_port, answer_here)
-    h, hport = start("haproxy", workdir, threads, cert, backend_port, answer_here)
+def cpu_seconds(proc):
+    """User + system CPU time of a process, all its threads."""
+    fields = Path(f"/proc/{proc.p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def compare(name, workdir, threads, cert, backend_port, answer_here, measure, unit, pairs, seconds, baseline=None):
+    procs = [start("tandem", workdir, threads, cert, backend_port, answer_here)]
+    if baseline:
+        procs.append(start("baseline", workdir, threads, cert, backend_port, answer_here, baseline))
+    procs.append(start("haproxy", workdir, threads, cert, backend_port, answer_here))
+    names = ["tandem", "baseline"] if baseline else ["tandem"]
     try:
-        measure(tport, 2, threads)  # warm-up
-        measure(hport, 2, threads)
-        ratios, tr, hr = [], [], []
+        for _, port in procs:
+            measure(port, 2, threads)  # warm-up
+        # Besides the rates, each proxy's CPU time per operation: on a shared
+        # machine it drifts much less than the rates (other builds take
+        # cores away from the proxy and from the load generator alike).
+        ratios = {n: [] for n in names}
+        cpu_ratios = {n: [] for n in names}
+        rates = {n: [] for n in [*names, "haproxy"]}
         for _ in range(pairs):
-            a, ea = measure(tport, seconds, threads)
-            b, eb = measure(hport, seconds, threads)
-            tr.append(a)
-            hr.append(b)
-            ratios.append(a / b)
-            flag = (f"  tandem failures: {ea}" if ea else "") + (f"  haproxy failures: {eb}" if eb else "")
-            print(f"  {name} {threads}t: tandem {a:9.0f} {unit}   haproxy {b:9.0f} {unit}   ratio {a / b:.3f}{flag}",
-                  flush=True)
-        print(f"{name} {threads} thread(s): median ratio {statistics.median(ratios):.3f} (min {min(ratios):.3f}, "
-              f"max {max(ratios):.3f}); tandem median {statistics.median(tr):.0f} {unit}, "
-              f"haproxy median {statistics.median(hr):.0f} {unit}", flush=True)
+            got = []
+            for p, port in procs:
+                c0 = cpu_seconds(p)
+                rate, errors = measure(port, seconds, threads)
+                us = 1e6 * (cpu_seconds(p) - c0) / max(rate * seconds, 1)
+                got.append((rate, errors, us))
+            h, h_us = got[-1][0], got[-1][2]
+            line = []
+            for n, (rate, errors, us) in zip([*names, "haproxy"], got):
+                rates[n].append(rate)
+                line.append(f"{n} {rate:9.0f} {unit} {us:6.1f} us/op" + (f" ({n} failures: {errors})" if errors else ""))
+                if n != "haproxy":
+                    ratios[n].append(rate / h)
+                    cpu_ratios[n].append(h_us / us if us else 0.0)
+            line += [f"ratio {n} {ratios[n][-1]:.3f}" for n in names]
+            print(f"  {name} {threads}t: " + "   ".join(line), flush=True)
+        for n in names:
+            r, c = ratios[n], cpu_ratios[n]
+            print(f"{name} {threads} thread(s): {n + ' ' if baseline else ''}median ratio {statistics.median(r):.3f} "
+                  f"(min {min(r):.3f}, max {max(r):.3f}); {n} median {statistics.median(rates[n]):.0f} {unit}, "
+                  f"haproxy median {statistics.median(rates['haproxy']):.0f} {unit}; CPU per op, haproxy/{n}: "
+                  f"median {statistics.median(c):.3f} (min {min(c):.3f}, max {max(c):.3f})", flush=True)
     finally:
-        t.stop()
-        h.stop()
+        for p, _ in procs:
+            p.stop()
 
 
 def main():
@@ -134,6 +164,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     ap.add_argument("--only", nargs="*", default=None)
+    ap.add_argument("--baseline", default=None, help="another tandem-balancer binary, measured in the same rounds")
     args = ap.parse_args()
     for tool in ("haproxy", "nginx", "wrk", "taskset", "openssl"):
         if not shutil.which(tool):
@@ -149,13 +180,13 @@ def main():
         for threads in args.threads:
             if "handshake-ecdsa" in want:
                 compare("handshake-ecdsa", workdir, threads, ecdsa, bport, True, handshakes, "handshakes/s",
-                        args.pairs, args.seconds)
+                        args.pairs, args.seconds, args.baseline)
             if "handshake-rsa" in want:
                 compare("handshake-rsa", workdir, threads, rsa, bport, True, handshakes, "handshakes/s",
-                        args.pairs, args.seconds)
+                        args.pairs, args.seconds, args.baseline)
             if "https-keepalive" in want:
                 compare("https-keepalive", workdir, threads, ecdsa, bport, False, wrk_https, "req/s",
-                        args.pairs, args.seconds)
+                        args.pairs, args.seconds, args.baseline)
     finally:
         ng.stop()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -265,6 +265,92 @@ def test_https_to_servers_with_verification_reuse_and_check_ssl(workdir, pki):
         https.close()
 
 
+def test_verifyhost_and_check_sni(workdir, pki):
+    """verifyhost: the name checked when no SNI is sent (HAProxy: the SNI
+    wins when there is one). check-sni: the SNI of check-ssl health checks,
+    and the name they verify."""
+    seen = []
+    ctx = server_context(pki / "example.com.pem")
+    ctx.sni_callback = lambda sock, name, c: seen.append(name)
+    https = Backend("secure", ssl_context=ctx)
+    try:
+        port = free_port()
+        cfg = (f"frontend f\n    bind 127.0.0.1:{port}\n    default_backend b\n"
+               f"backend b\n    timeout check 1s\n    option httpchk GET /health\n"
+               f"    server s {https.address} ssl verify required ca-file {pki}/ca.pem verifyhost www.example.com "
+               f"check check-ssl check-sni www.example.com inter 200\n")
+        with start(workdir, cfg, [port]) as p:
+            with Connection("127.0.0.1", port) as c:
+                assert c.request().header("X-Backend") == "secure"
+            wait_for(lambda: len(https.health_checks()) >= 2, timeout=5, what="checks over TLS")
+            assert "is DOWN" not in p.output()
+        # Traffic sent no SNI (no `sni`), the checks sent check-sni's name.
+        assert None in seen and "www.example.com" in seen
+        # A verifyhost the certificate does not carry: traffic gets a 503;
+        # a check-sni it does not carry: the checks fail and the server goes down.
+        port2 = free_port()
+        cfg2 = (f"frontend f\n    bind 127.0.0.1:{port2}\n    default_backend b\n"
+                f"backend b\n    retries 0\n    timeout check 1s\n"
+                f"    server s {https.address} ssl verify required ca-file {pki}/ca.pem verifyhost wrong.test\n"
+                f"backend c\n    timeout check 1s\n"
+                f"    server s {https.address} ssl verify required ca-file {pki}/ca.pem "
+                f"check check-ssl check-sni wrong.test inter 200 fall 1\n")
+        with start(workdir, cfg2, [port2]) as p:
+            with Connection("127.0.0.1", port2) as c:
+                assert c.request().status == 503
+            assert log_has(p, "TLS handshake failed")
+            assert log_has(p, "Server c/s is DOWN")
+    finally:
+        https.close()
+
+
+def test_tls_offload_in_tcp_mode(workdir, pki):
+    """`bind ... ssl` on a mode tcp listener: TLS is terminated, the content
+    rules see ssl_fc_sni (use_backend by name, a reject), and a server with
+    `ssl` gets TLS again (its SNI from the client's, verified)."""
+    api, www = Backend("api"), Backend("www")
+    https = Backend("secure", ssl_context=server_context(pki / "example.com.pem"))
+    try:
+        port, port2 = free_port(), free_port()
+        tcp = DEFAULTS.replace("mode http", "mode tcp")
+        cfg = (f"frontend t\n    bind 127.0.0.1:{port} ssl crt {pki}/certs/\n"
+               f"    tcp-request content reject if {{ ssl_fc_sni blog.example.com }}\n"
+               f"    use_backend api if {{ ssl_fc_sni api.example.com }}\n    default_backend www\n"
+               f"frontend t2\n    bind 127.0.0.1:{port2} ssl crt {pki}/example.com.pem\n    default_backend secure\n"
+               f"backend api\n    server s {api.address}\n"
+               f"backend www\n    server s {www.address}\n"
+               f"backend secure\n    server s {https.address} ssl verify required ca-file {pki}/ca.pem sni ssl_fc_sni\n")
+        with BalancerProcess(workdir, f"global\n    nbthread 1\n{tcp}\n{cfg}", ports=[port, port2]) as p:
+            ctx = client_context(ca=pki / "ca.pem")
+            with TlsConnection(port, ctx, sni="api.example.com") as c:
+                assert c.request().header("X-Backend") == "api"
+                assert c.request().header("X-Backend") == "api"  # one tunnel, two requests
+            with TlsConnection(port, ctx, sni="www.example.com") as c:
+                big = b"x" * 300_000
+                r = c.request("POST", "/echo", body=big)
+                assert r.header("X-Backend") == "www" and r.status == 200
+            # Rejected after the handshake: the connection closes unanswered.
+            with TlsConnection(port, ctx, sni="blog.example.com") as c:
+                with pytest.raises((EOFError, ConnectionError, ssl.SSLError)):
+                    c.request()
+            # Not TLS at all: refused, logged, and the listener keeps serving.
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                s.settimeout(5)
+                assert b"HTTP/1.1" not in s.recv(100)
+            assert log_has(p, "TLS handshake failed")
+            with TlsConnection(port, ctx, sni="api.example.com") as c:
+                assert c.request().header("X-Backend") == "api"
+            # TLS on both legs, the client's name passed on and verified.
+            with TlsConnection(port2, ctx, sni="www.example.com") as c:
+                assert c.request().header("X-Backend") == "secure"
+                assert c.request().header("X-Backend") == "secure"
+    finally:
+        api.close()
+        www.close()
+        https.close()
+
+
 @pytest.mark.parametrize("what", ["mismatch", "unreadable", "nokey"])
 def test_certificate_problems_are_config_errors_with_the_line(workdir, pki, what):
     path = {"mismatch": pki / "mismatch.pem", "unreadable": workdir / "missing.pem", "nokey": pki / "ca.pem"}[what]

@@ -300,7 +300,8 @@ TEST(BalancerConfig, BindTlsOptions) {
       "ciphersuites TLS_AES_128_GCM_SHA256 curves P-256 ca-file /ca.pem verify required\n"
       "  default_backend b\n"
       "backend b\n  mode http\n"
-      "  server s 10.0.0.1:443 ssl verify none sni req.hdr(host) alpn http/1.1 crt /c.pem check check-ssl\n");
+      "  server s 10.0.0.1:443 ssl verify none sni req.hdr(host) alpn http/1.1 crt /c.pem check check-ssl\n"
+      "  server t 10.0.0.2:443 ssl verify required ca-file /ca.pem verifyhost api.example.com check-sni h.example.com\n");
   const config::Global& g = c.global;
   EXPECT_EQ(g.ssl_default_bind.ciphers, "ECDHE-ECDSA-AES128-GCM-SHA256");
   EXPECT_EQ(g.ssl_default_bind.min_ver, TlsVersion::tlsv12);
@@ -323,6 +324,10 @@ TEST(BalancerConfig, BindTlsOptions) {
   EXPECT_EQ(st.verify, TlsVerify::none);
   EXPECT_EQ(st.sni, "req.hdr(host)");
   EXPECT_EQ(st.crt, "/c.pem");
+  EXPECT_EQ(st.verify_host, "");
+  const ServerTls& st2 = c.proxies[1].servers[1].params.tls;
+  EXPECT_EQ(st2.verify_host, "api.example.com");
+  EXPECT_EQ(st2.check_sni, "h.example.com");
 }
 
 TEST(BalancerConfig, TlsMistakesNameTheLine) {
@@ -340,6 +345,14 @@ TEST(BalancerConfig, TlsMistakesNameTheLine) {
             "b.cfg:2: ssl-default-bind-options: 'no-such-thing': unknown TLS option");
   EXPECT_EQ(error_of("backend b\n  server s 10.0.0.1:443 ssl verify optional\n"),
             "b.cfg:2: server: 'verify optional': expects none or required");
+  EXPECT_EQ(error_of("backend b\n  server s 10.0.0.1:443 ssl verifyhost\n"),
+            "b.cfg:2: server: 'verifyhost': expects a value");
+  EXPECT_EQ(error_of("backend b\n  server s 10.0.0.1:443 ssl check-sni\n"),
+            "b.cfg:2: server: 'check-sni': expects a value");
+  EXPECT_EQ(error_of("frontend f\n  bind :443 ssl crt /a.pem crl-file /crl.pem\n"),
+            "b.cfg:2: bind: 'crl-file': this TLS option is not supported");
+  EXPECT_EQ(error_of("backend b\n  server s 10.0.0.1:443 ssl crl-file /crl.pem\n"),
+            "b.cfg:2: server: 'crl-file': this TLS option is not supported");
 }
 
 }  // namespace
