@@ -296,8 +296,9 @@ awaitable<void> HttpSession::run() {
     idle_since_ = Worker::now();
   }
   if (client_.is_open()) {
+    // close() alone sends the FIN (or a reset when unread bytes remain,
+    // as shutdown() then close() would): one syscall fewer per connection.
     if (tls_) tls_->close_quietly();
-    client_.shutdown(tcp::socket::shutdown_both, ec);
     client_.close(ec);
   }
 }
