@@ -63,15 +63,16 @@ asio::awaitable<IoResult> tls_write(Side& side, const void* data, std::size_t le
 constexpr std::size_t kTlsRecord = 16384;
 thread_local unsigned char t_tls_scratch[kTlsRecord];
 
-// One non-blocking sendmsg of both buffers, before any asynchronous write:
-// the socket almost always has room. It saves the completion's round trip
-// through the io_context (an awaited asio operation completes by a posted
-// handler even when its first attempt wrote everything), and the bytes
-// leave now: a last response's FIN follows it at once instead of after
-// whatever else the worker had queued, by which time the client has often
-// closed first. MSG_DONTWAIT whatever the socket's mode; MSG_NOSIGNAL as asio.
-// Returns the bytes written (possibly fewer than asked), or -1 with errno.
-ssize_t send_now(int fd, asio::const_buffer a, asio::const_buffer b) {
+
+}  // namespace
+
+// Writing before any asynchronous write: the socket almost always has
+// room. It saves the completion's round trip through the io_context (an
+// awaited asio operation completes by a posted handler even when its first
+// attempt wrote everything), and the bytes leave now: a last response's FIN
+// follows it at once instead of after whatever else the worker had queued,
+// by which time the client has often closed first.
+long send_now(int fd, asio::const_buffer a, asio::const_buffer b) {
   iovec iov[2] = {{const_cast<void*>(a.data()), a.size()}, {const_cast<void*>(b.data()), b.size()}};
   msghdr msg{};
   msg.msg_iov = iov;
@@ -81,8 +82,6 @@ ssize_t send_now(int fd, asio::const_buffer a, asio::const_buffer b) {
     if (n >= 0 || errno != EINTR) return n;
   }
 }
-
-}  // namespace
 
 asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer buf, Millis timeout) {
   Armed armed(w, side, timeout);
