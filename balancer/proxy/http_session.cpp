@@ -261,6 +261,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool pump_running_ = false;
   bool pump_failed_ = false;
   bool pump_done_ = false;
+  // The client's bytes are likely there already (just accepted, or a parked
+  // connection became readable): the next read tries the socket at once.
+  bool bytes_expected_ = false;
 };
 
 // Runs the connection from its first request, or from the moment a parked
@@ -297,6 +300,7 @@ awaitable<void> HttpSession::run() {
       }
     }
     if (tls_ctx_ && !co_await accept_tls()) co_return;
+    bytes_expected_ = true;  // a client sends its request right after connecting
   }
 
   for (;;) {
@@ -400,7 +404,13 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     bool hot = idle_phase && requests_ > 0;
     Millis read_limit = limit;
     if (hot && (read_limit.count() == 0 || read_limit > kHotBufferHold)) read_limit = kHotBufferHold;
-    IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), read_limit);
+    asio::mutable_buffer space(cbuf_.space(), cbuf_.space_size());
+    std::optional<IoResult> at_once;
+    if (bytes_expected_) {
+      bytes_expected_ = false;
+      if (!tls_) at_once = recv_now(client_.native_handle(), space);
+    }
+    IoResult r = at_once ? *at_once : co_await read_some(w_, client_side_, space, read_limit);
     if (r.timed_out) {
       // Only the hot-buffer hold expired: park, holding no buffer and no frame.
       if (hot && read_limit != limit) co_return HeadStatus::park;
@@ -623,6 +633,7 @@ void HttpSession::ParkHandler::operator()(const asio::error_code& ec) {
   // and g++ moved `self` into the lambda before reading self->w_, so a
   // parked connection died when its next request arrived.
   asio::io_context& io = self->w_.io();
+  self->bytes_expected_ = true;
   asio::co_spawn(io, [s = std::move(self)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
 }
 

@@ -83,6 +83,17 @@ long send_now(int fd, asio::const_buffer a, asio::const_buffer b) {
   }
 }
 
+std::optional<IoResult> recv_now(int fd, asio::mutable_buffer buf) {
+  for (;;) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n > 0) return IoResult{{}, static_cast<std::size_t>(n), false};
+    if (n == 0) return IoResult{asio::error::eof, 0, false};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    return IoResult{asio::error_code(errno, asio::error::get_system_category()), 0, false};
+  }
+}
+
 asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer buf, Millis timeout) {
   Armed armed(w, side, timeout);
   if (side.tls) {

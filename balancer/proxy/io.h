@@ -57,6 +57,12 @@ asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer 
 // or -1 with errno (EAGAIN: no room now).
 long send_now(int fd, asio::const_buffer a, asio::const_buffer b = {});
 
+// One non-blocking recv on a plain socket, for when bytes are most likely
+// there already (a connection just accepted, a parked one that became
+// readable): no trip through the reactor. nullopt when nothing is there yet
+// (read_some then waits); an error or EOF (ec = eof) otherwise.
+std::optional<IoResult> recv_now(int fd, asio::mutable_buffer buf);
+
 // Writes every byte of up to two buffers (one writev when it can). A plain
 // socket is written at once when it has room (send_now); only the rest
 // waits, within `timeout`.
