@@ -131,7 +131,11 @@ def start_proxy(kind, workdir, mode, port, backend_port, extra=""):
     else:
         args = ["haproxy", "-db", "-f", str(cfg)]
     p = Proc(pinned(PROXY_CPU, args), workdir / f"{kind}-{mode}.out")
-    wait_for_port("127.0.0.1", port)
+    try:
+        wait_for_port("127.0.0.1", port)
+    except BaseException:
+        p.stop()  # a proxy that did not come up must not outlive the run
+        raise
     return p
 
 
@@ -149,7 +153,11 @@ def wrk(port, seconds, close=False, conns=50, path="/"):
 def throughput(name, workdir, backend_port, mode, close, pairs, seconds):
     tport, hport = free_port(), free_port()
     t = start_proxy("tandem", workdir, mode, tport, backend_port)
-    h = start_proxy("haproxy", workdir, mode, hport, backend_port)
+    try:
+        h = start_proxy("haproxy", workdir, mode, hport, backend_port)
+    except BaseException:
+        t.stop()
+        raise
     try:
         wrk(tport, 2, close)  # warm-up
         wrk(hport, 2, close)
@@ -176,18 +184,19 @@ def throughput(name, workdir, backend_port, mode, close, pairs, seconds):
 def bulk(workdir, backend_port, pairs, seconds):
     """TCP mode with 1 MiB responses: tandem, HAProxy, HAProxy with splice."""
     ports = {"tandem": free_port(), "haproxy": free_port(), "haproxy-splice": free_port()}
-    procs = [start_proxy("tandem", workdir, "tcp", ports["tandem"], backend_port),
-             start_proxy("haproxy", workdir, "tcp", ports["haproxy"], backend_port)]
-    # A config of its own (start_proxy names files by kind and mode).
-    cfg = workdir / "haproxy-splice.cfg"
-    # maxpipes: by default maxconn/4 pipes, more descriptors than the hard limit allows.
-    cfg.write_text(proxy_config("tcp", ports["haproxy-splice"], backend_port, "\n    option splice-auto")
-                   .replace("maxconn 9000", "maxconn 9000\n    maxpipes 512"))
-    procs.append(Proc(pinned(PROXY_CPU, ["haproxy", "-db", "-f", str(cfg)]), workdir / "haproxy-splice.out"))
-    wait_for_port("127.0.0.1", ports["haproxy-splice"])
-    path = "/files/bulk.bin"
-    by_kind = dict(zip(ports, procs))
+    procs = []
     try:
+        procs.append(start_proxy("tandem", workdir, "tcp", ports["tandem"], backend_port))
+        procs.append(start_proxy("haproxy", workdir, "tcp", ports["haproxy"], backend_port))
+        # A config of its own (start_proxy names files by kind and mode).
+        cfg = workdir / "haproxy-splice.cfg"
+        # maxpipes: by default maxconn/4 pipes, more descriptors than the hard limit allows.
+        cfg.write_text(proxy_config("tcp", ports["haproxy-splice"], backend_port, "\n    option splice-auto")
+                       .replace("maxconn 9000", "maxconn 9000\n    maxpipes 512"))
+        procs.append(Proc(pinned(PROXY_CPU, ["haproxy", "-db", "-f", str(cfg)]), workdir / "haproxy-splice.out"))
+        wait_for_port("127.0.0.1", ports["haproxy-splice"])
+        path = "/files/bulk.bin"
+        by_kind = dict(zip(ports, procs))
         for k in ports:
             wrk(ports[k], 2, conns=10, path=path)  # warm-up
         res = {k: [] for k in ports}
