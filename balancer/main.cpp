@@ -4,10 +4,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <asio/steady_timer.hpp>
 #include <functional>
+#include <future>
+#include <asio/post.hpp>
 #include <random>
 #include <thread>
 
@@ -17,6 +21,7 @@
 #include "balancer/stick/stick_time.h"
 #include "balancer/config/parser.h"
 #include "balancer/logging/traffic_log.h"
+#include "balancer/net/socket_transfer.h"
 #include "balancer/proxy/balancer.h"
 #include "balancer/stats/cli_server.h"
 #include "balancer/stats/stats_source.h"
@@ -38,7 +43,11 @@ const DaemonSpec kSpec{
     .multiple_configs = true,
     .flags = {{"-db", "stay in the foreground even with `daemon` (HAProxy's -db)"},
               {"-Ws", "systemd mode: foreground, sd_notify (HAProxy's -Ws)"},
-              {"-D", "go to the background (as `daemon`)"}},
+              {"-D", "go to the background (as `daemon`)"},
+              {"-x", "binary upgrade: take the listening sockets of the running process from its stats socket "
+                     "(`expose-fd listeners`)", "SOCKET"},
+              {"-sf", "binary upgrade: once serving, tell these processes to stop softly (SIGUSR1): they stop "
+                      "accepting and finish their connections", "PID..."}},
 };
 
 // Raises the open-file limit to what the configuration asks (ulimit-n), or to
@@ -135,16 +144,87 @@ int main(int argc, char** argv) {
   // whose definition did not change) and feed peersync through StickTables.
   const std::string instance_id = new_instance_id();
   balancer::stick::StickRegistry sticks({.node = node_name(cfg->global), .instance_id = instance_id});
-  auto balancer = balancer::proxy::Balancer::create(*cfg, threads, sticks);
+  balancer::admin::EventBus events;
+  const balancer::stats::ProcessInfo stats_info{.name = "Tandem",
+                                                .version = kVersion,
+                                                .node = node_name(cfg->global),
+                                                .threads = threads,
+                                                .pid = static_cast<int>(::getpid())};
+  // What every generation of the configuration gets besides its runtime: the
+  // stats source, the event stream's listeners, its traffic logs (each
+  // frontend's targets opened now: at start before chroot, so that /dev/log
+  // is reachable).
+  balancer::proxy::Balancer::Wire wire = [&](balancer::proxy::Generation& g) -> Result<void> {
+    namespace pb = tandem::balancer::v1;
+    g.stats = std::make_unique<balancer::stats::StatsSource>(*g.runtime, g.checker.get(), stats_info);
+    g.stats->set_sticks(&sticks);
+    g.stats->set_change_listener(
+        [&events](balancer::runtime::Server& s, balancer::runtime::ServerState before, std::string_view who) {
+          auto pb_state = [](balancer::runtime::ServerState st) {
+            switch (st) {
+              case balancer::runtime::ServerState::up: return pb::SERVER_STATE_UP;
+              case balancer::runtime::ServerState::down: return pb::SERVER_STATE_DOWN;
+              case balancer::runtime::ServerState::maint: return pb::SERVER_STATE_MAINT;
+              case balancer::runtime::ServerState::drain: return pb::SERVER_STATE_DRAIN;
+              case balancer::runtime::ServerState::nolb: return pb::SERVER_STATE_NOLB;
+            }
+            return pb::SERVER_STATE_UNSPECIFIED;
+          };
+          pb::BalancerEvent e;
+          e.set_unix_ms(unix_ms(std::chrono::system_clock::now()));
+          auto* c = e.mutable_server();
+          c->set_backend(s.backend().name());
+          c->set_server(s.name());
+          c->set_from(pb_state(before));
+          c->set_to(pb_state(s.state()));
+          c->set_reason(cat("changed by an operator through ", who));
+          events.publish(e);
+          log::notice("Server ", s.display_name(), " is ", balancer::runtime::state_name(s.state()),
+                      ", changed by an operator through ", who);
+        });
+    g.runtime->set_stats(g.stats.get());
+    g.checker->set_listener([&events](balancer::runtime::Server& s, bool up, const balancer::health::CheckResult& r) {
+      pb::BalancerEvent e;
+      e.set_unix_ms(unix_ms(std::chrono::system_clock::now()));
+      auto* c = e.mutable_server();
+      c->set_backend(s.backend().name());
+      c->set_server(s.name());
+      c->set_from(up ? pb::SERVER_STATE_DOWN : pb::SERVER_STATE_UP);
+      c->set_to(up ? pb::SERVER_STATE_UP : pb::SERVER_STATE_DOWN);
+      c->set_reason(cat(balancer::health::status_description(r.status), r.code ? cat(", code: ", r.code) : ""));
+      events.publish(e);
+    });
+    for (const auto& fe : g.runtime->frontends()) {
+      auto tl = balancer::logging::TrafficLog::create(fe->config(), g.runtime->global());
+      if (!tl) return std::unexpected(tl.error());
+      fe->set_traffic_log(tl->get());
+      if (*tl) g.logs.push_back(std::move(*tl));
+    }
+    return {};
+  };
+  auto balancer = balancer::proxy::Balancer::create(*cfg, threads, sticks, wire);
   if (!balancer) {
     log::alert(balancer.error().message);
     return kExitConfig;
   }
-  if ((*balancer)->listeners() == 0) {
+  balancer::proxy::Balancer& lb = **balancer;
+  if (lb.listeners() == 0) {
     log::alert("no listener: the configuration has no 'bind' line; refusing to start (as HAProxy)");
     return kExitConfig;
   }
-  if (auto r = (*balancer)->bind(); !r) {
+  // A binary upgrade: the old process's very sockets (same queues: no
+  // connection waiting in one is lost when it stops accepting). Without them
+  // the new process still starts: SO_REUSEPORT lets it bind beside the old.
+  for (const std::string& path : args->values_of("-x")) {
+    auto got = balancer::net::fetch_sockets(path);
+    if (!got) {
+      log::warning("-x: ", got.error().message, "; binding new sockets instead");
+      continue;
+    }
+    log::notice("-x: ", got->size(), " listening socket(s) taken over from ", path);
+    lb.adopt(std::move(*got));
+  }
+  if (auto r = lb.bind(); !r) {
     log::alert(r.error().message);
     return kExitConfig;
   }
@@ -159,92 +239,92 @@ int main(int argc, char** argv) {
     }
   }
 
-  balancer::admin::EventBus events;
-  sticks.retain((*balancer)->runtime().table_names());
+  sticks.retain(lb.current()->runtime->table_names());
+  // A reload (SIGHUP, Admin.Reload) runs on the control thread: read the
+  // files again, check them whole, swap (balancer.h). Returns the error, or
+  // "" when the new configuration serves.
+  DaemonRuntime* control = nullptr;
+  balancer::admin::AdminService* admin = nullptr;
+  auto reload_now = [&]() -> std::string {
+    namespace pb = tandem::balancer::v1;
+    std::string error;
+    auto next = balancer::config::load(args->config_files);
+    if (!next) {
+      error = next.error().message;
+    } else {
+      for (const std::string& w : next->warnings) log::warning(w);
+      auto report = lb.reload(*next);
+      if (!report) {
+        error = report.error().message;
+      } else {
+        for (const std::string& w : report->warnings) log::warning(w);
+        log::notice("reloaded: configuration ", report->generation, " serves; listeners ", report->listeners_kept,
+                    " kept, ", report->listeners_opened, " opened, ", report->listeners_closed, " closed; servers ",
+                    report->servers_matched, " found again (", report->admin_states_kept, " admin states, ",
+                    report->weights_kept, " weights, ", report->health_kept, " health states kept); ",
+                    lb.retiring(), " older configuration(s) finishing their connections");
+      }
+    }
+    if (!error.empty()) log::alert("reload failed, the running configuration stays: ", error);
+    std::int64_t now = unix_ms(std::chrono::system_clock::now());
+    if (admin) admin->note_reload(error.empty(), error, now);
+    pb::BalancerEvent e;
+    e.set_unix_ms(now);
+    e.mutable_reload()->set_ok(error.empty());
+    e.mutable_reload()->set_error(error);
+    events.publish(e);
+    return error;
+  };
+  // Admin.Reload arrives on a gRPC thread: the reload itself runs on the
+  // control thread, like SIGHUP's.
+  auto reload_from_rpc = [&]() -> std::string {
+    if (!control) return "the balancer is starting";
+    auto done = std::make_shared<std::promise<std::string>>();
+    std::future<std::string> result = done->get_future();
+    asio::post(control->io(), [done, &reload_now] { done->set_value(reload_now()); });
+    if (result.wait_for(std::chrono::seconds(120)) != std::future_status::ready) return "the reload is taking too long";
+    try {
+      return result.get();
+    } catch (const std::future_error&) {
+      return "the balancer is stopping";  // the control loop ended first
+    }
+  };
   balancer::admin::AdminService admin_service(
-      (*balancer)->runtime(), (*balancer)->checker(), events, sticks,
+      [&lb] { return lb.current(); }, reload_from_rpc, events, sticks,
       balancer::admin::ProcessInfo{node_name(cfg->global), instance_id,
                                    unix_ms(std::chrono::system_clock::now()), cfg->files, threads});
-  (*balancer)->checker().set_listener([&events](balancer::runtime::Server& s, bool up, const balancer::health::CheckResult& r) {
-    namespace pb = tandem::balancer::v1;
-    pb::BalancerEvent e;
-    e.set_unix_ms(unix_ms(std::chrono::system_clock::now()));
-    auto* c = e.mutable_server();
-    c->set_backend(s.backend().name());
-    c->set_server(s.name());
-    c->set_from(up ? pb::SERVER_STATE_DOWN : pb::SERVER_STATE_UP);
-    c->set_to(up ? pb::SERVER_STATE_UP : pb::SERVER_STATE_DOWN);
-    c->set_reason(cat(balancer::health::status_description(r.status), r.code ? cat(", code: ", r.code) : ""));
-    events.publish(e);
-  });
-  // The stats page, the runtime API and the Prometheus exporter read this.
-  balancer::stats::StatsSource stats_source(
-      (*balancer)->runtime(), &(*balancer)->checker(),
-      balancer::stats::ProcessInfo{.name = "Tandem",
-                                   .version = kVersion,
-                                   .node = node_name(cfg->global),
-                                   .threads = threads,
-                                   .pid = static_cast<int>(::getpid())});
-  stats_source.set_change_listener(
-      [&events](balancer::runtime::Server& s, balancer::runtime::ServerState before, std::string_view who) {
-        namespace pb = tandem::balancer::v1;
-        auto pb_state = [](balancer::runtime::ServerState st) {
-          switch (st) {
-            case balancer::runtime::ServerState::up: return pb::SERVER_STATE_UP;
-            case balancer::runtime::ServerState::down: return pb::SERVER_STATE_DOWN;
-            case balancer::runtime::ServerState::maint: return pb::SERVER_STATE_MAINT;
-            case balancer::runtime::ServerState::drain: return pb::SERVER_STATE_DRAIN;
-            case balancer::runtime::ServerState::nolb: return pb::SERVER_STATE_NOLB;
-          }
-          return pb::SERVER_STATE_UNSPECIFIED;
-        };
-        pb::BalancerEvent e;
-        e.set_unix_ms(unix_ms(std::chrono::system_clock::now()));
-        auto* c = e.mutable_server();
-        c->set_backend(s.backend().name());
-        c->set_server(s.name());
-        c->set_from(pb_state(before));
-        c->set_to(pb_state(s.state()));
-        c->set_reason(cat("changed by an operator through ", who));
-        events.publish(e);
-        log::notice("Server ", s.display_name(), " is ", balancer::runtime::state_name(s.state()), ", changed by an operator through ", who);
-      });
-  stats_source.set_sticks(&sticks);
-  // Traffic logs: each frontend's targets opened now (before chroot, so
-  // that /dev/log is reachable), formats compiled.
-  std::vector<std::unique_ptr<balancer::logging::TrafficLog>> traffic_logs;
-  for (const auto& fe : (*balancer)->runtime().frontends()) {
-    auto tl = balancer::logging::TrafficLog::create(fe->config(), cfg->global);
-    if (!tl) {
-      log::alert(tl.error().message);
-      return kExitConfig;
-    }
-    fe->set_traffic_log(tl->get());
-    if (*tl) traffic_logs.push_back(std::move(*tl));
-  }
-  (*balancer)->runtime().set_stats(&stats_source);
+  admin = &admin_service;
+  // The stats page, the runtime API and the Prometheus exporter read the
+  // generation serving now.
+  balancer::stats::StatsProvider stats_now = [&lb] {
+    auto g = lb.current();
+    return std::shared_ptr<balancer::stats::StatsSource>(g, g->stats.get());
+  };
   // `stats socket`: bound before privileges are dropped, like the listeners.
-  auto cli = balancer::stats::CliServer::open(cfg->global, stats_source);
+  auto cli = balancer::stats::CliServer::open(cfg->global, stats_now);
   if (!cli) {
     log::alert(cli.error().message);
     return kExitConfig;
   }
   balancer::admin::StickTablesService stick_service(sticks, SystemClock::instance());
+  (*cli)->set_socket_source([&lb] { return lb.listening_sockets(); });
+  const std::vector<std::string> replaced = args->values_of("-sf");
   auto rt = DaemonRuntime::start({.name = "tandem-balancer",
                                   .args = &*args,
                                   .services = {&admin_service, &stick_service},
-                                  .health_names = {"tandem.balancer.v1.Admin"}});
+                                  .health_names = {"tandem.balancer.v1.Admin"},
+                                  .take_over_socket = !replaced.empty()});
   if (!rt) {
     log::alert("cannot start: ", rt.error().message);
     return kExitConfig;
   }
+  control = rt->get();
   if (auto r = drop_privileges(cfg->global); !r) {
     log::alert(r.error().message);
     return kExitConfig;
   }
-  (*balancer)->start();
+  lb.start();
   (*cli)->start();
-  // Listeners are bound and the configuration is loaded: ready.
   // Ready: listeners bound, configuration loaded, and no `monitor fail`
   // condition holding (e.g. `monitor fail if { nbsrv(app) lt 1 }`): the peer
   // takes the VIP when this node cannot serve. Re-evaluated every 100 ms on
@@ -255,10 +335,11 @@ int main(int argc, char** argv) {
   bool first = true;
   check_readiness = [&] {
     std::string why;
-    for (const auto& fe : (*balancer)->runtime().frontends()) {
+    auto g = lb.current();
+    for (const auto& fe : g->runtime->frontends()) {
       if (!fe->rules().has_monitor_fail()) continue;
       balancer::rules::EvalContext ctx;
-      ctx.rt = &(*balancer)->runtime();
+      ctx.rt = g->runtime.get();
       ctx.fe = fe.get();
       ctx.be = fe->default_backend();
       if (fe->rules().monitor_fails(ctx)) {
@@ -266,6 +347,7 @@ int main(int argc, char** argv) {
         break;
       }
     }
+    g.reset();
     bool ready = why.empty();
     if (first || ready != last_ready) {
       (*rt)->health().set_status(ready ? grpc::health::v1::HealthCheckResponse::SERVING
@@ -285,30 +367,60 @@ int main(int argc, char** argv) {
     // budget: never a stop-the-world scan), pending changes numbered into the
     // change log so that pending lists stay short when nobody watches.
     sticks.maintain(balancer::stick::stick_now(SystemClock::instance()));
+    // Old configurations: released when their last connection ends, or
+    // ended by hard-stop-after.
+    lb.maintain();
+    if (lb.finished()) {
+      log::notice("soft stop: the last connection ended");
+      (*rt)->stop();
+      return;
+    }
     readiness_timer.expires_after(std::chrono::milliseconds(100));
     readiness_timer.async_wait([&](const asio::error_code& ec) {
       if (!ec) check_readiness();
     });
   };
   check_readiness();
+  // Serving, and the health service says so (vrrpd's watch moves here when
+  // the old process hands over): the processes this one replaces may stop
+  // accepting now.
+  for (const std::string& p : replaced) {
+    char* end = nullptr;
+    long pid = std::strtol(p.c_str(), &end, 10);
+    if (!end || *end || pid <= 1) {
+      log::warning("-sf: '", p, "' is not a process id");
+      continue;
+    }
+    if (::kill(static_cast<pid_t>(pid), SIGUSR1) != 0) log::warning("-sf: process ", pid, ": ", std::strerror(errno));
+    else log::notice("-sf: asked process ", pid, " to stop softly");
+  }
   // Per-second rates for the stats page (sessions and requests per second).
   asio::steady_timer rates_timer((*rt)->io());
   std::function<void()> sample_rates = [&] {
-    stats_source.sample_rates();
+    lb.current()->stats->sample_rates();
     rates_timer.expires_after(std::chrono::seconds(1));
     rates_timer.async_wait([&](const asio::error_code& ec) {
       if (!ec) sample_rates();
     });
   };
   sample_rates();
-  log::notice("started: ", (*balancer)->listeners(), " listener(s), ", threads, " thread(s), maxconn ",
-              (*balancer)->runtime().maxconn());
-  (*rt)->run({.reload = {}, .stop = [&] {
-                 readiness_timer.cancel();
-                 rates_timer.cancel();
-                 (*cli)->stop();
-                 stick_service.shutdown();
-                 (*balancer)->stop();
-               }});
+  log::notice("started: ", lb.listeners(), " listener(s), ", threads, " thread(s), maxconn ",
+              lb.current()->runtime->maxconn());
+  (*rt)->run({.reload = [&] { (void)reload_now(); },
+              .soft_stop =
+                  [&] {
+                    lb.soft_stop();
+                    // Replaced by a new process (-sf): vrrpd's health watch
+                    // moves to it without seeing this one go. A soft stop
+                    // with no successor ends as a stop does (NOT_SERVING).
+                    if ((*rt)->admin().socket_replaced()) (*rt)->health().hand_over();
+                  },
+              .stop = [&] {
+                readiness_timer.cancel();
+                rates_timer.cancel();
+                (*cli)->stop();
+                stick_service.shutdown();
+                lb.stop();
+              }});
   return kExitOk;
 }

@@ -1,8 +1,12 @@
 // tandemctl failover [--wait-synced] [--timeout S] [INSTANCE]: hands this
-// node's MASTER instances to the peer through vrrpd's Failover (priority 0
-// advertisement, RFC 5798 §6.4.3), and waits until another node is heard as
-// master. With --wait-synced it first waits, through peersync, until the peer
-// acknowledged every stick-table change, so no client loses its server.
+// node's MASTER instances to the peer through vrrpd's Failover, and waits
+// until the peer is heard as master. vrrpd hands over make-before-break: a
+// priority 0 advertisement (RFC 5798 §6.4.3) makes the peer take over after
+// its Skew_Time, and this node keeps the VIPs until the peer's first advert
+// (sent once the peer holds them and announced them), so that no moment is
+// left without a holder. With --wait-synced it first waits, through peersync,
+// until the peer acknowledged every stick-table change, so no client loses
+// its server.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -121,8 +125,10 @@ int cmd_failover(const Options& o) {
   if (!s.ok()) return report_rpc_error("vrrpd", o.vrrpd_socket, s);
   std::vector<std::string> released(resp.released().begin(), resp.released().end());
 
-  // Released means BACKUP here; handed over means another node is heard as
-  // master (a node alone would take the VIP back after Master_Down_Interval).
+  // Handed over means BACKUP here with another node heard as master: vrrpd
+  // lets go of the VIPs when it hears the new master. A node alone keeps them
+  // a few advert intervals, lets go, and takes them back after
+  // Master_Down_Interval.
   std::map<std::string, std::string, std::less<>> new_master;
   for (;;) {
     InstancesAnswer now = fetch_instances(o, true);
@@ -146,7 +152,7 @@ int cmd_failover(const Options& o) {
     if (it == new_master.end()) {
       rc = kDegraded;
       if (!o.json)
-        std::printf("%s: released, but no other master was heard within %s\n", n.c_str(),
+        std::printf("%s: not handed over: no other master was heard within %s\n", n.c_str(),
                     duration_text(timeout_ms).c_str());
     } else if (!o.json) {
       std::printf("%s: handed over to %s\n", n.c_str(), it->second.c_str());

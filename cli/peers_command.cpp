@@ -48,6 +48,8 @@ int cmd_peers(const Options& o) {
     }
   }
   j.end_array();
+  // Names the balancer's `peers` sections and peersync.conf do not share.
+  for (const auto& why : a.resp.local().peer_name_problems()) problems.push_back(why);
   j.key("problems").begin_array();
   for (const auto& p : problems) j.value(p);
   j.end_array().end_object();
@@ -59,6 +61,8 @@ int cmd_peers(const Options& o) {
   } else {
     std::fputs(t.render().c_str(), stdout);
   }
+  if (!o.json)
+    for (const auto& why : a.resp.local().peer_name_problems()) std::printf("peer names: %s\n", why.c_str());
   return rc;
 }
 

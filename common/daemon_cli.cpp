@@ -44,11 +44,21 @@ Result<DaemonArgs> parse_daemon_args(const DaemonSpec& spec, int argc, const cha
     } else if (a == "-h" || a == "--help") {
       args.show_help = true;
     } else {
-      bool known = false;
+      const DaemonFlag* flag = nullptr;
       for (const auto& f : spec.flags)
-        if (a == f.name) known = true;
-      if (!known) return fail(cat("unknown option '", a, "' (see ", spec.name, " -h)"));
+        if (a == f.name) flag = &f;
+      if (!flag) return fail(cat("unknown option '", a, "' (see ", spec.name, " -h)"));
       args.flags.emplace(a);
+      if (flag->value.empty()) continue;
+      auto& vals = args.values[std::string(a)];
+      if (flag->value.ends_with("...")) {
+        while (i + 1 < argc && argv[i + 1][0] != '-') vals.emplace_back(argv[++i]);
+        if (vals.empty()) return fail(cat("option ", a, " needs at least one ", flag->value.substr(0, flag->value.size() - 3)));
+      } else {
+        auto v = value(i, a);
+        if (!v) return std::unexpected(v.error());
+        vals.push_back(*v);
+      }
     }
   }
   if (args.config_files.empty()) args.config_files.emplace_back(spec.default_config);
@@ -65,7 +75,7 @@ std::string daemon_usage(const DaemonSpec& spec) {
   append(u, "  --admin-socket PATH  gRPC admin socket [default: ", spec.default_socket, "]\n");
   append(u, "  --log-level LEVEL    emerg alert crit err warning notice info debug [default: info]\n");
   for (const auto& f : spec.flags) {
-    std::string name(f.name);
+    std::string name = f.value.empty() ? std::string(f.name) : cat(f.name, ' ', f.value);
     name.resize(std::max<size_t>(name.size() + 1, 21), ' ');
     append(u, "  ", name, f.help, '\n');
   }
@@ -85,11 +95,19 @@ Result<PidFile> PidFile::create(std::string path) {
     ::unlink(tmp.c_str());
     return fail(cat("cannot write pid file ", path, ": ", std::strerror(e)));
   }
-  return PidFile(std::move(path));
+  return PidFile(std::move(path), static_cast<int>(getpid()));
 }
 
 PidFile::~PidFile() {
-  if (!path_.empty()) ::unlink(path_.c_str());
+  if (path_.empty()) return;
+  // A process that replaced this one (balancer -sf) wrote its own pid there.
+  FILE* f = std::fopen(path_.c_str(), "re");
+  int pid = 0;
+  if (f) {
+    if (std::fscanf(f, "%d", &pid) != 1) pid = 0;
+    std::fclose(f);
+  }
+  if (pid == pid_) ::unlink(path_.c_str());
 }
 
 }  // namespace tandem

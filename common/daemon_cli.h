@@ -3,6 +3,7 @@
 //   -f FILE  -c  -p PIDFILE  --admin-socket PATH  --log-level LEVEL  --version  -h
 // plus the daemon's own boolean flags (the balancer's HAProxy-style -db, -Ws).
 
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,6 +16,10 @@ namespace tandem {
 struct DaemonFlag {
   std::string_view name;  // "-db"
   std::string_view help;
+  // Empty: a boolean flag. Else the value's name for -h ("PATH"); ending in
+  // "..." the flag takes every following argument up to the next option
+  // (HAProxy's `-sf PID...`), at least one.
+  std::string_view value = {};
 };
 
 struct DaemonSpec {
@@ -36,8 +41,13 @@ struct DaemonArgs {
   bool show_version = false;
   bool show_help = false;
   std::set<std::string, std::less<>> flags;  // the daemon's own flags given
+  std::map<std::string, std::vector<std::string>, std::less<>> values;  // their values, if they take any
 
   bool has(std::string_view flag) const { return flags.contains(flag); }
+  std::vector<std::string> values_of(std::string_view flag) const {
+    auto it = values.find(flag);
+    return it == values.end() ? std::vector<std::string>{} : it->second;
+  }
 };
 
 // Parses argv. An unknown option, a missing value or a repeated -f where the
@@ -50,13 +60,14 @@ std::string daemon_usage(const DaemonSpec& spec);
 class PidFile {
  public:
   static Result<PidFile> create(std::string path);
-  PidFile(PidFile&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  PidFile(PidFile&& other) noexcept : path_(std::move(other.path_)), pid_(other.pid_) { other.path_.clear(); }
   PidFile& operator=(PidFile&&) = delete;
   ~PidFile();
 
  private:
-  explicit PidFile(std::string path) : path_(std::move(path)) {}
+  PidFile(std::string path, int pid) : path_(std::move(path)), pid_(pid) {}
   std::string path_;
+  int pid_ = 0;  // removed at exit only if it still names this process
 };
 
 }  // namespace tandem

@@ -8,6 +8,7 @@ SignalHandler::SignalHandler(asio::io_context& io, Callbacks callbacks)
     : signals_(io, SIGTERM, SIGINT, SIGHUP), callbacks_(std::move(callbacks)) {
   // A peer closing a socket must be an error code on the data path, not a kill.
   std::signal(SIGPIPE, SIG_IGN);
+  if (callbacks_.soft_stop) signals_.add(SIGUSR1);
   arm();
 }
 
@@ -21,6 +22,8 @@ void SignalHandler::arm() {
     if (ec) return;  // cancelled
     if (signo == SIGHUP) {
       if (callbacks_.reload) callbacks_.reload();
+    } else if (signo == SIGUSR1) {
+      callbacks_.soft_stop();
     } else if (callbacks_.stop) {
       callbacks_.stop(signo);
     }

@@ -1,6 +1,6 @@
 #pragma once
 // The daemons' signals on Asio: SIGTERM and SIGINT stop gracefully, SIGHUP
-// reloads. Handlers run on the io_context's thread, never in signal context.
+// reloads, SIGUSR1 stops softly where a daemon supports it. Handlers run on the io_context's thread, never in signal context.
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
@@ -13,6 +13,9 @@ class SignalHandler {
   struct Callbacks {
     std::function<void(int signo)> stop;  // SIGTERM, SIGINT
     std::function<void()> reload;         // SIGHUP; unset: SIGHUP is ignored
+    // SIGUSR1 (HAProxy's soft stop: stop listening, finish what is in
+    // flight, then exit); unset: SIGUSR1 keeps its default action.
+    std::function<void()> soft_stop;
   };
 
   SignalHandler(asio::io_context& io, Callbacks callbacks);

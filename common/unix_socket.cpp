@@ -49,4 +49,15 @@ Result<void> claim_unix_socket_path(const std::string& path) {
   return {};
 }
 
+FileStamp stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return {};
+  return FileStamp{static_cast<unsigned long long>(st.st_dev), static_cast<unsigned long long>(st.st_ino),
+                   static_cast<long long>(st.st_ctim.tv_sec) * 1000000000LL + st.st_ctim.tv_nsec, true};
+}
+
+void unlink_if_ours(const std::string& path, const FileStamp& stamp) {
+  if (stamp.same_file(stamp_of(path))) ::unlink(path.c_str());
+}
+
 }  // namespace tandem

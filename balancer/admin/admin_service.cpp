@@ -68,9 +68,33 @@ pb::AdminState admin_of(runtime::AdminState a) {
 
 }  // namespace
 
-AdminService::AdminService(runtime::Runtime& rt, health::Checker& checker, EventBus& events,
+AdminService::AdminService(GenerationProvider generation, Reloader reload, EventBus& events,
                            stick::StickRegistry& sticks, ProcessInfo info)
-    : rt_(rt), checker_(checker), events_(events), sticks_(sticks), info_(std::move(info)) {}
+    : generation_(std::move(generation)),
+      reload_(std::move(reload)),
+      events_(events),
+      sticks_(sticks),
+      info_(std::move(info)),
+      config_loaded_unix_ms_(info_.started_unix_ms) {}
+
+void AdminService::note_reload(bool ok, std::string error, std::int64_t unix_ms) {
+  std::lock_guard lock(mutex_);
+  if (ok) {
+    ++reloads_;
+    config_loaded_unix_ms_ = unix_ms;
+    last_reload_error_.clear();
+  } else {
+    last_reload_error_ = std::move(error);
+  }
+}
+
+grpc::Status AdminService::Reload(grpc::ServerContext*, const pb::ReloadRequest*, pb::ReloadResponse* out) {
+  if (!reload_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "reload is not available");
+  std::string error = reload_();
+  out->set_ok(error.empty());
+  out->set_error(error);
+  return grpc::Status::OK;
+}
 
 grpc::Status AdminService::ListTables(grpc::ServerContext*, const pb::ListTablesRequest*, pb::ListTablesResponse* out) {
   sticks_.collect();  // so that last_seq and the head are current
@@ -110,28 +134,33 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext*, const pb::GetStatusRe
   out->set_instance_id(info_.instance_id);
   out->set_started_unix_ms(info_.started_unix_ms);
   for (const auto& f : info_.config_files) out->add_config_files(f);
-  out->set_config_loaded_unix_ms(info_.started_unix_ms);
   out->set_threads(info_.threads);
   {
     std::lock_guard lock(mutex_);
     out->set_ready(ready_);
     out->set_not_ready_reason(ready_ ? "" : not_ready_reason_);
+    out->set_config_loaded_unix_ms(config_loaded_unix_ms_);
+    out->set_reloads(reloads_);
+    out->set_last_reload_error(last_reload_error_);
   }
-  out->set_current_connections(rt_.sessions().current());
+  auto g = generation_();
+  const runtime::Runtime& rt = *g->runtime;
+  out->set_current_connections(const_cast<runtime::Runtime&>(rt).sessions().current());
   std::uint64_t total_conn = 0, total_req = 0;
-  for (const auto& f : rt_.frontends()) {
+  for (const auto& f : rt.frontends()) {
     total_conn += f->counters().sum(Ctr::sessions_total);
     total_req += f->counters().sum(Ctr::http_requests);
   }
   out->set_total_connections(total_conn);
   out->set_total_requests(total_req);
-  out->set_maxconn(rt_.maxconn());
+  out->set_maxconn(rt.maxconn());
   return grpc::Status::OK;
 }
 
 grpc::Status AdminService::ListFrontends(grpc::ServerContext*, const pb::ListFrontendsRequest*,
                                          pb::ListFrontendsResponse* out) {
-  for (const auto& f : rt_.frontends()) {
+  auto g = generation_();
+  for (const auto& f : g->runtime->frontends()) {
     pb::Frontend* fo = out->add_frontends();
     fo->set_name(f->name());
     fo->set_mode(mode_of(f->mode()));
@@ -147,7 +176,7 @@ grpc::Status AdminService::ListFrontends(grpc::ServerContext*, const pb::ListFro
   return grpc::Status::OK;
 }
 
-void AdminService::fill_server(const runtime::Server& s, pb::Server* out) const {
+void AdminService::fill_server(const health::Checker& checker, const runtime::Server& s, pb::Server* out) {
   auto& ms = const_cast<runtime::Server&>(s);
   out->set_backend(s.backend().name());
   out->set_name(s.name());
@@ -158,7 +187,7 @@ void AdminService::fill_server(const runtime::Server& s, pb::Server* out) const 
   out->set_weight(s.usable() || s.state() == runtime::ServerState::drain ? s.weight() : 0);
   out->set_configured_weight(s.configured_weight());
   out->set_backup(s.backup());
-  health::CheckView v = checker_.view(s);
+  health::CheckView v = checker.view(s);
   pb::CheckStatus* c = out->mutable_check();
   c->set_enabled(v.enabled);
   if (v.enabled) {
@@ -188,7 +217,8 @@ void AdminService::fill_server(const runtime::Server& s, pb::Server* out) const 
 grpc::Status AdminService::ListBackends(grpc::ServerContext*, const pb::ListBackendsRequest* req,
                                         pb::ListBackendsResponse* out) {
   bool found = false;
-  for (const auto& b : rt_.backends()) {
+  auto g = generation_();
+  for (const auto& b : g->runtime->backends()) {
     if (!req->name().empty() && b->name() != req->name()) continue;
     found = true;
     pb::Backend* bo = out->add_backends();
@@ -197,7 +227,7 @@ grpc::Status AdminService::ListBackends(grpc::ServerContext*, const pb::ListBack
     bo->set_balance(b->config().balance.text);
     std::uint32_t active = 0, backup = 0;
     for (const auto& s : b->servers()) {
-      fill_server(*s, bo->add_servers());
+      fill_server(*g->checker, *s, bo->add_servers());
       (s->backup() ? backup : active)++;
     }
     bo->set_active_up(b->usable_active());
@@ -212,8 +242,9 @@ grpc::Status AdminService::ListBackends(grpc::ServerContext*, const pb::ListBack
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::find(const std::string& backend, const std::string& server, runtime::Server*& out) const {
-  runtime::Backend* b = rt_.find_backend(backend);
+grpc::Status AdminService::find(const runtime::Runtime& rt, const std::string& backend, const std::string& server,
+                                runtime::Server*& out) {
+  runtime::Backend* b = rt.find_backend(backend);
   if (!b) return grpc::Status(grpc::StatusCode::NOT_FOUND, cat("no backend named '", backend, "'"));
   out = b->find_server(server);
   if (!out) return grpc::Status(grpc::StatusCode::NOT_FOUND, cat("no server '", server, "' in backend '", backend, "'"));
@@ -221,8 +252,9 @@ grpc::Status AdminService::find(const std::string& backend, const std::string& s
 }
 
 grpc::Status AdminService::SetServerState(grpc::ServerContext*, const pb::SetServerStateRequest* req, pb::Server* out) {
+  auto g = generation_();
   runtime::Server* s = nullptr;
-  if (auto st = find(req->backend(), req->server(), s); !st.ok()) return st;
+  if (auto st = find(*g->runtime, req->backend(), req->server(), s); !st.ok()) return st;
   runtime::AdminState a;
   switch (req->state()) {
     case pb::ADMIN_STATE_READY: a = runtime::AdminState::ready; break;
@@ -234,7 +266,7 @@ grpc::Status AdminService::SetServerState(grpc::ServerContext*, const pb::SetSer
   s->set_admin_state(a);
   s->note_state(unix_ms(std::chrono::system_clock::now()), steady_ms());
   s->backend().rebuild();
-  fill_server(*s, out);
+  fill_server(*g->checker, *s, out);
   if (out->state() != before) {
     pb::BalancerEvent e;
     e.set_unix_ms(unix_ms(std::chrono::system_clock::now()));
@@ -250,15 +282,16 @@ grpc::Status AdminService::SetServerState(grpc::ServerContext*, const pb::SetSer
 }
 
 grpc::Status AdminService::SetServerWeight(grpc::ServerContext*, const pb::SetServerWeightRequest* req, pb::Server* out) {
+  auto g = generation_();
   runtime::Server* s = nullptr;
-  if (auto st = find(req->backend(), req->server(), s); !st.ok()) return st;
+  if (auto st = find(*g->runtime, req->backend(), req->server(), s); !st.ok()) return st;
   if (req->weight() > 256) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "weight must be in 0..256");
   if (s->backend().config().balance.algorithm == config::Balance::static_rr && (req->weight() == 0) != (s->user_weight() == 0))
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "static-rr backends only take weight changes between non-zero values (as HAProxy)");
   s->set_weight(req->weight());
   s->backend().rebuild();
-  fill_server(*s, out);
+  fill_server(*g->checker, *s, out);
   return grpc::Status::OK;
 }
 

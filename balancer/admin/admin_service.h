@@ -9,8 +9,12 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+#include <memory>
+
 #include "balancer/admin/events.h"
 #include "balancer/health/checker.h"
+#include "balancer/proxy/generation.h"
 #include "balancer/runtime/runtime.h"
 #include "balancer/stick/stick_registry.h"
 #include "tandem/balancer/v1/admin.grpc.pb.h"
@@ -28,11 +32,19 @@ struct ProcessInfo {
 
 class AdminService final : public tandem::balancer::v1::Admin::Service {
  public:
-  AdminService(runtime::Runtime& rt, health::Checker& checker, EventBus& events, stick::StickRegistry& sticks,
+  // The configuration serving now (each call reads it once and holds it).
+  using GenerationProvider = std::function<std::shared_ptr<proxy::Generation>()>;
+  // Reloads the configuration files (on the daemon's control thread) and
+  // says how it went: empty when it loaded, else the error (FILE:LINE: ...).
+  using Reloader = std::function<std::string()>;
+
+  AdminService(GenerationProvider generation, Reloader reload, EventBus& events, stick::StickRegistry& sticks,
                ProcessInfo info);
 
   // Readiness as grpc.health.v1 reports it, for GetStatus.
   void set_ready(bool ready, std::string reason);
+  // A reload happened (by SIGHUP or Reload), for GetStatus.
+  void note_reload(bool ok, std::string error, std::int64_t unix_ms);
 
   grpc::Status GetStatus(grpc::ServerContext*, const tandem::balancer::v1::GetStatusRequest*,
                          tandem::balancer::v1::BalancerStatus* out) override;
@@ -53,21 +65,27 @@ class AdminService final : public tandem::balancer::v1::Admin::Service {
                           tandem::balancer::v1::ClearTableResponse* out) override;
   grpc::Status SetTableEntry(grpc::ServerContext*, const tandem::balancer::v1::SetTableEntryRequest* req,
                              tandem::balancer::v1::StickEntry* out) override;
+  grpc::Status Reload(grpc::ServerContext*, const tandem::balancer::v1::ReloadRequest*,
+                      tandem::balancer::v1::ReloadResponse* out) override;
   grpc::Status WatchEvents(grpc::ServerContext* ctx, const tandem::balancer::v1::WatchEventsRequest*,
                            grpc::ServerWriter<tandem::balancer::v1::BalancerEvent>* writer) override;
 
  private:
-  void fill_server(const runtime::Server& s, tandem::balancer::v1::Server* out) const;
-  grpc::Status find(const std::string& backend, const std::string& server, runtime::Server*& out) const;
+  static void fill_server(const health::Checker& checker, const runtime::Server& s, tandem::balancer::v1::Server* out);
+  static grpc::Status find(const runtime::Runtime& rt, const std::string& backend, const std::string& server,
+                           runtime::Server*& out);
 
-  runtime::Runtime& rt_;
-  health::Checker& checker_;
+  GenerationProvider generation_;
+  Reloader reload_;
   EventBus& events_;
   stick::StickRegistry& sticks_;
   ProcessInfo info_;
   std::mutex mutex_;
   bool ready_ = false;
   std::string not_ready_reason_ = "starting";
+  std::uint32_t reloads_ = 0;
+  std::string last_reload_error_;
+  std::int64_t config_loaded_unix_ms_ = 0;
 };
 
 }  // namespace tandem::balancer::admin

@@ -61,6 +61,12 @@ grpc::Status StickTablesService::ListTables(grpc::ServerContext*, const pb::List
     d->set_last_seq(t->last_seq());
   }
   *resp->mutable_head() = to_proto(Cursor{reg_.instance_id(), reg_.log().head()});
+  for (const stick::PeersSectionInfo& ps : reg_.peers_board()->serving()) {
+    pb::PeersSection* out = resp->add_peers_sections();
+    out->set_name(ps.name);
+    for (const auto& p : ps.peers) out->add_peers(p);
+    out->set_disabled(ps.disabled);
+  }
   return grpc::Status::OK;
 }
 

@@ -43,6 +43,7 @@ struct StatsSocket {
   std::string level = "operator";
   std::string user;
   std::string group;
+  bool expose_fd = false;  // `expose-fd listeners`: hands the listeners to a new process (-x)
   Origin origin;
 };
 

@@ -75,6 +75,7 @@ Result<StatsSocket> parse_stats_socket(const Line& l) {
       auto v = next();
       if (!v) return std::unexpected(v.error());
       if (*v != "listeners") return fail(keyword_error(l, "stats socket", "expose-fd expects 'listeners'"));
+      s.expose_fd = true;
     } else {
       return fail(keyword_error(l, "stats socket", cat("unknown option '", o, "'")));
     }

@@ -233,6 +233,29 @@ void Checker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::size_t Checker::carry_from(const Checker& before) {
+  std::size_t carried = 0;
+  std::lock_guard old_lock(before.mutex_);
+  std::lock_guard lock(mutex_);
+  for (auto& e : entries_) {
+    for (const auto& o : before.entries_) {
+      if (o->server.name() != e->server.name() || o->server.backend().name() != e->server.backend().name() ||
+          o->target != e->target)
+        continue;
+      e->state.carry_from(o->state);
+      e->server.set_health(e->state.up());
+      e->server.set_nolb(e->state.nolb());
+      if (!e->state.up())
+        e->server.note_state(unix_ms(std::chrono::system_clock::now()),
+                             std::chrono::duration_cast<Millis>(Clock::now().time_since_epoch()).count());
+      ++carried;
+      break;
+    }
+  }
+  for (const auto& be : rt_.backends()) be->rebuild();
+  return carried;
+}
+
 CheckView Checker::view(const runtime::Server& s) const {
   std::lock_guard lock(mutex_);
   for (const auto& e : entries_) {

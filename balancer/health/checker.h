@@ -38,6 +38,11 @@ class Checker {
   Checker& operator=(const Checker&) = delete;
 
   void set_listener(Listener l) { listener_ = std::move(l); }
+  // A reload: each server checked by both this checker and `before` (same
+  // backend and server names, same check target) continues from the health
+  // `before` knew, and the server's state follows. Before start().
+  // Returns how many servers were carried over.
+  std::size_t carry_from(const Checker& before);
   void start();
   void stop();
 

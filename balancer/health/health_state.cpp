@@ -48,6 +48,16 @@ bool status_passed(CheckStatus s) {
 
 HealthState::HealthState(const HealthParams& p) : p_(p), health_(p.rise) {}
 
+void HealthState::carry_from(const HealthState& before) {
+  up_ = before.up_;
+  nolb_ = before.nolb_;
+  force_fastinter_ = before.force_fastinter_;
+  up_since_ = before.up_since_;
+  last_ = before.last_;
+  // UP means at least rise; DOWN means below it.
+  health_ = up_ ? std::clamp(before.health_, p_.rise, max_counter()) : std::min(before.health_, p_.rise - 1);
+}
+
 std::optional<Transition> HealthState::on_check(const CheckResult& r, SteadyTime now) {
   last_ = r;
   force_fastinter_ = false;

@@ -80,6 +80,11 @@ class HealthState {
   // layer4/layer7; the data path counts them): runs the `on-error` action.
   std::optional<Transition> on_error_limit(SteadyTime now);
 
+  // A reload found this server again: continue from what the previous
+  // configuration's checks learnt, within this one's rise/fall (a counter
+  // past the new maximum is clamped, and an UP server stays UP).
+  void carry_from(const HealthState& before);
+
   bool up() const { return up_; }
   // Up but a 404 said not to send new traffic (http-check disable-on-404).
   bool nolb() const { return up_ && nolb_; }

@@ -18,6 +18,10 @@ namespace {
 std::string where(const config::Bind& b) { return cat(b.origin.where(), ": bind ", b.text()); }
 }  // namespace
 
+std::string listener_identity(const config::Bind& b) {
+  return cat(b.text(), b.transparent ? " transparent" : "", b.ipv6 && b.v4v6 ? " v4v6" : "");
+}
+
 Result<int> open_listen_socket(const config::Bind& b, int backlog) {
   int family = b.ipv6 ? AF_INET6 : AF_INET;
   int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -14,6 +14,12 @@ namespace tandem::balancer::net {
 // bind line and the address.
 Result<int> open_listen_socket(const config::Bind& b, int backlog);
 
+// What makes two `bind` lines the same socket: the address, the port and the
+// options that shape the socket. A reload keeps a listener whose identity is
+// in both configurations open (no connection refused while it swaps), even if
+// it moved to another frontend or changed its TLS settings.
+std::string listener_identity(const config::Bind& b);
+
 // For fd@N: checks that the inherited descriptor is a listening TCP socket
 // and returns a duplicate of it (one per worker; they share its queue).
 Result<int> dup_inherited_listener(const config::Bind& b);

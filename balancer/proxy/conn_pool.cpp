@@ -76,4 +76,8 @@ std::size_t ConnPool::size() const {
   return n;
 }
 
+void ConnPool::drop(const std::vector<const runtime::Server*>& servers) {
+  for (const runtime::Server* s : servers) idle_.erase(const_cast<runtime::Server*>(s));
+}
+
 }  // namespace tandem::balancer::proxy

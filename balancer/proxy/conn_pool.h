@@ -57,6 +57,9 @@ class ConnPool {
   void purge(std::chrono::steady_clock::time_point now);
   // Closes everything (shutdown, or a server leaving).
   void clear();
+  // Closes the idle connections to these servers (an old configuration's,
+  // before its servers are freed: the pool is keyed by their addresses).
+  void drop(const std::vector<const runtime::Server*>& servers);
   std::size_t size() const;
 
  private:

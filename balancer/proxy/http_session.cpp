@@ -99,7 +99,7 @@ class LazySticks final : public rules::StickHooks {
   bool in_request_ = false;
 };
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+class HttpSession : public std::enable_shared_from_this<HttpSession>, private SessionHook {
  public:
   HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, const tls::BindContext* tls)
       : w_(w),
@@ -108,9 +108,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         client_(std::move(client)),
         tls_ctx_(tls) {
     client_side_.socket = &client_;
+    SessionHook::rt = &rt;
+    SessionHook::hard_stop = [](SessionHook* h) { static_cast<HttpSession*>(h)->hard_stop_now(); };
+    w_.sessions().attach(*this);
   }
 
   ~HttpSession() {
+    w_.sessions().detach(*this);
     if (server_) release_server(false);
     if (sticks_.any()) sticks_.end_session(stick::stick_now(SystemClock::instance()));
     fe_.sessions().leave();
@@ -137,6 +141,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                bool& truncated);
   awaitable<void> send_error(int status, std::string_view reason, runtime::Backend* be);
   void release_server(bool reusable);
+  // hard-stop-after: both connections shut down; whatever the session waits
+  // on fails, and it ends through its ordinary error paths.
+  void hard_stop_now() {
+    asio::error_code ec;
+    if (client_.is_open()) client_.shutdown(tcp::socket::shutdown_both, ec);
+    if (sconn_ && sconn_->socket.is_open()) sconn_->socket.shutdown(tcp::socket::shutdown_both, ec);
+  }
   void log_reject(int status, std::string_view reason);
   void park();
   Millis keep_alive_timeout() const;
@@ -344,13 +355,20 @@ awaitable<void> HttpSession::run() {
     log_request();
     end_stick_request();
     ++requests_;
-    if (!x.client_keep_alive) break;
+    // After a reload this runtime only finishes what it has: the response
+    // just sent said `Connection: close` (see exchange()), and the client's
+    // next connection reaches the new configuration.
+    if (!x.client_keep_alive || rt_.retired()) break;
     idle_since_ = Worker::now();
   }
   if (client_.is_open()) {
-    // close() alone sends the FIN (or a reset when unread bytes remain,
-    // as shutdown() then close() would): one syscall fewer per connection.
+    // shutdown() before close(), although close() alone would send the FIN:
+    // when the client's next request is already here unread, close() sends
+    // only a reset, and a client sees an error where the FIN first lets it
+    // see the end of the connection and retry (wrk counts a read error; a
+    // reload that retires this runtime closes connections this way).
     if (tls_) tls_->close_quietly();
+    client_.shutdown(tcp::socket::shutdown_both, ec);
     client_.close(ec);
   }
 }
@@ -828,7 +846,7 @@ awaitable<Exchange> HttpSession::exchange() {
   reqlog().response_head = Worker::now();
   if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && !tl->captures().empty()) reqlog().capture_response(*tl, x_->resp);
   bool client_keep = x_->req.wants_keep_alive() && x_->resp.body != http::BodyKind::until_close &&
-                     mode != config::HttpConnMode::close && !switching;
+                     mode != config::HttpConnMode::close && !switching && !rt_.retired();
   // An answer that arrives before the request body is complete leaves the
   // client connection out of step: it must close after this response.
   bool early = body_pending && !pump_done_;

@@ -53,10 +53,27 @@ struct TcpLog {
   }
 };
 
+// hard-stop-after: shuts both connections down; the tunnel sees them fail.
+struct TcpHook : SessionHook {
+  tcp::socket* client = nullptr;
+  tcp::socket* server = nullptr;
+  static void stop(SessionHook* h) {
+    auto* t = static_cast<TcpHook*>(h);
+    asio::error_code ec;
+    if (t->client && t->client->is_open()) t->client->shutdown(tcp::socket::shutdown_both, ec);
+    if (t->server && t->server->is_open()) t->server->shutdown(tcp::socket::shutdown_both, ec);
+  }
+};
+
 }  // namespace
 
 asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client) {
   GaugeGuard guard{rt, fe};
+  TcpHook hook;
+  hook.rt = &rt;
+  hook.client = &client;
+  hook.hard_stop = &TcpHook::stop;
+  ScopedSessionHook attached(w.sessions(), hook);
   runtime::Backend* be = fe.default_backend();
   asio::error_code ec;
   auto remote = client.remote_endpoint(ec);
@@ -142,6 +159,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
     if (tlog) tlog->state.term[0] = 'S', tlog->state.term[1] = 'C';
     co_return;
   }
+  hook.server = &d.conn->socket;
   if (tlog) {
     tlog->state.connected = Worker::now();
     tlog->ctx.server = d.server;

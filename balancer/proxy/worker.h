@@ -16,6 +16,7 @@
 #include "balancer/net/deadlines.h"
 #include "balancer/proxy/conn_pool.h"
 #include "balancer/proxy/http_exchange.h"
+#include "balancer/proxy/session_registry.h"
 
 namespace tandem::balancer::proxy {
 
@@ -32,6 +33,8 @@ class Worker {
   ConnPool& pool() { return pool_; }
   ExchangePool& exchanges() { return exchanges_; }
   std::mt19937& rng() { return rng_; }
+  // The client connections this worker serves (for hard-stop-after).
+  SessionRegistry& sessions() { return sessions_; }
 
   // Arms a deadline `duration` from now and makes sure the tick runs.
   void arm(net::Deadline& d, std::chrono::milliseconds duration);
@@ -57,6 +60,7 @@ class Worker {
   bool ticking_ = false;
   net::SteadyTime last_trim_{};
   std::mt19937 rng_;
+  SessionRegistry sessions_;
   std::thread thread_;
 };
 

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "balancer/http/syntax.h"
+#include "balancer/stick/stick_key.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::rules {
@@ -258,8 +259,12 @@ Result<std::shared_ptr<const Acl>> Acl::compile(const std::vector<std::string>& 
   for (; i < words.size(); ++i) patterns.push_back(words[i]);
   MatchMethod m = method.value_or(default_method(acl->expr_.output()));
   // hdr() as an ACL tests every occurrence; with converters it is one sample.
-  acl->all_headers_ = (acl->expr_.fetch_name() == "hdr" || acl->expr_.fetch_name() == "req.hdr") &&
-                      !acl->expr_.has_converters();
+  // (HAProxy's ACLs iterate over the values; an explicit occurrence picks one.)
+  const std::string& f = acl->expr_.fetch_name();
+  const bool each = !acl->expr_.has_converters() && acl->expr_.args().number == 0;
+  if (each && (f == "hdr" || f == "req.hdr")) acl->all_headers_ = HeaderIteration::values;
+  else if (each && (f == "fhdr" || f == "req.fhdr")) acl->all_headers_ = HeaderIteration::lines;
+  else if (each && (f == "hdr_ip" || f == "req.hdr_ip")) acl->all_headers_ = HeaderIteration::addresses;
   auto ps = PatternSet::compile(m, patterns, icase, where);
   if (!ps) return std::unexpected(ps.error());
   acl->patterns_ = std::move(*ps);
@@ -269,19 +274,45 @@ Result<std::shared_ptr<const Acl>> Acl::compile(const std::vector<std::string>& 
 }
 
 bool Acl::eval(EvalContext& ctx) const {
-  if (all_headers_ && ctx.req) {
+  if (all_headers_ != HeaderIteration::none && ctx.req) {
     // hdr(NAME) in an ACL tests every occurrence of the header, and every
-    // comma-separated value of each (HAProxy's behaviour).
+    // comma-separated value of each (HAProxy's behaviour); fhdr each line
+    // whole; hdr_ip each value that is an address.
     bool any = false;
     std::string_view name = expr_.args().text;
     for (const auto& h : ctx.req->headers) {
       if (!http::syntax::iequals(h.name, name)) continue;
-      any = true;
       bool hit = false;
-      http::syntax::for_each_list_item(h.value, [&](std::string_view v) {
-        if (!hit && patterns_.matches(Sample::of_str(v), ctx)) hit = true;
-      });
-      if (hit || patterns_.matches(Sample::of_str(h.value), ctx)) return true;
+      if (all_headers_ == HeaderIteration::lines) {
+        any = true;
+        hit = patterns_.matches(Sample::of_str(h.value), ctx);
+      } else if (all_headers_ == HeaderIteration::addresses) {
+        http::syntax::for_each_list_item(h.value, [&](std::string_view v) {
+          std::uint8_t a4[4];
+          asio::error_code ec;
+          asio::ip::address a;
+          if (stick::ipv4_prefix(v, a4)) a = asio::ip::address_v4({a4[0], a4[1], a4[2], a4[3]});
+          else a = asio::ip::make_address_v6(std::string(v), ec);
+          if (ec) return;
+          any = true;
+          if (!hit && patterns_.matches(Sample::of_ip(a), ctx)) hit = true;
+        });
+      } else {
+        // Each comma-separated value, trimmed, empty ones included (an
+        // empty header is one empty value: `-m found` matches it).
+        any = true;
+        std::string_view v = h.value;
+        for (;;) {
+          size_t comma = v.find(',');
+          if (patterns_.matches(Sample::of_str(http::syntax::trim_ows(v.substr(0, comma))), ctx)) {
+            hit = true;
+            break;
+          }
+          if (comma == std::string_view::npos) break;
+          v.remove_prefix(comma + 1);
+        }
+      }
+      if (hit) return true;
     }
     if (!any) return patterns_.matches(Sample::none(), ctx);
     return false;

@@ -57,7 +57,9 @@ class Acl {
  private:
   SampleExpr expr_;
   PatternSet patterns_;
-  bool all_headers_ = false;  // hdr*() criteria test every occurrence
+  // hdr*() criteria without an occurrence test every value of the header.
+  enum class HeaderIteration : std::uint8_t { none, values, lines, addresses };
+  HeaderIteration all_headers_ = HeaderIteration::none;
 };
 
 // The named ACLs of one proxy, in declaration order.

@@ -9,6 +9,7 @@
 #include "balancer/rules/userlist.h"
 #include "balancer/runtime/backend.h"
 #include "balancer/runtime/runtime.h"
+#include "balancer/stick/stick_key.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::rules {
@@ -38,13 +39,6 @@ std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
 
-const http::Header* last_header(const std::vector<http::Header>& hs, std::string_view name) {
-  const http::Header* found = nullptr;
-  for (const auto& h : hs)
-    if (iequals(h.name, name)) found = &h;
-  return found;
-}
-
 Sample f_src(EvalContext& c, const FetchArgs&) { return Sample::of_ip(c.src); }
 Sample f_dst(EvalContext& c, const FetchArgs&) { return Sample::of_ip(c.dst); }
 Sample f_src_port(EvalContext& c, const FetchArgs&) { return Sample::of_int(c.src_port); }
@@ -64,25 +58,93 @@ Sample f_url_param(EvalContext& c, const FetchArgs& a) {
 Sample f_base(EvalContext& c, const FetchArgs&) {
   return Sample::of_str(c.keep(cat(c.req->host, path_of(c.req->target))));
 }
+// Calls f(value) for each value of header `name`, in order: each
+// comma-separated item, trimmed (HAProxy's hdr, req.hdr, res.hdr), or each
+// field line whole (fhdr). f returns false to stop.
+template <typename F>
+void for_each_value(const std::vector<http::Header>& hs, std::string_view name, bool split, F&& f) {
+  for (const auto& h : hs) {
+    if (!iequals(h.name, name)) continue;
+    if (!split) {
+      if (!f(h.value)) return;
+      continue;
+    }
+    std::string_view v = h.value;
+    for (;;) {
+      size_t comma = v.find(',');
+      if (!f(http::syntax::trim_ows(v.substr(0, comma)))) return;
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+}
+
+// Occurrence `occ` of header `name`'s values: 1 the first, -1 (or 0, the
+// default) the last, -2 the one before it... (HAProxy's <occ>).
+std::optional<std::string_view> header_value(const std::vector<http::Header>& hs, std::string_view name, long long occ,
+                                             bool split) {
+  if (occ == 0) occ = -1;
+  if (occ < 0) {
+    long long n = 0;
+    for_each_value(hs, name, split, [&](std::string_view) { return ++n, true; });
+    occ = n + occ + 1;  // from the first
+    if (occ < 1) return std::nullopt;
+  }
+  std::optional<std::string_view> found;
+  long long i = 0;
+  for_each_value(hs, name, split, [&](std::string_view v) {
+    if (++i == occ) found = v;
+    return !found;
+  });
+  return found;
+}
+
 Sample f_hdr(EvalContext& c, const FetchArgs& a) {
-  const http::Header* h = last_header(c.req->headers, a.text);
-  return h ? Sample::of_str(h->value) : Sample::none();
+  auto v = header_value(c.req->headers, a.text, a.number, true);
+  return v ? Sample::of_str(*v) : Sample::none();
+}
+Sample f_fhdr(EvalContext& c, const FetchArgs& a) {
+  auto v = header_value(c.req->headers, a.text, a.number, false);
+  return v ? Sample::of_str(*v) : Sample::none();
 }
 Sample f_res_hdr(EvalContext& c, const FetchArgs& a) {
-  const http::Header* h = last_header(c.resp->headers, a.text);
-  return h ? Sample::of_str(h->value) : Sample::none();
+  auto v = header_value(c.resp->headers, a.text, a.number, true);
+  return v ? Sample::of_str(*v) : Sample::none();
+}
+Sample f_res_fhdr(EvalContext& c, const FetchArgs& a) {
+  auto v = header_value(c.resp->headers, a.text, a.number, false);
+  return v ? Sample::of_str(*v) : Sample::none();
+}
+// An IPv4 address (a dotted quad, ":port" or anything after it ignored) or
+// an IPv6 address (HAProxy's req.hdr_ip); nullopt for anything else.
+std::optional<asio::ip::address> header_ip(std::string_view v) {
+  std::uint8_t a4[4];
+  if (stick::ipv4_prefix(v, a4)) return asio::ip::address(asio::ip::address_v4({a4[0], a4[1], a4[2], a4[3]}));
+  asio::error_code ec;
+  auto a6 = asio::ip::make_address_v6(std::string(v), ec);
+  if (ec) return std::nullopt;
+  return asio::ip::address(a6);
+}
+Sample f_hdr_ip(EvalContext& c, const FetchArgs& a) {
+  auto v = header_value(c.req->headers, a.text, a.number, true);
+  if (!v) return Sample::none();
+  auto ip = header_ip(*v);
+  return ip ? Sample::of_ip(*ip) : Sample::none();
 }
 Sample f_hdr_cnt(EvalContext& c, const FetchArgs& a) {
   long long n = 0;
-  for (const auto& h : c.req->headers)
-    if (iequals(h.name, a.text)) ++n;
+  for_each_value(c.req->headers, a.text, true, [&](std::string_view) { return ++n, true; });
+  return Sample::of_int(n);
+}
+Sample f_fhdr_cnt(EvalContext& c, const FetchArgs& a) {
+  long long n = 0;
+  for_each_value(c.req->headers, a.text, false, [&](std::string_view) { return ++n, true; });
   return Sample::of_int(n);
 }
 Sample f_hdr_val(EvalContext& c, const FetchArgs& a) {
-  const http::Header* h = last_header(c.req->headers, a.text);
-  long long v = 0;
-  if (!h || !parse_int(h->value, v)) return Sample::none();
-  return Sample::of_int(v);
+  auto v = header_value(c.req->headers, a.text, a.number, true);
+  if (!v || v->empty()) return Sample::none();
+  return Sample::of_int(stick::leading_int(*v));  // HAProxy's str-to-int cast
 }
 Sample f_cook(EvalContext& c, const FetchArgs& a) {
   // Cookie: a=1; b=2 — the named cookie's value, first occurrence.
@@ -144,17 +206,19 @@ Sample c_length(EvalContext& c, const Sample& in, const FetchArgs&) {
   return Sample::of_int(static_cast<long long>(in.text(c).size()));
 }
 
-struct ConvDef {
-  std::string_view name;
-  ConvFn fn;
-  Sample::Type out;
-};
-
-constexpr ConvDef kConverters[] = {
-    {"lower", c_lower, Sample::Type::str},
-    {"upper", c_upper, Sample::Type::str},
-    {"length", c_length, Sample::Type::integer},
-};
+std::map<std::string, ConvDef, std::less<>>& converters() {
+  static std::map<std::string, ConvDef, std::less<>> m = [] {
+    std::map<std::string, ConvDef, std::less<>> r;
+    const ConvDef builtins[] = {
+        {"lower", c_lower, Sample::Type::str},
+        {"upper", c_upper, Sample::Type::str},
+        {"length", c_length, Sample::Type::integer},
+    };
+    for (const ConvDef& d : builtins) r.emplace(std::string(d.name), d);
+    return r;
+  }();
+  return m;
+}
 
 using A = FetchDef::Arg;
 using T = Sample::Type;
@@ -178,12 +242,19 @@ std::map<std::string, FetchDef, std::less<>>& registry() {
         {"query", f_query, T::str, kNeedRequest, A::none},
         {"url_param", f_url_param, T::str, kNeedRequest, A::text},
         {"base", f_base, T::str, kNeedRequest, A::none},
-        {"hdr", f_hdr, T::str, kNeedRequest, A::text},
-        {"req.hdr", f_hdr, T::str, kNeedRequest, A::text},
-        {"res.hdr", f_res_hdr, T::str, kNeedResponse, A::text},
+        {"hdr", f_hdr, T::str, kNeedRequest, A::header_occ},
+        {"req.hdr", f_hdr, T::str, kNeedRequest, A::header_occ},
+        {"fhdr", f_fhdr, T::str, kNeedRequest, A::header_occ},
+        {"req.fhdr", f_fhdr, T::str, kNeedRequest, A::header_occ},
+        {"res.hdr", f_res_hdr, T::str, kNeedResponse, A::header_occ},
+        {"res.fhdr", f_res_fhdr, T::str, kNeedResponse, A::header_occ},
+        {"hdr_ip", f_hdr_ip, T::ip, kNeedRequest, A::header_occ},
+        {"req.hdr_ip", f_hdr_ip, T::ip, kNeedRequest, A::header_occ},
         {"hdr_cnt", f_hdr_cnt, T::integer, kNeedRequest, A::text},
         {"req.hdr_cnt", f_hdr_cnt, T::integer, kNeedRequest, A::text},
-        {"hdr_val", f_hdr_val, T::integer, kNeedRequest, A::text},
+        {"req.fhdr_cnt", f_fhdr_cnt, T::integer, kNeedRequest, A::text},
+        {"hdr_val", f_hdr_val, T::integer, kNeedRequest, A::header_occ},
+        {"req.hdr_val", f_hdr_val, T::integer, kNeedRequest, A::header_occ},
         {"cook", f_cook, T::str, kNeedRequest, A::text},
         {"req.cook", f_cook, T::str, kNeedRequest, A::text},
         {"status", f_status, T::integer, kNeedResponse, A::none},
@@ -214,6 +285,19 @@ const FetchDef* find_fetch(std::string_view name) {
   auto it = registry().find(name);
   return it == registry().end() ? nullptr : &it->second;
 }
+
+void register_converter(const ConvDef& def) {
+  std::lock_guard lock(registry_mutex());
+  converters().insert_or_assign(std::string(def.name), def);
+}
+
+namespace {
+const ConvDef* find_converter(std::string_view name) {
+  std::lock_guard lock(registry_mutex());
+  auto it = converters().find(name);
+  return it == converters().end() ? nullptr : &it->second;
+}
+}  // namespace
 
 namespace {
 
@@ -275,6 +359,16 @@ Result<SampleExpr> SampleExpr::parse(std::string_view text, const Resolver& r, s
     case A::text_opt:
       e.args_.text = std::string(args);
       break;
+    case A::header_occ: {
+      // NAME[,OCC]
+      if (!has_args || args.empty() || args[0] == ',')
+        return fail(cat(where, ": fetch '", name, "' needs an argument, e.g. ", name, "(host)"));
+      size_t comma = args.find(',');
+      e.args_.text = std::string(args.substr(0, comma));
+      if (comma != std::string_view::npos && !parse_int(args.substr(comma + 1), e.args_.number))
+        return fail(cat(where, ": fetch '", name, "': '", args.substr(comma + 1), "' is not an occurrence number"));
+      break;
+    }
     case A::counter:
     case A::counter_table: {
       // sc_*(N[,table])
@@ -320,12 +414,19 @@ Result<SampleExpr> SampleExpr::parse(std::string_view text, const Resolver& r, s
     std::string_view cname, cargs;
     bool cargs_present = false;
     if (!split_call(parts[i], cname, cargs, cargs_present)) return fail(cat(where, ": '", parts[i], "' is not a converter"));
-    const ConvDef* conv = nullptr;
-    for (const ConvDef& c : kConverters)
-      if (c.name == cname) conv = &c;
+    const ConvDef* conv = find_converter(cname);
     if (!conv) return fail(cat(where, ": unknown converter '", cname, "'"));
     FetchArgs ca;
-    ca.text = std::string(cargs);
+    switch (conv->arg) {
+      case ConvDef::Arg::none:
+        if (!cargs.empty()) return fail(cat(where, ": converter '", cname, "' takes no argument"));
+        break;
+      case ConvDef::Arg::table:
+        if (cargs.empty()) return fail(cat(where, ": converter '", cname, "' needs a table name"));
+        ca.target = r.table ? r.table(cargs) : nullptr;
+        if (!ca.target) return fail(cat(where, ": no stick-table named '", cargs, "'"));
+        break;
+    }
     e.convs_.emplace_back(conv->fn, ca);
     e.output_ = conv->out;
   }

@@ -73,7 +73,7 @@ struct Resolver {
 
 struct FetchArgs {
   std::string text;            // hdr(NAME), url_param(NAME)...
-  long long number = 0;        // sc_*(N): the counter index
+  long long number = 0;        // sc_*(N): the counter index; hdr(NAME,OCC): the occurrence (0: none given)
   const void* target = nullptr;  // a resolved backend, userlist or table
 };
 
@@ -111,11 +111,22 @@ struct FetchDef {
   FetchFn fn;
   Sample::Type out;
   unsigned needs;
-  enum class Arg : std::uint8_t { none, text, text_opt, counter, counter_table, backend_opt, userlist, table_opt, table_opt_none } arg;
+  enum class Arg : std::uint8_t { none, text, text_opt, counter, counter_table, backend_opt, userlist, table_opt, table_opt_none, header_occ } arg;
   // table_opt: an optional table, the proxy's own by default; table_opt_none:
-  // an optional table, none by default (scN_* fetches: the tracked one).
+  // an optional table, none by default (scN_* fetches: the tracked one);
+  // header_occ: NAME[,OCC] (hdr(x-forwarded-for,-2)).
 };
 void register_fetch(const FetchDef& def);
 const FetchDef* find_fetch(std::string_view name);
+
+// Converters (",lower", ",table_http_req_rate(T)"): the built-ins, plus those
+// registered with the stick tables.
+struct ConvDef {
+  std::string_view name;
+  ConvFn fn;
+  Sample::Type out;
+  enum class Arg : std::uint8_t { none, table } arg = Arg::none;  // table: a table name, required
+};
+void register_converter(const ConvDef& def);
 
 }  // namespace tandem::balancer::rules

@@ -11,6 +11,8 @@ using stick::StickEvent;
 using stick::StickTable;
 
 bool sample_to_key(const Sample& s, const stick::KeyFormat& f, stick::KeyBuf& out) {
+  // The casts are HAProxy's (stick_key.h): text into an ip or integer table
+  // is parsed, an unconvertible sample keys nothing.
   switch (s.type) {
     case Sample::Type::none:
       return false;
@@ -33,8 +35,7 @@ bool sample_to_key(const Sample& s, const stick::KeyFormat& f, stick::KeyBuf& ou
       if (f.type == stick::KeyType::binary)
         return stick::key_from_binary(
             f, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.s.data()), s.s.size()), out);
-      if (f.type == stick::KeyType::string) return stick::key_from_string(f, s.s, out);
-      return false;  // text into an address or integer table: HAProxy would parse; the seeds never do
+      return stick::key_from_string(f, s.s, out);
   }
   return false;
 }
@@ -112,11 +113,13 @@ void SessionCounters::end_session(stick::StickNow now) {
 
 namespace {
 
-enum class Op { get, kbytes, inc, clr, tracked };
+enum class Op { get, kbytes, inc, clr, tracked, trackers };
 
 // What a fetch does with an entry's value: read it (rates as events over the
 // period), read bytes as kilobytes, or change gpc0/gpc1.
 constexpr int gpc_of(DataType t) { return t == DataType::gpc1 ? 1 : 0; }
+
+StickTable* table_of(const void* p) { return static_cast<StickTable*>(const_cast<void*>(p)); }
 
 template <DataType type, Op op>
 Sample on_ref(EvalContext& ctx, const TrackedCounter& tc) {
@@ -127,6 +130,8 @@ Sample on_ref(EvalContext& ctx, const TrackedCounter& tc) {
     return Sample::of_int(t->inc_gpc(tc.ref, gpc_of(type), ctx.now));
   } else if constexpr (op == Op::clr) {
     return Sample::of_int(t->clr_gpc(tc.ref, gpc_of(type), ctx.now));
+  } else if constexpr (op == Op::trackers) {
+    return Sample::of_int(t->read(tc.ref, ctx.now).refs);
   } else {
     if (!t->def().stores(type)) return Sample::none();
     std::uint64_t v = t->get(tc.ref, type, ctx.now);
@@ -135,39 +140,87 @@ Sample on_ref(EvalContext& ctx, const TrackedCounter& tc) {
   }
 }
 
-// sc_X(N[,table]) and scN_X([table]). A table argument that is not the
-// tracked entry's table gives no sample (HAProxy would look the tracked key
-// up in that other table; no seed does).
+// The entry of `key` in `t`, by key (src_*, table_* and sc_*(N,T) on another
+// table): 0 when there is none (HAProxy's rule, even for a value the table
+// does not store), no sample when the entry exists but does not store the
+// value. inc/clr create the entry when `create`.
+template <DataType type, Op op>
+Sample on_key(EvalContext& ctx, StickTable* t, stick::KeyView k, bool create) {
+  if constexpr (op == Op::inc) {
+    auto v = t->inc_gpc(k, gpc_of(type), ctx.now, create);
+    return Sample::of_int(v ? *v : 0);
+  } else if constexpr (op == Op::clr) {
+    auto v = t->clr_gpc(k, gpc_of(type), ctx.now, create);
+    return Sample::of_int(v ? *v : 0);
+  } else if constexpr (op == Op::tracked) {
+    return Sample::of_bool(true);
+  } else if constexpr (op == Op::trackers) {
+    auto v = t->lookup(k, ctx.now);
+    return Sample::of_int(v ? v->refs : 0);
+  } else {
+    if (!t->def().stores(type)) return t->contains(k, ctx.now) ? Sample::none() : Sample::of_int(0);
+    auto v = t->lookup(k, type, ctx.now);
+    std::uint64_t x = v ? *v : 0;
+    if constexpr (op == Op::kbytes) x >>= 10;
+    return Sample::of_int(static_cast<long long>(x));
+  }
+}
+
+// sc_X(N[,table]) and scN_X([table]). A table other than the tracked
+// entry's: the tracked key is looked up there (HAProxy's
+// smp_fetch_sc_stkctr), if both tables have the same key type and length
+// (else no sample, as HAProxy since 3.2; 2.6 compared keys of different
+// types); inc/clr then change only an existing entry.
 template <DataType type, Op op, int fixed>
 Sample f_sc(EvalContext& ctx, const FetchArgs& a) {
   size_t n = fixed >= 0 ? static_cast<size_t>(fixed) : static_cast<size_t>(a.number);
   const TrackedCounter* tc = n < ctx.sc.size() ? ctx.sc[n] : nullptr;
   if (!tc || !tc->ref) return op == Op::tracked ? Sample::of_bool(false) : Sample::none();
-  if (a.target && a.target != tc->ref.table()) return Sample::none();
-  return on_ref<type, op>(ctx, *tc);
+  if (!a.target || a.target == tc->ref.table()) return on_ref<type, op>(ctx, *tc);
+  StickTable* other = table_of(a.target);
+  const stick::TableDef& mine = tc->ref.table()->def();
+  if (other->def().key_type != mine.key_type || other->def().key_len != mine.key_len)
+    return op == Op::tracked ? Sample::of_bool(false) : Sample::none();
+  stick::KeyBuf k;
+  if (!tc->ref.table()->key_of(tc->ref, k)) return Sample::none();
+  return on_key<type, op>(ctx, other, k.view(), false);
 }
 
-// src_X([table]): the entry of the connection's source address; 0 when there
-// is none (HAProxy's rule), no sample when the table does not store X.
+// src_X([table]): the entry of the connection's source address.
 template <DataType type, Op op, int>
 Sample f_src(EvalContext& ctx, const FetchArgs& a) {
-  auto* t = static_cast<StickTable*>(const_cast<void*>(a.target));
+  StickTable* t = table_of(a.target);
   if (!t) return Sample::none();
   stick::KeyBuf k;
   if (!sample_to_key(Sample::of_ip(ctx.src), t->key_format(), k)) return Sample::none();
-  if constexpr (op == Op::inc) {
-    auto v = t->inc_gpc(k.view(), gpc_of(type), ctx.now);
-    return Sample::of_int(v ? *v : 0);
-  } else if constexpr (op == Op::clr) {
-    auto v = t->clr_gpc(k.view(), gpc_of(type), ctx.now);
-    return Sample::of_int(v ? *v : 0);
-  } else {
-    if (!t->def().stores(type)) return Sample::none();
-    auto v = t->lookup(k.view(), type, ctx.now);
-    std::uint64_t x = v ? *v : 0;
-    if constexpr (op == Op::kbytes) x >>= 10;
-    return Sample::of_int(static_cast<long long>(x));
-  }
+  return on_key<type, op>(ctx, t, k.view(), true);
+}
+
+// SAMPLE,table_X(T): the entry whose key is the sample, converted to T's key
+// type; no sample when it does not convert.
+template <DataType type, Op op>
+Sample c_table(EvalContext& ctx, const Sample& in, const FetchArgs& a) {
+  StickTable* t = table_of(a.target);
+  stick::KeyBuf k;
+  if (!sample_to_key(in, t->key_format(), k)) return Sample::none();
+  return on_key<type, op>(ctx, t, k.view(), false);
+}
+
+Sample c_in_table(EvalContext& ctx, const Sample& in, const FetchArgs& a) {
+  StickTable* t = table_of(a.target);
+  stick::KeyBuf k;
+  if (!sample_to_key(in, t->key_format(), k)) return Sample::none();
+  return Sample::of_bool(t->contains(k.view(), ctx.now));
+}
+
+// table_cnt([T]) / table_avl([T]): entries in use / free.
+Sample f_table_cnt(EvalContext&, const FetchArgs& a) {
+  return Sample::of_int(static_cast<long long>(table_of(a.target)->entries()));
+}
+Sample f_table_avl(EvalContext&, const FetchArgs& a) {
+  const StickTable* t = table_of(a.target);
+  const std::uint64_t used = t->entries(), size = t->def().size;
+  return Sample::of_int(static_cast<long long>(used < size ? size - used : 0));
 }
 
 // One registration per (prefix, suffix): the function is a template instance
@@ -193,7 +246,8 @@ Sample f_src(EvalContext& ctx, const FetchArgs& a) {
   X("inc_gpc0", DataType::gpc0, Op::inc)                 \
   X("inc_gpc1", DataType::gpc1, Op::inc)                 \
   X("clr_gpc0", DataType::gpc0, Op::clr)                 \
-  X("clr_gpc1", DataType::gpc1, Op::clr)
+  X("clr_gpc1", DataType::gpc1, Op::clr)                 \
+  X("trackers", DataType::conn_cur, Op::trackers)
 
 void register_prefix_sc(std::string_view prefix, int fixed) {
   auto reg = [&](std::string_view suffix, FetchFn fn) {
@@ -231,12 +285,44 @@ void register_stick_fetches() {
     register_prefix_sc("sc1_", 1);
     register_prefix_sc("sc2_", 2);
     static std::deque<std::string> names;
-#define X(s, t, o)                          \
-  names.push_back(std::string("src_") + s); \
-  register_fetch(                           \
-      FetchDef{names.back(), &f_src<t, o, 0>, Sample::Type::integer, kNeedNothing, FetchDef::Arg::table_opt});
+    // (No src_trackers: HAProxy has none.)
+#define X(s, t, o)                                                                                              \
+  if (std::string_view(s) != "trackers") {                                                                      \
+    names.push_back(std::string("src_") + s);                                                                   \
+    register_fetch(                                                                                             \
+        FetchDef{names.back(), &f_src<t, o, 0>, Sample::Type::integer, kNeedNothing, FetchDef::Arg::table_opt}); \
+  }
     TANDEM_STICK_ITEMS(X)
 #undef X
+    register_fetch(FetchDef{"table_cnt", &f_table_cnt, Sample::Type::integer, kNeedNothing, FetchDef::Arg::table_opt});
+    register_fetch(FetchDef{"table_avl", &f_table_avl, Sample::Type::integer, kNeedNothing, FetchDef::Arg::table_opt});
+    // The table_* converters: the same values by any key (no inc/clr: HAProxy
+    // 2.6 has none; no trackers counted per key other than by `use`).
+    static std::deque<std::string> conv_names;
+#define C(s, t, o)                                 \
+  conv_names.push_back(std::string("table_") + s); \
+  register_converter(ConvDef{conv_names.back(), &c_table<t, o>, Sample::Type::integer, ConvDef::Arg::table});
+    C("conn_cur", DataType::conn_cur, Op::get)
+    C("conn_cnt", DataType::conn_cnt, Op::get)
+    C("conn_rate", DataType::conn_rate, Op::get)
+    C("sess_cnt", DataType::sess_cnt, Op::get)
+    C("sess_rate", DataType::sess_rate, Op::get)
+    C("http_req_cnt", DataType::http_req_cnt, Op::get)
+    C("http_req_rate", DataType::http_req_rate, Op::get)
+    C("http_err_cnt", DataType::http_err_cnt, Op::get)
+    C("http_err_rate", DataType::http_err_rate, Op::get)
+    C("bytes_in_rate", DataType::bytes_in_rate, Op::get)
+    C("bytes_out_rate", DataType::bytes_out_rate, Op::get)
+    C("kbytes_in", DataType::bytes_in_cnt, Op::kbytes)
+    C("kbytes_out", DataType::bytes_out_cnt, Op::kbytes)
+    C("gpc0", DataType::gpc0, Op::get)
+    C("gpc1", DataType::gpc1, Op::get)
+    C("gpc0_rate", DataType::gpc0_rate, Op::get)
+    C("gpc1_rate", DataType::gpc1_rate, Op::get)
+    C("server_id", DataType::server_id, Op::get)
+    C("trackers", DataType::conn_cur, Op::trackers)
+#undef C
+    register_converter(ConvDef{"in_table", &c_in_table, Sample::Type::boolean, ConvDef::Arg::table});
     register_fetch(FetchDef{"sc_tracked", &f_sc<DataType::gpc0, Op::tracked, -1>, Sample::Type::boolean, kNeedNothing,
                             FetchDef::Arg::counter_table});
     register_fetch(FetchDef{"sc0_tracked", &f_sc<DataType::gpc0, Op::tracked, 0>, Sample::Type::boolean, kNeedNothing,

@@ -49,6 +49,17 @@ Result<std::unique_ptr<Runtime>> Runtime::build(const config::Config& cfg, unsig
       rt->tables_.push_back(std::move(*t));
     }
   }
+  {
+    std::vector<stick::PeersSectionInfo> sections;
+    for (const config::PeersSection& ps : rt->cfg_.peers) {
+      stick::PeersSectionInfo& info = sections.emplace_back();
+      info.name = ps.name;
+      info.disabled = ps.disabled;
+      for (const auto& p : ps.peers) info.peers.push_back(p.name);
+    }
+    rt->peers_board_ = sticks.peers_board();
+    rt->peers_post_ = rt->peers_board_->post(std::move(sections));
+  }
   for (const config::Userlist& u : rt->cfg_.userlists) rt->userlists_.push_back(std::make_unique<rules::Userlist>(u));
   for (const config::Proxy& p : rt->cfg_.proxies)
     if (p.is_backend()) rt->backends_.push_back(std::make_unique<Backend>(p, workers));

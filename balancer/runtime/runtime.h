@@ -3,6 +3,7 @@
 // frontends, backends and servers. Immutable in shape once built (servers'
 // state flags change, the lists do not); a reload builds a new one.
 
+#include <atomic>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,15 @@ class Runtime {
   std::uint32_t maxconn() const { return maxconn_; }
 
   SessionGauge& sessions() { return sessions_; }
+  // A reload replaced this runtime: it serves only the connections it has,
+  // and closes each after its current response (workers read this on every
+  // request; the control thread sets it once).
+  bool retired() const { return retired_.load(std::memory_order_relaxed); }
+  void retire() {
+    retired_.store(true, std::memory_order_relaxed);
+    take_down_peers();
+  }
+  ~Runtime() { take_down_peers(); }
   // Warnings found while compiling rules ("FILE:LINE: ..."), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
   const rules::Userlist* find_userlist(std::string_view name) const;
@@ -52,6 +62,10 @@ class Runtime {
 
  private:
   Runtime(const config::Config& cfg, unsigned workers) : cfg_(cfg), workers_(workers) {}
+  void take_down_peers() {
+    if (peers_board_) peers_board_->take_down(peers_post_);
+    peers_board_.reset();
+  }
 
   config::Config cfg_;
   unsigned workers_;
@@ -63,7 +77,11 @@ class Runtime {
   // Kept alive while this runtime's sessions may hold references into them.
   std::vector<std::shared_ptr<stick::StickTable>> tables_;
   SessionGauge sessions_;
+  std::atomic<bool> retired_{false};
   stats::StatsSource* stats_ = nullptr;
+  // This configuration's `peers` sections, posted while it serves (peers_board.h).
+  std::shared_ptr<stick::PeersBoard> peers_board_;
+  std::uint64_t peers_post_ = 0;
 };
 
 }  // namespace tandem::balancer::runtime

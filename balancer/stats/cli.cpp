@@ -95,6 +95,8 @@ std::optional<CliLevel> parse_cli_level(std::string_view s) {
 
 std::string CliSession::feed(std::string_view line, bool& close) {
   close = false;
+  std::shared_ptr<StatsSource> hold = provider_();
+  src_ = hold.get();
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   std::string out;
   // Commands separated by ';' (a "\;" is a literal semicolon).
@@ -170,7 +172,7 @@ std::string CliSession::run(std::string_view command, bool& close) {
       return show_info();
     }
     if (w[1] == "stat") {
-      auto rows = src_.rows();
+      auto rows = src_->rows();
       if (w.size() > 2 && w[2] == "json") return render_json(rows);
       return render_csv(rows);
     }
@@ -184,16 +186,16 @@ std::string CliSession::run(std::string_view command, bool& close) {
     }
     if (w[1] == "cli" && w.size() == 3 && w[2] == "level") return cat(level_name(level_), '\n');
     if (w[1] == "table") {
-      if (!src_.sticks()) return "No such table\n";
-      return cli_show_table(src_.runtime(), *src_.sticks(), std::vector<std::string_view>(w.begin() + 2, w.end()));
+      if (!src_->sticks()) return "No such table\n";
+      return cli_show_table(src_->runtime(), *src_->sticks(), std::vector<std::string_view>(w.begin() + 2, w.end()));
     }
   }
   if ((w[0] == "clear" || w[0] == "set") && w.size() >= 2 && w[1] == "table") {
     if (!need(CliLevel::operator_)) return std::string(denied);
-    if (!src_.sticks()) return "No such table\n";
+    if (!src_->sticks()) return "No such table\n";
     std::vector<std::string_view> args(w.begin() + 2, w.end());
-    return w[0] == "clear" ? cli_clear_table(src_.runtime(), *src_.sticks(), args)
-                           : cli_set_table(src_.runtime(), *src_.sticks(), args);
+    return w[0] == "clear" ? cli_clear_table(src_->runtime(), *src_->sticks(), args)
+                           : cli_set_table(src_->runtime(), *src_->sticks(), args);
   }
   // Server commands: `disable server B/S`, `enable server B/S`,
   // `set server B/S state|weight V`, `set weight B/S V`, `get weight B/S`.
@@ -208,12 +210,12 @@ std::string CliSession::run(std::string_view command, bool& close) {
   if ((w[0] == "disable" || w[0] == "enable") && w.size() >= 2 && w[1] == "server") {
     if (!need(CliLevel::admin)) return std::string(denied);
     if (w.size() != 3 || !split_server(w[2], b, s)) return "Require 'backend/server'.\n";
-    auto r = src_.set_state(b, s, w[0] == "disable" ? StatsSource::Action::maint : StatsSource::Action::ready, "the runtime API");
+    auto r = src_->set_state(b, s, w[0] == "disable" ? StatsSource::Action::maint : StatsSource::Action::ready, "the runtime API");
     return r ? "" : r.error().message + "\n";
   }
   if (w[0] == "get" && w.size() >= 2 && w[1] == "weight") {
     if (w.size() != 3 || !split_server(w[2], b, s)) return "Require 'backend/server'.\n";
-    runtime::Backend* be = src_.runtime().find_backend(b);
+    runtime::Backend* be = src_->runtime().find_backend(b);
     runtime::Server* sv = be ? be->find_server(s) : nullptr;
     if (!sv) return "No such server.\n";
     return cat(sv->weight(), " (initial ", sv->configured_weight(), ")\n");
@@ -223,13 +225,13 @@ std::string CliSession::run(std::string_view command, bool& close) {
     if (w.size() < 3 || !split_server(w[2], b, s)) return "Require 'backend/server'.\n";
     if (w[1] == "weight") {
       if (w.size() != 4) return "Require <weight> or <weight%>.\n";
-      auto r = src_.set_weight(b, s, w[3]);
+      auto r = src_->set_weight(b, s, w[3]);
       return r ? "" : r.error().message + "\n";
     }
     if (w.size() < 4) return "'set server <srv>' only supports 'agent', 'health', 'state', 'weight', 'addr', 'fqdn', 'check-addr', 'check-port' and 'ssl'.\n";
     if (w[3] == "weight") {
       if (w.size() != 5) return "Require <weight> or <weight%>.\n";
-      auto r = src_.set_weight(b, s, w[4]);
+      auto r = src_->set_weight(b, s, w[4]);
       return r ? "" : r.error().message + "\n";
     }
     if (w[3] == "state") {
@@ -238,7 +240,7 @@ std::string CliSession::run(std::string_view command, bool& close) {
       else if (w.size() == 5 && w[4] == "drain") a = StatsSource::Action::drain;
       else if (w.size() == 5 && w[4] == "maint") a = StatsSource::Action::maint;
       else return "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n";
-      auto r = src_.set_state(b, s, a, "the runtime API");
+      auto r = src_->set_state(b, s, a, "the runtime API");
       return r ? "" : r.error().message + "\n";
     }
     return cat("'set server <srv> ", w[3], "' is not supported by Tandem (supported: state, weight).\n");
@@ -282,11 +284,11 @@ std::string CliSession::unknown(std::string_view first) const {
 }
 
 std::string CliSession::show_info() const {
-  const ProcessInfo& pi = src_.process();
-  runtime::Runtime& rt = src_.runtime();
+  const ProcessInfo& pi = src_->process();
+  runtime::Runtime& rt = src_->runtime();
   std::int64_t up = std::max<std::int64_t>(0, StatsSource::unix_s() - pi.start_unix_s);
   std::uint64_t conns = 0, reqs = 0, rate = 0, rate_max = 0;
-  for (const StatRow& r : src_.rows()) {
+  for (const StatRow& r : src_->rows()) {
     if (r.type != ObjType::frontend) continue;
     conns += r.num(Col::stot);
     reqs += r.num(Col::req_tot);
@@ -299,7 +301,7 @@ std::string CliSession::show_info() const {
   append(out, "Name: ", pi.name, "\nVersion: ", pi.version, "\nNbthread: ", pi.threads, "\nNbproc: 1\nProcess_num: 1\nPid: ",
          pi.pid, "\nUptime: ", uptime_text(up), "\nUptime_sec: ", up, "\n");
   if (pi.ulimit_n) append(out, "Ulimit-n: ", pi.ulimit_n, "\n");
-  append(out, "Maxconn: ", rt.maxconn(), "\nHard_maxconn: ", rt.maxconn(), "\nCurrConns: ", src_.current_connections(),
+  append(out, "Maxconn: ", rt.maxconn(), "\nHard_maxconn: ", rt.maxconn(), "\nCurrConns: ", src_->current_connections(),
          "\nCumConns: ", conns, "\nCumReq: ", reqs, "\nConnRate: ", rate, "\nConnRateLimit: 0\nMaxConnRate: ", rate_max,
          "\nSessRate: ", rate, "\nSessRateLimit: 0\nMaxSessRate: ", rate_max, "\nnode: ", pi.node,
          "\nStopping: 0\nListeners: ", listeners, "\nStart_time_sec: ", pi.start_unix_s, "\n");
@@ -307,7 +309,7 @@ std::string CliSession::show_info() const {
 }
 
 std::string CliSession::show_servers_state(std::string_view only) const {
-  runtime::Runtime& rt = src_.runtime();
+  runtime::Runtime& rt = src_->runtime();
   if (!only.empty() && !rt.find_backend(only)) return "Can't find backend.\n";
   std::string out =
       "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight "
@@ -315,7 +317,7 @@ std::string CliSession::show_servers_state(std::string_view only) const {
       "bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr "
       "srv_agent_addr srv_agent_port\n";
   std::int64_t now = StatsSource::unix_s();
-  for (const StatRow& r : src_.rows()) {
+  for (const StatRow& r : src_->rows()) {
     if (r.type != ObjType::server || !r.server) continue;
     if (!only.empty() && r.str(Col::pxname) != only) continue;
     const runtime::Server& s = *r.server;
@@ -345,7 +347,7 @@ std::string CliSession::show_servers_state(std::string_view only) const {
                  : cs == health::CheckStatus::l7okc          ? 4
                  : health::status_passed(cs)                 ? 3
                                                              : 2;
-    std::int64_t changed = s.last_change_unix_ms() ? s.last_change_unix_ms() / 1000 : src_.process().start_unix_s;
+    std::int64_t changed = s.last_change_unix_ms() ? s.last_change_unix_ms() / 1000 : src_->process().start_unix_s;
     append(out, stats::proxy_id(rt, be), ' ', be.name, ' ', s.id(), ' ', s.name(), ' ', s.config().address, ' ', op, ' ',
            admin, ' ', s.user_weight(), ' ', s.configured_weight(), ' ', std::max<std::int64_t>(0, now - changed), ' ',
            hchk_number(cs, checked), ' ', result, ' ', r.num(Col::check_health), ' ', checked ? 6 : 0, " 0 0 0 - ",
@@ -359,8 +361,8 @@ std::string CliSession::show_servers_state(std::string_view only) const {
 // would cost a shared structure per connection); `show sess` reports the
 // counts per frontend, backend and server instead.
 std::string CliSession::show_sess() const {
-  std::string out = cat("total: ", src_.current_connections(), " sessions\n");
-  for (const StatRow& r : src_.rows()) {
+  std::string out = cat("total: ", src_->current_connections(), " sessions\n");
+  for (const StatRow& r : src_->rows()) {
     if (r.num(Col::scur) == 0) continue;
     append(out, r.type == ObjType::frontend ? "frontend " : r.type == ObjType::backend ? "backend " : "server ",
            r.str(Col::pxname), r.type == ObjType::server ? cat("/", r.str(Col::svname)) : "", ": ", r.num(Col::scur),

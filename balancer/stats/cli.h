@@ -18,7 +18,12 @@ std::optional<CliLevel> parse_cli_level(std::string_view s);
 
 class CliSession {
  public:
-  CliSession(StatsSource& src, CliLevel level) : src_(src), level_(level) {}
+  // Each line reads the configuration serving when it arrives (a reload
+  // between two lines of an interactive session is seen by the second).
+  CliSession(StatsProvider provider, CliLevel level) : provider_(std::move(provider)), level_(level) {}
+  // One fixed source (tests).
+  CliSession(StatsSource& src, CliLevel level)
+      : CliSession([&src] { return std::shared_ptr<StatsSource>(std::shared_ptr<StatsSource>(), &src); }, level) {}
 
   // Runs one input line (without its newline). Returns what to write back;
   // `close` is set when the connection must end after writing it.
@@ -34,7 +39,8 @@ class CliSession {
   std::string help(std::string_view prefix) const;
   std::string unknown(std::string_view first_word) const;
 
-  StatsSource& src_;
+  StatsProvider provider_;
+  StatsSource* src_ = nullptr;  // provider_'s answer, for the line being run
   CliLevel level_;
   bool interactive_ = false;
 };

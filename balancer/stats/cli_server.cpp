@@ -19,6 +19,7 @@
 
 #include "balancer/stats/cli.h"
 #include "common/log.h"
+#include "common/unix_socket.h"
 #include "common/strings.h"
 
 namespace tandem::balancer::stats {
@@ -30,6 +31,7 @@ constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 struct Socket {
   config::StatsSocket cfg;
+  FileStamp stamp;  // the socket file we made (a new process may replace it)
   CliLevel level = CliLevel::operator_;
   std::unique_ptr<stream_protocol::acceptor> acceptor;
 };
@@ -37,7 +39,9 @@ struct Socket {
 // Lines longer than this are refused (HAProxy's CLI buffer is as small).
 constexpr std::size_t kMaxLine = 16384;
 
-asio::awaitable<void> serve(stream_protocol::socket sock, StatsSource& src, CliLevel level, std::chrono::milliseconds idle) {
+asio::awaitable<void> serve(stream_protocol::socket sock, const StatsProvider& src, const Socket& where,
+                            const CliServer::SocketSource& sockets, std::chrono::milliseconds idle) {
+  const CliLevel level = where.level;
   CliSession session(src, level);
   std::string buf;
   asio::steady_timer timer(sock.get_executor());
@@ -56,6 +60,24 @@ asio::awaitable<void> serve(stream_protocol::socket sock, StatsSource& src, CliL
     size_t len = ec ? buf.size() : n;
     std::string line = buf.substr(0, len);
     buf.erase(0, len);
+    std::string_view command = line;
+    while (!command.empty() && (command.back() == '\n' || command.back() == '\r')) command.remove_suffix(1);
+    if (command == "_getsocks") {
+      // The listeners, to a new process taking over (balancer -x): only on a
+      // socket that exposes them, and to an admin.
+      std::string refused;
+      if (!where.cfg.expose_fd) refused = "_getsocks: this socket has no 'expose-fd listeners'\n\n";
+      else if (level != CliLevel::admin) refused = "Permission denied\n\n";
+      else if (!sockets) refused = "_getsocks: no listener to hand over\n\n";
+      if (!refused.empty()) {
+        (void)co_await asio::async_write(sock, asio::buffer(refused), use_nothrow);
+        break;
+      }
+      asio::error_code nb;
+      sock.native_non_blocking(false, nb);  // a few short messages: blocking sends are fine here
+      if (auto r = net::send_sockets(sock.native_handle(), sockets()); !r) log::warning("stats socket: ", r.error().message);
+      break;
+    }
     bool close = false;
     std::string out = session.feed(line, close);
     auto [wec, wn] = co_await asio::async_write(sock, asio::buffer(out), use_nothrow);
@@ -66,12 +88,13 @@ asio::awaitable<void> serve(stream_protocol::socket sock, StatsSource& src, CliL
   sock.shutdown(stream_protocol::socket::shutdown_both, ignored);
 }
 
-asio::awaitable<void> accept_loop(Socket& s, StatsSource& src, std::chrono::milliseconds idle) {
+asio::awaitable<void> accept_loop(Socket& s, const StatsProvider& src, const CliServer::SocketSource& sockets,
+                                  std::chrono::milliseconds idle) {
   for (;;) {
     auto [ec, sock] = co_await s.acceptor->async_accept(use_nothrow);
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) continue;
-    asio::co_spawn(s.acceptor->get_executor(), serve(std::move(sock), src, s.level, idle), asio::detached);
+    asio::co_spawn(s.acceptor->get_executor(), serve(std::move(sock), src, s, sockets, idle), asio::detached);
   }
 }
 
@@ -79,7 +102,8 @@ asio::awaitable<void> accept_loop(Socket& s, StatsSource& src, std::chrono::mill
 
 struct CliServer::Impl {
   asio::io_context io{1};
-  StatsSource* src = nullptr;
+  StatsProvider src;
+  CliServer::SocketSource handover;
   std::chrono::milliseconds idle{10000};
   std::vector<std::unique_ptr<Socket>> sockets;
 };
@@ -88,9 +112,9 @@ CliServer::CliServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 CliServer::~CliServer() { stop(); }
 
-Result<std::unique_ptr<CliServer>> CliServer::open(const config::Global& g, StatsSource& src) {
+Result<std::unique_ptr<CliServer>> CliServer::open(const config::Global& g, StatsProvider src) {
   auto impl = std::make_unique<Impl>();
-  impl->src = &src;
+  impl->src = std::move(src);
   impl->idle = g.stats_timeout;
   for (const config::StatsSocket& c : g.stats_sockets) {
     auto s = std::make_unique<Socket>();
@@ -126,15 +150,18 @@ Result<std::unique_ptr<CliServer>> CliServer::open(const config::Global& g, Stat
       }
       if (::chown(c.path.c_str(), uid, gid) != 0) return fail(cat(where, ": chown: ", std::strerror(errno)));
     }
+    s->stamp = stamp_of(c.path);
     impl->sockets.push_back(std::move(s));
   }
   return std::unique_ptr<CliServer>(new CliServer(std::move(impl)));
 }
 
+void CliServer::set_socket_source(SocketSource s) { impl_->handover = std::move(s); }
+
 void CliServer::start() {
   if (impl_->sockets.empty()) return;
   for (auto& s : impl_->sockets)
-    asio::co_spawn(impl_->io, accept_loop(*s, *impl_->src, impl_->idle), asio::detached);
+    asio::co_spawn(impl_->io, accept_loop(*s, impl_->src, impl_->handover, impl_->idle), asio::detached);
   thread_ = std::thread([this] { impl_->io.run(); });
 }
 
@@ -148,7 +175,7 @@ void CliServer::stop() {
   });
   impl_->io.stop();
   if (thread_.joinable()) thread_.join();
-  for (auto& s : impl_->sockets) ::unlink(s->cfg.path.c_str());
+  for (auto& s : impl_->sockets) unlink_if_ours(s->cfg.path, s->stamp);
   impl_->sockets.clear();
 }
 

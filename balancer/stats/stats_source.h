@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -92,6 +93,10 @@ class StatsSource {
   ChangeListener on_change_;
   stick::StickRegistry* sticks_ = nullptr;
 };
+
+// The stats source of the configuration serving now. Holding the pointer
+// keeps that configuration alive, so a reload cannot free it under a reader.
+using StatsProvider = std::function<std::shared_ptr<StatsSource>()>;
 
 // The id HAProxy shows for a proxy: its `id`, else its position (from 2, as
 // HAProxy numbers user proxies after its internal one).

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include "common/strings.h"
@@ -46,6 +47,17 @@ bool key_from_ipv4(const KeyFormat& f, const std::uint8_t (&addr)[4], KeyBuf& ou
     return true;
   }
   if (f.type == KeyType::binary) return key_from_binary(f, std::span<const std::uint8_t>(addr, 4), out);
+  if (f.type == KeyType::integer) {
+    // c_ip2int: the address as a 32-bit number (stored as the int32 of the same bits).
+    const std::uint32_t v = std::uint32_t{addr[0]} << 24 | std::uint32_t{addr[1]} << 16 | std::uint32_t{addr[2]} << 8 | addr[3];
+    std::memcpy(out.data(), &v, 4);
+    out.set_size(4);
+    return true;
+  }
+  if (f.type == KeyType::string) {
+    char buf[INET_ADDRSTRLEN];
+    return ::inet_ntop(AF_INET, addr, buf, sizeof buf) && key_from_string(f, buf, out);
+  }
   return false;
 }
 
@@ -62,27 +74,116 @@ bool key_from_ipv6(const KeyFormat& f, const std::uint8_t (&addr)[16], KeyBuf& o
     return true;
   }
   if (f.type == KeyType::binary) return key_from_binary(f, std::span<const std::uint8_t>(addr, 16), out);
+  if (f.type == KeyType::string) {
+    char buf[INET6_ADDRSTRLEN];
+    return ::inet_ntop(AF_INET6, addr, buf, sizeof buf) && key_from_string(f, buf, out);
+  }
   return false;
 }
 
 bool key_from_int(const KeyFormat& f, std::int64_t v, KeyBuf& out) {
-  if (f.type != KeyType::integer) return false;
-  if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) return false;
-  std::int32_t i = static_cast<std::int32_t>(v);
-  std::memcpy(out.data(), &i, 4);
-  out.set_size(4);
-  return true;
+  switch (f.type) {
+    case KeyType::integer: {
+      if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) return false;
+      std::int32_t i = static_cast<std::int32_t>(v);
+      std::memcpy(out.data(), &i, 4);
+      out.set_size(4);
+      return true;
+    }
+    case KeyType::ip:
+    case KeyType::ipv6: {  // c_int2ip: the low 32 bits as an address
+      const auto u = static_cast<std::uint32_t>(v);
+      const std::uint8_t a[4] = {static_cast<std::uint8_t>(u >> 24), static_cast<std::uint8_t>(u >> 16),
+                                 static_cast<std::uint8_t>(u >> 8), static_cast<std::uint8_t>(u)};
+      return key_from_ipv4(f, a, out);
+    }
+    case KeyType::string: {
+      char buf[24];
+      int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+      return key_from_string(f, std::string_view(buf, static_cast<size_t>(n)), out);
+    }
+    case KeyType::binary: {  // c_int2bin: 8 bytes, network order
+      std::uint8_t b[8];
+      const auto u = static_cast<std::uint64_t>(v);
+      for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(u >> (56 - 8 * i));
+      return key_from_binary(f, std::span<const std::uint8_t>(b, 8), out);
+    }
+  }
+  return false;
 }
 
 bool key_from_string(const KeyFormat& f, std::string_view s, KeyBuf& out) {
-  if (f.type == KeyType::string) {
-    out.assign(s.substr(0, std::min<size_t>(s.size(), f.len)));
-    return true;
+  switch (f.type) {
+    case KeyType::string:
+      out.assign(s.substr(0, std::min<size_t>(s.size(), f.len)));
+      return true;
+    case KeyType::binary:
+      return key_from_binary(
+          f, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()), out);
+    case KeyType::ip: {
+      std::uint8_t a[4];
+      return ipv4_prefix(s, a) && key_from_ipv4(f, a, out);
+    }
+    case KeyType::ipv6: {
+      char buf[INET6_ADDRSTRLEN + 1];
+      if (s.empty() || s.size() >= sizeof buf) return false;
+      std::memcpy(buf, s.data(), s.size());
+      buf[s.size()] = '\0';
+      std::uint8_t a[16];
+      return ::inet_pton(AF_INET6, buf, a) == 1 && key_from_ipv6(f, a, out);
+    }
+    case KeyType::integer:
+      return !s.empty() && key_from_int(f, leading_int(s), out);
   }
-  if (f.type == KeyType::binary)
-    return key_from_binary(f, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()),
-                           out);
   return false;
+}
+
+bool ipv4_prefix(std::string_view s, std::uint8_t (&out)[4]) {
+  std::uint8_t a[4] = {};
+  int parts = 0;
+  bool digit_seen = false;
+  unsigned part = 0;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      part = part * 10 + static_cast<unsigned>(c - '0');
+      if (part > 255) return false;
+      if (!digit_seen) {
+        if (++parts > 4) return false;
+        digit_seen = true;
+      }
+      a[parts - 1] = static_cast<std::uint8_t>(part);
+    } else if (c == '.') {
+      if (!digit_seen || parts == 4) return false;
+      digit_seen = false;
+      part = 0;
+    } else {
+      break;  // the address ends here (":port", a space...)
+    }
+  }
+  if (parts < 4 || !digit_seen) return false;
+  std::memcpy(out, a, 4);
+  return true;
+}
+
+std::int64_t leading_int(std::string_view s) {
+  bool neg = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') break;
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
+      v = std::numeric_limits<std::uint64_t>::max();
+      break;
+    }
+    v = v * 10 + d;
+  }
+  if (neg) return v >= (std::uint64_t{1} << 63) ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(v);
+  return v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ? std::numeric_limits<std::int64_t>::max()
+                                                                                   : static_cast<std::int64_t>(v);
 }
 
 bool key_from_binary(const KeyFormat& f, std::span<const std::uint8_t> b, KeyBuf& out) {

@@ -56,14 +56,35 @@ class KeyBuf {
   std::uint32_t size_ = 0;
 };
 
-// Sample -> key conversions (HAProxy's smp_to_stkey for the types the fetches
-// give). False when the sample cannot key this table (an IPv6 address in an
-// ip table that is not v4-mapped, an integer key out of int32 range, ...).
+// Sample -> key conversions: HAProxy's smp_to_stkey, which casts the sample
+// to the table's type (sample.c's sample_casts) before keying. False when the
+// sample does not convert (HAProxy then tracks/stores nothing):
+//   IPv4 sample   ip: as is; ipv6: v4-mapped; integer: its 32-bit value
+//                 (c_ip2int); string: dotted text; binary: the 4 bytes.
+//   IPv6 sample   ipv6: as is; ip: only a v4-mapped address; string: text;
+//                 binary: the 16 bytes; integer: no.
+//   integer       integer: as is (a value out of int32 range is refused where
+//                 HAProxy would truncate it); ip: the address of that 32-bit
+//                 value (c_int2ip); ipv6: that address v4-mapped; string:
+//                 decimal text; binary: 8 bytes big-endian.
+//   text          string/binary: the bytes; ip: a dotted quad, whatever
+//                 follows it ignored ("192.0.2.1:80"), as HAProxy's buf2ip;
+//                 ipv6: an IPv6 address (a dotted quad does not convert: HAProxy's
+//                 c_str2ipv6 is inet_pton(AF_INET6)); integer: the leading
+//                 [+-]digits, as HAProxy's read_int64 ("12ab" is 12, "ab" is
+//                 0); empty text converts to nothing.
 bool key_from_ipv4(const KeyFormat& f, const std::uint8_t (&addr)[4], KeyBuf& out);
 bool key_from_ipv6(const KeyFormat& f, const std::uint8_t (&addr)[16], KeyBuf& out);
 bool key_from_int(const KeyFormat& f, std::int64_t v, KeyBuf& out);
 bool key_from_string(const KeyFormat& f, std::string_view s, KeyBuf& out);
 bool key_from_binary(const KeyFormat& f, std::span<const std::uint8_t> b, KeyBuf& out);
+
+// A dotted quad at the start of `s`, the rest ignored (HAProxy's buf2ip and
+// url2ipv4): "192.0.2.1", "192.0.2.1:8080". Each part 0..255, exactly four.
+bool ipv4_prefix(std::string_view s, std::uint8_t (&out)[4]);
+// HAProxy's read_int64: an optional sign, then the leading digits (none: 0),
+// saturating.
+std::int64_t leading_int(std::string_view s);
 
 // Text as an operator types it (tandemctl, Admin.ShowTable key): dotted IPv4,
 // IPv6 (or IPv4, stored v4-mapped, in an ipv6 table), a decimal int32, the

@@ -26,6 +26,7 @@
 #include "balancer/stick/change_log.h"
 #include "balancer/stick/change_signal.h"
 #include "balancer/stick/name_pool.h"
+#include "balancer/stick/peers_board.h"
 #include "balancer/stick/stick_table.h"
 #include "common/error.h"
 
@@ -53,6 +54,8 @@ class StickRegistry {
 
   const std::string& node() const { return node_; }
   const std::string& instance_id() const { return instance_id_; }
+  // The serving configuration's `peers` sections (peers_board.h).
+  const std::shared_ptr<PeersBoard>& peers_board() const { return peers_board_; }
 
   // ---- Tables (configuration load and reload) ----
   // The table for `def`: the existing one when its definition is the same
@@ -102,6 +105,7 @@ class StickRegistry {
  private:
   const std::string node_;
   const std::string instance_id_;
+  const std::shared_ptr<PeersBoard> peers_board_ = std::make_shared<PeersBoard>();
   ChangeSignal signal_;
   NamePool nodes_;  // id 0 is this node
 

@@ -647,24 +647,43 @@ bool StickTable::store_server(KeyView key, ServerRef server_ref, StickNow now) {
   return true;
 }
 
-std::optional<std::uint32_t> StickTable::inc_gpc(KeyView key, int which, StickNow now) {
+std::optional<std::uint32_t> StickTable::inc_gpc(KeyView key, int which, StickNow now, bool create) {
   const std::uint64_t h = hash(key);
   std::uint32_t si;
   Shard& s = shard_of(h, si);
   std::lock_guard lock(s.mutex);
-  std::uint32_t idx = get_or_create(s, si, key, h, now);
-  if (idx == kNil) return std::nullopt;
+  std::uint32_t idx = create ? get_or_create(s, si, key, h, now) : find(s, key, h);
+  if (idx == kNil || !live(s.slab.h(idx), now.tick_ms)) return std::nullopt;
   return inc_gpc_locked(s, idx, which, now);
 }
 
-std::optional<std::uint32_t> StickTable::clr_gpc(KeyView key, int which, StickNow now) {
+std::optional<std::uint32_t> StickTable::clr_gpc(KeyView key, int which, StickNow now, bool create) {
   const std::uint64_t h = hash(key);
   std::uint32_t si;
   Shard& s = shard_of(h, si);
   std::lock_guard lock(s.mutex);
-  std::uint32_t idx = get_or_create(s, si, key, h, now);
-  if (idx == kNil) return std::nullopt;
+  std::uint32_t idx = create ? get_or_create(s, si, key, h, now) : find(s, key, h);
+  if (idx == kNil || !live(s.slab.h(idx), now.tick_ms)) return std::nullopt;
   return clr_gpc_locked(s, idx, which, now);
+}
+
+bool StickTable::contains(KeyView key, StickNow now) const {
+  const std::uint64_t h = hash(key);
+  std::uint32_t si;
+  Shard& s = shard_of(h, si);
+  std::lock_guard lock(s.mutex);
+  std::uint32_t idx = find(s, key, h);
+  return idx != kNil && live(s.slab.h(idx), now.tick_ms);
+}
+
+bool StickTable::key_of(const StickRef& ref, KeyBuf& out) const {
+  if (!ref || ref.table_ != this) return false;
+  const Shard& s = shards_[ref.ref_ >> kRefShardShift];
+  std::lock_guard lock(s.mutex);
+  KeyView k = entry(s, ref.ref_ & kRefIndexMask).key();
+  std::memcpy(out.data(), k.data, k.size);
+  out.set_size(k.size);
+  return true;
 }
 
 bool StickTable::touch(KeyView key, StickNow now) {

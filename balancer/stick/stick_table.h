@@ -181,9 +181,16 @@ class StickTable {
   std::optional<StickServer> match_server(KeyView key, StickNow now);
   // Sticks `key` to `server` (creating the entry). False when refused (full).
   bool store_server(KeyView key, ServerRef server, StickNow now);
-  // Creates the entry if needed (as HAProxy's src_inc_gpc0 / src_clr_gpc0).
-  std::optional<std::uint32_t> inc_gpc(KeyView key, int which, StickNow now);
-  std::optional<std::uint32_t> clr_gpc(KeyView key, int which, StickNow now);
+  // Creates the entry if needed (as HAProxy's src_inc_gpc0 / src_clr_gpc0);
+  // with `create` false, nullopt when there is no live entry (sc0_inc_gpc0(T)
+  // on another table than the tracked one changes only an existing entry).
+  std::optional<std::uint32_t> inc_gpc(KeyView key, int which, StickNow now, bool create = true);
+  std::optional<std::uint32_t> clr_gpc(KeyView key, int which, StickNow now, bool create = true);
+  // True when `key` has a live entry (the in_table converter).
+  bool contains(KeyView key, StickNow now) const;
+  // Copies the key of a tracked entry (to look it up in another table, as
+  // sc0_get_gpc0(T) does). False when `ref` is not of this table.
+  bool key_of(const StickRef& ref, KeyBuf& out) const;
   // Refreshes the expiry of an existing entry; false when none.
   bool touch(KeyView key, StickNow now);
 

@@ -30,6 +30,7 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(Options options) {
   if (!self->server_) return fail(cat("cannot serve gRPC on ", options.socket_path));
   if (::chmod(options.socket_path.c_str(), 0660) != 0)
     return fail(cat("chmod ", options.socket_path, ": ", std::strerror(errno)));
+  self->stamp_ = stamp_of(options.socket_path);
   return self;
 }
 
@@ -39,11 +40,20 @@ void AdminServer::shutdown(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
   health_->shutdown();
+  // gRPC removes its socket file by name when it stops listening. A process
+  // that took the path over (balancer -sf) has its own file there: keep it
+  // under a second name across our shutdown, then put it back.
+  std::string keep;
+  if (server_ && socket_replaced()) {
+    keep = cat(path_, ".keep.", static_cast<int>(::getpid()));
+    if (::link(path_.c_str(), keep.c_str()) != 0) keep.clear();
+  }
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() + grace);
     server_->Wait();
   }
-  ::unlink(path_.c_str());
+  if (!keep.empty()) ::rename(keep.c_str(), path_.c_str());
+  else unlink_if_ours(path_, stamp_);
 }
 
 }  // namespace tandem

@@ -10,6 +10,7 @@
 #include <grpcpp/server.h>
 
 #include "common/error.h"
+#include "common/unix_socket.h"
 #include "common/grpc/health_service.h"
 
 namespace tandem {
@@ -34,6 +35,8 @@ class AdminServer {
 
   HealthService& health() { return *health_; }
   const std::string& socket_path() const { return path_; }
+  // Another process has put its own socket at our path (it took over).
+  bool socket_replaced() const { return !stamp_.same_file(stamp_of(path_)); }
 
   // NOT_SERVING, ends Watch streams, lets calls in flight finish for `grace`,
   // then cancels the rest and removes the socket file. Idempotent.
@@ -43,6 +46,7 @@ class AdminServer {
   AdminServer() = default;
 
   std::string path_;
+  FileStamp stamp_;  // the socket file this server created
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> server_;
   bool stopped_ = false;

@@ -3,7 +3,13 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "common/log.h"
+#include "common/strings.h"
 #include "common/sd_notify.h"
 #include "common/unix_socket.h"
 #include "common/signals.h"
@@ -16,8 +22,13 @@ Result<std::unique_ptr<DaemonRuntime>> DaemonRuntime::start(Options options) {
   // Refuse before touching anything if a live daemon serves the socket (its
   // pid file may be the same path). Then the pid file, before the socket
   // answers: whoever sees the socket may read the pid file at once.
-  if (auto claimed = claim_unix_socket_path(options.args->admin_socket); !claimed)
+  if (options.take_over_socket) {
+    // The old process keeps serving its (now unlinked) socket until it exits.
+    if (::unlink(options.args->admin_socket.c_str()) != 0 && errno != ENOENT)
+      return fail(cat("cannot take over ", options.args->admin_socket, ": ", std::strerror(errno)));
+  } else if (auto claimed = claim_unix_socket_path(options.args->admin_socket); !claimed) {
     return std::unexpected(claimed.error());
+  }
   if (!options.args->pidfile.empty()) {
     auto p = PidFile::create(options.args->pidfile);
     if (!p) return std::unexpected(p.error());
@@ -46,7 +57,8 @@ void DaemonRuntime::run(Hooks hooks) {
                                   [&] {
                                     if (hooks.reload) hooks.reload();
                                     else log::notice(name_, ": SIGHUP ignored: this daemon has nothing to reload");
-                                  }});
+                                  },
+                              .soft_stop = hooks.soft_stop});
   (void)sd::ready();
   io_.run();
   (void)sd::stopping();

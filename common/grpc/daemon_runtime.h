@@ -24,10 +24,14 @@ class DaemonRuntime {
     const DaemonArgs* args = nullptr;      // admin socket, pid file
     std::vector<grpc::Service*> services;  // served on the admin socket
     std::set<std::string> health_names;
+    // A new process replacing a running one (the balancer's -sf): the admin
+    // socket is taken over even though the old process still answers on it.
+    bool take_over_socket = false;
   };
 
   struct Hooks {
     std::function<void()> reload;  // SIGHUP, on the control thread; unset: logged and ignored
+    std::function<void()> soft_stop;  // SIGUSR1, on the control thread; unset: not handled
     std::function<void()> stop;    // SIGTERM/SIGINT, before the loop ends; the daemon's own cleanup
   };
 

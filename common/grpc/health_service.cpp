@@ -20,10 +20,14 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   }
 
   // Ends the stream once any write in flight completes. Caller holds the mutex.
-  void finish() {
+  void finish(grpc::Status end = grpc::Status::OK) {
+    end_ = std::move(end);
     finish_requested_ = true;
     pump();
   }
+
+  // A status not yet written is not sent (a hand-over). Caller holds the mutex.
+  void drop_pending() { has_pending_ = false; }
 
   void OnWriteDone(bool ok) override {
     std::lock_guard lock(service_->mutex_);
@@ -55,7 +59,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
     const bool unsent = has_pending_ && (!sent_any_ || pending_ != last_sent_);
     if (finish_requested_ && (gone_ || !unsent)) {
       finished_ = true;
-      Finish(grpc::Status::OK);
+      Finish(end_);
       return;
     }
     if (unsent) {
@@ -71,6 +75,7 @@ class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheck
   HealthService* service_;
   bool known_;
   HealthCheckResponse response_;
+  grpc::Status end_;
   Status pending_ = HealthCheckResponse::UNKNOWN;
   Status last_sent_ = HealthCheckResponse::UNKNOWN;
   bool has_pending_ = false;
@@ -110,6 +115,16 @@ void HealthService::shutdown() {
   }
 }
 
+void HealthService::hand_over() {
+  std::lock_guard lock(mutex_);
+  if (shut_down_) return;
+  shut_down_ = handed_over_ = true;
+  for (Watcher* w : std::set<Watcher*>(watchers_)) {
+    w->drop_pending();
+    w->finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(kHealthHandover)));
+  }
+}
+
 grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* context,
                                                const HealthCheckRequest* request,
                                                HealthCheckResponse* response) {
@@ -128,6 +143,10 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(grpc::Callba
   auto* w = new Watcher(this, known(request->service()));
   std::lock_guard lock(mutex_);
   watchers_.insert(w);
+  if (handed_over_) {
+    w->finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(kHealthHandover)));
+    return w;
+  }
   w->push(status_);
   if (shut_down_) w->finish();
   return w;

@@ -16,6 +16,12 @@
 
 namespace tandem {
 
+// How a Watch stream ends when another process now serves the same socket (a
+// balancer binary upgrade): not NOT_SERVING (the watcher would fail over) but
+// UNAVAILABLE with this message, on which a watcher reconnects at once and
+// judges the new process by its first answer.
+inline constexpr std::string_view kHealthHandover = "handover: a new process serves this socket";
+
 class HealthService final : public grpc::health::v1::Health::CallbackService {
  public:
   using Status = grpc::health::v1::HealthCheckResponse::ServingStatus;
@@ -31,6 +37,9 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 
   // NOT_SERVING, then ends every Watch stream. Further Watch calls end at once.
   void shutdown();
+  // Ends every Watch stream with kHealthHandover, sending no status first;
+  // further Watch calls end the same way.
+  void hand_over();
 
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
                                   const grpc::health::v1::HealthCheckRequest* request,
@@ -49,6 +58,7 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   mutable std::recursive_mutex mutex_;
   Status status_;
   bool shut_down_ = false;
+  bool handed_over_ = false;
   std::set<Watcher*> watchers_;
 };
 

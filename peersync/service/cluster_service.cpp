@@ -11,15 +11,27 @@ using namespace std::chrono_literals;
 ClusterService::ClusterService(NodeStatusSource& local, const std::vector<config::Peer>& peers, const TlsMaterial& tls,
                                ReloadHook reload)
     : local_(local), reload_(std::move(reload)) {
+  set_peers(peers, tls);
+}
+
+void ClusterService::set_peers(const std::vector<config::Peer>& peers, const TlsMaterial& tls) {
+  std::vector<Remote> next;
   for (const auto& p : peers)
-    remotes_.push_back({p, ppb::PeerSync::NewStub(grpc::CreateCustomChannel(p.address.text(), channel_credentials(tls),
-                                                                            channel_arguments(p.name, tls)))});
+    next.push_back({p, ppb::PeerSync::NewStub(grpc::CreateCustomChannel(p.address.text(), channel_credentials(tls),
+                                                                        channel_arguments(p.name, tls)))});
+  std::lock_guard lock(mu_);
+  remotes_ = std::move(next);
+}
+
+std::vector<ClusterService::Remote> ClusterService::remotes() const {
+  std::lock_guard lock(mu_);
+  return remotes_;
 }
 
 grpc::Status ClusterService::GetClusterStatus(grpc::ServerContext*, const ppb::GetClusterStatusRequest*,
                                               ppb::ClusterStatus* resp) {
   *resp->mutable_local() = local_.collect();
-  for (const auto& r : remotes_) {
+  for (const auto& r : remotes()) {
     auto* view = resp->add_peers();
     view->set_node(r.peer.name);
     view->set_address(r.peer.address.text());
@@ -43,7 +55,12 @@ grpc::Status ClusterService::Reload(grpc::ServerContext*, const ppb::ClusterRelo
                                     ppb::ClusterReloadResponse* resp) {
   auto r = reload_();
   resp->set_ok(bool(r));
-  if (!r) resp->set_error(r.error().message);
+  if (!r) {
+    resp->set_error(r.error().message);
+    return grpc::Status::OK;
+  }
+  for (const auto& a : r->applied) resp->add_applied(a);
+  for (const auto& k : r->kept) resp->add_kept(k);
   return grpc::Status::OK;
 }
 

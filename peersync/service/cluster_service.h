@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "peersync/service/node_status.h"
@@ -16,11 +17,17 @@ namespace tandem::peersync {
 
 class ClusterService final : public tandem::peersync::v1::Cluster::Service {
  public:
-  // `reload` re-reads peersync.conf and returns "FILE:LINE: message" when it
-  // cannot be applied.
-  using ReloadHook = std::function<Result<void>()>;
+  // `reload` re-reads peersync.conf and applies it; "FILE:LINE: message"
+  // when it cannot be applied (the running configuration stays).
+  struct ReloadOutcome {
+    std::vector<std::string> applied;  // what changed, in words
+    std::vector<std::string> kept;     // changed in the file, applies at restart
+  };
+  using ReloadHook = std::function<Result<ReloadOutcome>()>;
   ClusterService(NodeStatusSource& local, const std::vector<config::Peer>& peers, const TlsMaterial& tls,
                  ReloadHook reload);
+  // After a reload: the peers asked for their status, and how.
+  void set_peers(const std::vector<config::Peer>& peers, const TlsMaterial& tls);
 
   grpc::Status GetClusterStatus(grpc::ServerContext* ctx, const tandem::peersync::v1::GetClusterStatusRequest* req,
                                 tandem::peersync::v1::ClusterStatus* resp) override;
@@ -30,10 +37,12 @@ class ClusterService final : public tandem::peersync::v1::Cluster::Service {
  private:
   struct Remote {
     config::Peer peer;
-    std::unique_ptr<tandem::peersync::v1::PeerSync::Stub> stub;
+    std::shared_ptr<tandem::peersync::v1::PeerSync::Stub> stub;
   };
+  std::vector<Remote> remotes() const;
   NodeStatusSource& local_;
-  std::vector<Remote> remotes_;
+  mutable std::mutex mu_;
+  std::vector<Remote> remotes_;  // guarded by mu_
   ReloadHook reload_;
 };
 

@@ -84,8 +84,10 @@ grpc::Status InboundService::Replicate(
     log::warning("refused a Replicate stream from ", ctx->peer(), ": ", who.error().message);
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, who.error().message);
   }
-  PeerEntry& peer = *peers_.find(*who);
-  if (peer_up_) peer_up_(peer.peer.name);
+  std::shared_ptr<PeerEntry> entry = peers_.find(*who);
+  if (!entry) return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, cat("'", *who, "' is no longer a peer"));
+  PeerEntry& peer = *entry;
+  if (peer_up_) peer_up_(peer.name);
   std::uint64_t generation;
   {
     std::lock_guard lock(peer.mu);
@@ -95,12 +97,12 @@ grpc::Status InboundService::Replicate(
   }
   auto still_current = [&] {
     std::lock_guard lock(peer.mu);
-    return peer.inbound_generation == generation;
+    return peer.inbound_generation == generation && !peer.removed;
   };
   auto note_error = [&](const std::string& e) {
     std::lock_guard lock(peer.mu);
     peer.inbound.last_error = e;
-    log::warning("from ", peer.peer.name, ": ", e);
+    log::warning("from ", peer.name, ": ", e);
   };
   struct Disconnect {
     PeerEntry& p;
@@ -117,7 +119,7 @@ grpc::Status InboundService::Replicate(
     note_error(tables.error().message);
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, tables.error().message);
   }
-  auto holding = balancer_.applied(peer.peer.name, 2s);
+  auto holding = balancer_.applied(peer.name, 2s);
   if (!holding) {
     note_error(holding.error().message);
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, holding.error().message);
@@ -131,7 +133,7 @@ grpc::Status InboundService::Replicate(
   for (const auto& m : mismatches) {
     agreed.erase(m.table);
     note_error(
-        cat("table ", m.table, " not replicated: schema here ", m.local, ", on ", peer.peer.name, " ", m.remote));
+        cat("table ", m.table, " not replicated: schema here ", m.local, ", on ", peer.name, " ", m.remote));
   }
 
   ppb::ReplicateResponse welcome;
@@ -150,7 +152,7 @@ grpc::Status InboundService::Replicate(
     std::lock_guard lock(write_mu);
     if (!stream->Write(welcome)) return grpc::Status(grpc::StatusCode::CANCELLED, "the peer went away");
   }
-  log::info("from ", peer.peer.name, ": replicating, holding seq ", holding->seq(), " of ",
+  log::info("from ", peer.name, ": replicating, holding seq ", holding->seq(), " of ",
             holding->instance_id().empty() ? "nothing" : holding->instance_id());
 
   // The balancer's Apply stream; its acks go back to the peer in order.
@@ -191,14 +193,15 @@ grpc::Status InboundService::Replicate(
     }
   });
 
-  InboundGate gate(peer.peer.name, agreed, options_.limits);
+  InboundGate gate(peer.name, agreed, options_.limits);
   grpc::Status result = grpc::Status::OK;
   bpb::ApplyBatch ab;
-  ab.set_source_node(peer.peer.name);
+  ab.set_source_node(peer.name);
   while (stream->Read(&req)) {
     last_heard_ms = unix_ms(clock_.wall());
     if (!still_current()) {
-      result = grpc::Status(grpc::StatusCode::ABORTED, "a newer stream from the same peer replaced this one");
+      result = grpc::Status(grpc::StatusCode::ABORTED, "a newer stream from the same peer replaced this one, or a "
+                                                       "reload removed the peer");
       break;
     }
     if (req.has_heartbeat()) {

@@ -67,6 +67,7 @@ ppb::NodeStatus NodeStatusSource::collect() {
     bpb::ListTablesResponse lt;
     if (tables_->ListTables(&c1, {}, &lt).ok()) {
       s.set_balancer_instance_id(lt.instance_id());
+      for (auto& p : peer_name_problems(lt, node_, peers_.names())) s.add_peer_name_problems(std::move(p));
       for (auto d : lt.tables()) {
         if (d.peers().empty()) continue;
         d.clear_entries();

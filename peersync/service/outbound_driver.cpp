@@ -19,16 +19,19 @@ constexpr auto kCursorOnlyEvery = 100ms;
 constexpr std::uint32_t kWatchBatch = 8192;  // under InboundLimits' 16384 and 8 MiB
 }  // namespace
 
-OutboundDriver::OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& balancer, TlsMaterial tls,
-                               const Clock& clock)
+OutboundDriver::OutboundDriver(std::string node, std::shared_ptr<PeerEntry> peer, config::Peer target,
+                               BalancerLink& balancer, TlsMaterial tls, const Clock& clock, PeerNames peer_names)
     : node_(std::move(node)),
-      peer_(peer),
+      peer_names_(std::move(peer_names)),
+      entry_(std::move(peer)),
+      peer_(*entry_),
+      target_(std::move(target)),
       balancer_(balancer),
       tls_(std::move(tls)),
       clock_(clock),
       rng_(std::random_device{}()) {
-  stub_ = ppb::PeerSync::NewStub(grpc::CreateCustomChannel(peer.peer.address.text(), channel_credentials(tls_),
-                                                           channel_arguments(peer.peer.name, tls_)));
+  stub_ = ppb::PeerSync::NewStub(grpc::CreateCustomChannel(target_.address.text(), channel_credentials(tls_),
+                                                           channel_arguments(target_.name, tls_)));
 }
 
 OutboundDriver::~OutboundDriver() { stop(); }
@@ -84,10 +87,10 @@ void OutboundDriver::run() {
       if (stopping_) return;
     }
     if (why != last_why)
-      log::warning("peer ", peer_.peer.name, " (", peer_.peer.address.text(), "): ", why, "; again in ", delay.count(),
+      log::warning("peer ", target_.name, " (", target_.address.text(), "): ", why, "; again in ", delay.count(),
                    " ms");
     else
-      log::debug("peer ", peer_.peer.name, ": ", why, "; again in ", delay.count(), " ms");
+      log::debug("peer ", target_.name, ": ", why, "; again in ", delay.count(), " ms");
     last_why = why;
     sleep_for(delay);
   }
@@ -102,6 +105,15 @@ std::string OutboundDriver::session() {
     return cat("the balancer at ", balancer_.socket(), " says its node is '", tables->node(), "', peersync.conf says '",
                node_, "'");
   LocalView local{tables->instance_id(), tables->head().seq(), replicated(tables->tables())};
+  // Peer names the balancer's `peers` sections and peersync.conf do not
+  // share: said at each connect while they last (status shows them too).
+  {
+    std::string words;
+    for (const auto& p : peer_name_problems(*tables, node_, peer_names_ ? peer_names_() : std::vector<std::string>{target_.name})) words += words.empty() ? p : cat("; ", p);
+    if (!words.empty() && words != last_names_words_)
+      log::warning("peer names differ between the balancer and peersync.conf: ", words);
+    last_names_words_ = words;
+  }
 
   grpc::ClientContext ctx;
   grpc::ClientContext watch_ctx;
@@ -207,9 +219,9 @@ std::string OutboundDriver::session() {
     return plan.error().message;
   }
   for (const auto& m : w.mismatches)
-    log::warning("peer ", peer_.peer.name, ": table ", m.table, " not replicated: schema here ", m.local, ", there ",
+    log::warning("peer ", target_.name, ": table ", m.table, " not replicated: schema here ", m.local, ", there ",
                  m.remote);
-  log::info("peer ", peer_.peer.name, ": connected, ", plan->full_resync ? "full resync" : "resuming at seq ",
+  log::info("peer ", target_.name, ": connected, ", plan->full_resync ? "full resync" : "resuming at seq ",
             plan->full_resync ? "" : cat(plan->from.seq));
 
   // The pump: balancer Watch -> Batches, at most max_unacked in flight.
@@ -219,7 +231,7 @@ std::string OutboundDriver::session() {
       bpb::WatchRequest req;
       *req.mutable_from() = to_proto(plan->from);
       for (const auto& t : plan->tables) req.add_tables(t);
-      req.set_peer_node(peer_.peer.name);
+      req.set_peer_node(target_.name);
       // Bigger batches than the balancer's default (1024) during a resync:
       // each batch costs both nodes a round trip, and entries are ~60 bytes.
       // Live batches are as small as the changes coalesced, whatever this is.

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -20,7 +21,13 @@ namespace tandem::peersync {
 
 class OutboundDriver {
  public:
-  OutboundDriver(std::string node, PeerEntry& peer, BalancerLink& balancer, TlsMaterial tls, const Clock& clock);
+  // Dials `target` (the entry's peer when the driver was made: a reload that
+  // changes the address or the TLS material replaces the driver).
+  // `peer_names`: every configured peer's name, to compare with the
+  // balancer's `peers` sections at each connect.
+  using PeerNames = std::function<std::vector<std::string>()>;
+  OutboundDriver(std::string node, std::shared_ptr<PeerEntry> peer, config::Peer target, BalancerLink& balancer,
+                 TlsMaterial tls, const Clock& clock, PeerNames peer_names = {});
   ~OutboundDriver();
   void start();
   void stop();
@@ -28,7 +35,7 @@ class OutboundDriver {
   // leave its table stale for up to the backoff cap (a restarted node would
   // otherwise wait seconds for its resync).
   void redial_now();
-  const std::string& peer() const { return peer_.peer.name; }
+  const std::string& peer() const { return target_.name; }
 
  private:
   void run();
@@ -37,7 +44,11 @@ class OutboundDriver {
   void sleep_for(Millis d);
 
   const std::string node_;
+  const PeerNames peer_names_;
+  std::string last_names_words_;  // the driver thread's: the last difference logged
+  const std::shared_ptr<PeerEntry> entry_;  // kept alive while the driver runs
   PeerEntry& peer_;
+  const config::Peer target_;
   BalancerLink& balancer_;
   const TlsMaterial tls_;
   const Clock& clock_;

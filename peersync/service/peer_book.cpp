@@ -4,29 +4,61 @@
 
 namespace tandem::peersync {
 
-PeerBook::PeerBook(const std::vector<config::Peer>& peers, LinkTimers timers) {
-  for (const auto& p : peers) peers_.emplace(p.name, std::make_unique<PeerEntry>(p, timers));
+PeerBook::PeerBook(const std::vector<config::Peer>& peers, LinkTimers timers) : timers_(timers) {
+  for (const auto& p : peers) peers_.emplace(p.name, std::make_shared<PeerEntry>(p, timers));
 }
 
-PeerEntry* PeerBook::find(const std::string& name) {
+std::shared_ptr<PeerEntry> PeerBook::find(const std::string& name) const {
+  std::lock_guard lock(mu_);
   auto it = peers_.find(name);
-  return it == peers_.end() ? nullptr : it->second.get();
+  return it == peers_.end() ? nullptr : it->second;
 }
 
 std::vector<std::string> PeerBook::names() const {
+  std::lock_guard lock(mu_);
   std::vector<std::string> out;
   for (const auto& [n, p] : peers_) out.push_back(n);
   return out;
 }
 
-std::vector<PeerEntry*> PeerBook::all() {
-  std::vector<PeerEntry*> out;
-  for (auto& [n, p] : peers_) out.push_back(p.get());
+std::vector<std::shared_ptr<PeerEntry>> PeerBook::all() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<PeerEntry>> out;
+  for (const auto& [n, p] : peers_) out.push_back(p);
   return out;
 }
 
+std::shared_ptr<PeerEntry> PeerBook::add(const config::Peer& peer) {
+  auto e = std::make_shared<PeerEntry>(peer, timers_);
+  std::lock_guard lock(mu_);
+  peers_[peer.name] = e;
+  return e;
+}
+
+void PeerBook::remove(const std::string& name) {
+  std::shared_ptr<PeerEntry> e;
+  {
+    std::lock_guard lock(mu_);
+    auto it = peers_.find(name);
+    if (it == peers_.end()) return;
+    e = std::move(it->second);
+    peers_.erase(it);
+  }
+  // A stream still open from the peer sees a newer generation and ends.
+  std::lock_guard lock(e->mu);
+  e->removed = true;
+  ++e->inbound_generation;
+}
+
+void PeerBook::readdress(const config::Peer& peer) {
+  auto e = find(peer.name);
+  if (!e) return;
+  std::lock_guard lock(e->mu);
+  e->peer = peer;
+}
+
 void PeerBook::fill(tandem::peersync::v1::NodeStatus* out, SteadyTime now) {
-  for (auto& [n, p] : peers_) {
+  for (const auto& p : all()) {
     auto* link = out->add_peers();
     std::lock_guard lock(p->mu);
     to_proto(p->link.status(now), link);

@@ -1,7 +1,10 @@
 #pragma once
 // What this node knows about each configured peer, shared by the outbound
 // driver (one thread per peer), the inbound handler (gRPC threads) and the
-// status calls. One mutex per peer; nothing holds two.
+// status calls. A reload adds and removes peers while those run: entries are
+// shared, so a handler or driver keeps the one it holds until it ends.
+// Locks: the book's mutex guards the map only; one mutex per entry; nothing
+// holds two at once.
 
 #include <map>
 #include <memory>
@@ -26,25 +29,36 @@ struct InboundStatus {
 };
 
 struct PeerEntry {
-  PeerEntry(const config::Peer& p, LinkTimers t) : peer(p), link(p.name, t) {}
-  const config::Peer peer;
+  PeerEntry(const config::Peer& p, LinkTimers t) : name(p.name), peer(p), link(p.name, t) {}
+  const std::string name;
   std::mutex mu;
+  config::Peer peer;                        // guarded by mu: a reload may change its address
   OutboundLink link;                        // guarded by mu
   InboundStatus inbound;                    // guarded by mu
   std::int64_t last_heartbeat_unix_ms = 0;  // guarded by mu
   std::uint64_t inbound_generation = 0;     // guarded by mu: the newest inbound stream
+  bool removed = false;                     // guarded by mu: a reload dropped the peer
 };
 
 class PeerBook {
  public:
   PeerBook(const std::vector<config::Peer>& peers, LinkTimers timers);
-  PeerEntry* find(const std::string& name);
+  std::shared_ptr<PeerEntry> find(const std::string& name) const;
   std::vector<std::string> names() const;
-  std::vector<PeerEntry*> all();
+  std::vector<std::shared_ptr<PeerEntry>> all() const;
   void fill(tandem::peersync::v1::NodeStatus* out, SteadyTime now);
 
+  // ---- Reload ----
+  std::shared_ptr<PeerEntry> add(const config::Peer& peer);
+  // Forgets `name`; its inbound stream (if any) ends at its next message.
+  void remove(const std::string& name);
+  // The same peer at another address: its sync state stays.
+  void readdress(const config::Peer& peer);
+
  private:
-  std::map<std::string, std::unique_ptr<PeerEntry>> peers_;
+  const LinkTimers timers_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<PeerEntry>> peers_;
 };
 
 }  // namespace tandem::peersync

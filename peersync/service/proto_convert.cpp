@@ -1,5 +1,7 @@
 #include "peersync/service/proto_convert.h"
 
+#include <set>
+
 namespace tandem::peersync {
 
 namespace bpb = tandem::balancer::v1;
@@ -73,6 +75,17 @@ void to_proto(const LinkStatus& s, ppb::PeerLink* out) {
     o->set_resync_done(t.resync_done);
     o->set_resync_total(t.resync_total);
   }
+}
+
+std::vector<std::string> peer_name_problems(const tandem::balancer::v1::ListTablesResponse& lt, const std::string& node,
+                                            const std::vector<std::string>& peers) {
+  std::vector<PeersSectionView> sections;
+  for (const auto& ps : lt.peers_sections())
+    sections.push_back({ps.name(), {ps.peers().begin(), ps.peers().end()}, ps.disabled()});
+  std::set<std::string> used;
+  for (const auto& d : lt.tables())
+    if (!d.peers().empty()) used.insert(d.peers());
+  return compare_peer_names(node, peers, sections, used);
 }
 
 }  // namespace tandem::peersync

@@ -5,6 +5,7 @@
 
 #include "peersync/replication/inbound_gate.h"
 #include "peersync/replication/outbound_link.h"
+#include "peersync/replication/peer_names.h"
 #include "tandem/balancer/v1/stick_tables.pb.h"
 #include "tandem/peersync/v1/peersync.pb.h"
 
@@ -19,5 +20,8 @@ std::vector<TableSchema> replicated(
 BatchSummary summarize(const tandem::balancer::v1::WatchBatch& b);
 BatchView view_of(const tandem::peersync::v1::Batch& b);
 void to_proto(const LinkStatus& s, tandem::peersync::v1::PeerLink* out);
+// compare_peer_names (peer_names.h) on a ListTables answer.
+std::vector<std::string> peer_name_problems(const tandem::balancer::v1::ListTablesResponse& lt, const std::string& node,
+                                            const std::vector<std::string>& peers);
 
 }  // namespace tandem::peersync

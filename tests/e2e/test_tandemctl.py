@@ -179,9 +179,17 @@ def test_failover_with_no_peer_to_take_over(pair):
     pair.daemons["vrrpd-b"].stop()
     r = pair.ctl("a", "failover", "--timeout", "0.3")
     assert r.returncode == 1
-    assert r.stdout == "VI_1: released, but no other master was heard within 300ms\n"
-    # Alone, a takes the VIP back after Master_Down_Interval.
-    wait_for(lambda: pair.state("a") == "MASTER", 3, what="a MASTER again")
+    assert r.stdout == "VI_1: not handed over: no other master was heard within 300ms\n"
+    # Make before break: with nobody to take it, a still holds the VIP
+    # (four advert intervals, 400 ms), then lets go, and alone takes it back
+    # after Master_Down_Interval.
+    assert pair.holders() == ["a"]
+
+    def reasons():
+        return [(t["from"], t["to"], t["reason"]) for t in pair.vrrp("a")["recent_transitions"]]
+    wait_for(lambda: ("MASTER", "BACKUP", "failover: no new master heard within 400 ms") in reasons()[-2:-1]
+             and reasons()[-1][:2] == ("BACKUP", "MASTER"), 3, what="a let go, then MASTER again")
+    assert pair.holders() == ["a"]
 
 
 def test_events_show_the_balancer_dying_as_a_fault(pair):

@@ -9,6 +9,7 @@ import pytest
 from harness import wait_for
 from peersync_lab import (TABLE_LINE, PeerSync, Pki, Node, count, dump, stick, wait_identical)
 from harness import free_port
+from tandemctl import ctl
 
 
 @pytest.fixture
@@ -192,3 +193,138 @@ def test_a_misbehaving_peer_is_cut_off_and_changes_nothing(pair, kind, status, w
     assert out[0] == "status" and out[1] == status and words in out[2], out
     assert dump(b) == before
     wait_for(lambda: words in pair.sync["lb2"].output(), timeout=5, what="lb2 logs the refusal")
+
+
+def reload_ctl(sync):
+    """`tandemctl reload peersync` against `sync`'s admin socket."""
+    return ctl("--peersync-socket", sync.socket, "reload", "peersync")
+
+
+def test_reload_adds_and_readdresses_a_peer_and_keeps_sync_state(workdir, pki):
+    """lb1 starts with no peer; a reload adds lb2, another (SIGHUP) moves lb2 to
+    another address: the link re-dials and resumes (no second full resync);
+    entries written before and after each reload all arrive; an invalid file is
+    refused with FILE:LINE and the running configuration keeps replicating."""
+    hosts = {n: Node(workdir, n) for n in ("lb1", "lb2")}
+    port = {"lb1": free_port(), "lb2": free_port()}
+    tls = {n: (*pki.certs[n], pki.ca) for n in ("lb1", "lb2")}
+    sync = {}
+    try:
+        sync["lb1"] = PeerSync(workdir, "lb1", port["lb1"], None, None, hosts["lb1"].socket, tls["lb1"])
+        # lb2 listens on every address, so lb1 can reach it at 127.0.0.1 and 127.0.0.2.
+        sync["lb2"] = PeerSync(workdir, "lb2", port["lb2"], "lb1", port["lb1"], hosts["lb2"].socket, tls["lb2"],
+                               listen_host="0.0.0.0")
+        a, b = hosts["lb1"].socket, hosts["lb2"].socket
+        stick("fill", a, "web", "500", "0", "s1")
+        stick("fill", b, "web", "500", "10000", "s2")
+        assert sync["lb1"].cluster()["local"].get("peers", []) == []
+        # lb2's link is refused while lb1 does not know it.
+        wait_for(lambda: "not a configured peer" in sync["lb1"].output() or
+                 "refused a Replicate stream" in sync["lb1"].output(), timeout=20, what="lb1 refuses lb2")
+
+        # 1. tandemctl: a peer added.
+        sync["lb1"].write_config({"lb2": f"127.0.0.1:{port['lb2']}"}, tls["lb1"])
+        r = reload_ctl(sync["lb1"])
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert f"applied: peer lb2 127.0.0.1:{port['lb2']}: added" in r.stdout
+        wait_identical(a, b, 1000)
+        stick("fill", a, "web", "500", "20000", "s1")
+        wait_identical(a, b, 1500)
+        wait_for(lambda: synced(sync["lb1"]) and synced(sync["lb2"]), timeout=20, what="both links synced")
+        full_before = sync["lb1"].output().count("connected, full resync")
+        resumed_before = sync["lb1"].output().count("connected, resuming at seq")
+
+        # 2. SIGHUP: lb2 at another address; lb2's own link (lb2 -> lb1) is untouched.
+        lb2_sessions = sync["lb1"].output().count("from lb2: replicating")
+        sync["lb1"].write_config({"lb2": f"127.0.0.2:{port['lb2']}"}, tls["lb1"])
+        sync["lb1"].signal(signal.SIGHUP)
+        wait_for(lambda: f"peer lb2: address 127.0.0.1:{port['lb2']} -> 127.0.0.2:{port['lb2']}, re-dialled"
+                 in sync["lb1"].output(), timeout=10, what="lb1 logs the new address")
+        wait_for(lambda: sync["lb1"].output().count("connected, resuming at seq") > resumed_before, timeout=20,
+                 what="lb1's link resumes")
+        assert sync["lb1"].output().count("connected, full resync") == full_before
+        assert sync["lb1"].link()["address"] == f"127.0.0.2:{port['lb2']}"
+        stick("fill", a, "web", "500", "30000", "s1")
+        stick("fill", b, "web", "100", "40000", "s2")
+        wait_identical(a, b, 2100)
+        assert sync["lb1"].output().count("from lb2: replicating") == lb2_sessions
+
+        # 3. An invalid file: refused with FILE:LINE, the running one goes on.
+        sync["lb1"].config.write_text(sync["lb1"].config.read_text() + "peer lb3\n")
+        r = reload_ctl(sync["lb1"])
+        assert r.returncode == 1
+        assert f"reload refused, the running configuration stays: {sync['lb1'].config}:7: peer: expects NAME IP:PORT" \
+            in r.stdout, r.stdout
+        sync["lb1"].signal(signal.SIGHUP)
+        wait_for(lambda: sync["lb1"].output().count("reload refused, the running configuration stays") >= 2,
+                 timeout=10, what="SIGHUP's refusal logged")
+        stick("fill", a, "web", "200", "50000", "s1")
+        wait_identical(a, b, 2300)
+        assert sync["lb1"].link()["address"] == f"127.0.0.2:{port['lb2']}"
+
+        # 4. What cannot change live is reported, not ignored.
+        sync["lb1"].write_config({"lb2": f"127.0.0.2:{port['lb2']}"}, tls["lb1"])
+        sync["lb1"].config.write_text(sync["lb1"].config.read_text().replace("node lb1", "node lb9"))
+        r = reload_ctl(sync["lb1"])
+        assert r.returncode == 0
+        assert "not applied: node: changed (lb1 -> lb9); takes effect when tandem-peersync restarts" in r.stdout
+        stick("fill", a, "web", "200", "60000", "s1")
+        wait_identical(a, b, 2500)
+    finally:
+        for d in (*sync.values(), *hosts.values()):
+            d.kill()
+
+
+def test_reload_with_renewed_certificates_keeps_replicating(pair):
+    """New certificate files (same CA) for lb1: its port re-opens and its link
+    re-dials with them; nothing is resent from scratch and new writes arrive."""
+    a, b = pair.sockets()
+    stick("fill", a, "web", "1000", "0", "s1")
+    wait_identical(a, b, 1000)
+    wait_for(lambda: synced(pair.sync["lb1"]) and synced(pair.sync["lb2"]), timeout=20, what="both links synced")
+    full_before = pair.sync["lb1"].output().count("connected, full resync")
+    crt, key = pair.pki.issue("lb1")  # a new key and certificate: other bytes
+    renewed = pair.pki.dir / "lb1-renewed.crt", pair.pki.dir / "lb1-renewed.key"
+    renewed[0].write_bytes(crt.read_bytes())
+    renewed[1].write_bytes(key.read_bytes())
+    pair.sync["lb1"].write_config({"lb2": f"127.0.0.1:{pair.port['lb2']}"}, (*renewed, pair.pki.ca))
+    r = reload_ctl(pair.sync["lb1"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "applied: tls: new certificate, key or CA" in r.stdout
+    stick("fill", a, "web", "500", "10000", "s1")
+    stick("fill", b, "web", "500", "20000", "s2")
+    wait_identical(a, b, 2000)
+    wait_for(lambda: synced(pair.sync["lb1"]) and synced(pair.sync["lb2"]), timeout=20, what="both links synced again")
+    assert pair.sync["lb1"].output().count("connected, full resync") == full_before
+
+
+def test_peer_names_differing_between_the_balancer_and_peersync_are_reported(workdir, pki):
+    """lb1's balancer names lb1, lb2 and lb3 in `peers p`; peersync.conf knows
+    only lb2: lb3 is reported (log, status, tandemctl peers exits 1). After a
+    balancer reload that drops lb3 the report is gone."""
+    host = Node(workdir, "lb1", peers=("lb1", "lb2", "lb3"))
+    sync = None
+    try:
+        sync = PeerSync(workdir, "lb1", free_port(), "lb2", free_port(), host.socket, (*pki.certs["lb1"], pki.ca))
+        want = "the balancer's peers section 'p' names 'lb3', which peersync.conf has no peer for"
+        wait_for(lambda: f"peer names differ between the balancer and peersync.conf: {want}" in sync.output(),
+                 timeout=20, what="peersync logs the difference")
+        assert sync.cluster()["local"]["peerNameProblems"] == [want]
+        r = ctl("--peersync-socket", sync.socket, "peers")
+        assert r.returncode == 1
+        assert f"peer names: {want}\n" in r.stdout
+        # The balancer reloads without lb3: what it serves now is compared.
+        host.config_path.write_text(host.config_path.read_text().replace("    peer lb3 127.0.0.1:3\n", ""))
+        r = ctl("--balancer-socket", host.socket, "reload", "balancer")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_for(lambda: not sync.cluster()["local"].get("peerNameProblems"), timeout=10, what="the report gone")
+        # And peersync with a peer the balancer does not name.
+        sync.write_config({"lb2": "127.0.0.1:1", "lb4": "127.0.0.1:2"}, (*pki.certs["lb1"], pki.ca))
+        r = reload_ctl(sync)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert sync.cluster()["local"]["peerNameProblems"] == [
+            "peersync.conf peer 'lb4' is missing from the balancer's peers section 'p'"]
+    finally:
+        if sync:
+            sync.kill()
+        host.kill()

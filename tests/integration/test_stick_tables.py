@@ -6,6 +6,7 @@ StickTables for peersync)."""
 
 import base64
 import json
+import shutil
 import socket
 import threading
 import time
@@ -13,7 +14,7 @@ import time
 import pytest
 
 from backend import Backend
-from harness import BUILD_DIR, BalancerProcess, binary, free_port, run, wait_for
+from harness import BUILD_DIR, BalancerProcess, Daemon, binary, free_port, run, wait_for, wait_for_port
 from httpclient import Connection, Response, get
 from test_seeds import render
 
@@ -47,7 +48,7 @@ def ip_key(addr):
     return base64.b64encode(socket.inet_aton(addr)).decode()
 
 
-def get_from(src, port, target="/", timeout=10.0):
+def get_from(src, port, target="/", timeout=10.0, headers=None):
     """One request from source address `src` (any of 127/8 on loopback)."""
     s = socket.socket()
     s.settimeout(timeout)
@@ -56,7 +57,7 @@ def get_from(src, port, target="/", timeout=10.0):
     c = Connection.__new__(Connection)
     c.sock, c.buf = s, b""
     with c:
-        return c.request("GET", target, headers={"Connection": "close"})
+        return c.request("GET", target, headers={"Connection": "close", **(headers or {})})
 
 
 # ---- rate limiting: the s002 seed -------------------------------------------------
@@ -371,3 +372,84 @@ def test_sc_inc_gpc0_action_and_content_tracking(workdir, backends):
         [e] = rpc(proc, "ShowTable", {"table": "web"})["entries"]
         data = {d["type"]: int(d["value"]) for d in e["data"]}
         assert data["DATA_TYPE_GPC0"] == 2 and data["DATA_TYPE_CONN_CNT"] == 5 and data["DATA_TYPE_CONN_CUR"] == 0
+
+
+# ---- keys from text samples, other tables, table_* converters ------------------------
+# Each scenario runs against tandem and, when installed, HAProxy 2.6 with the
+# same file: the statuses must be the expected ones for both.
+
+def against_both(workdir, make_cfg, scenario, expected):
+    port = free_port()
+    with BalancerProcess(workdir, make_cfg(port), ports=[port]) as proc:
+        assert scenario(port) == expected
+        tandem = proc
+        shown = {t: rpc(proc, "ShowTable", {"table": t})["entries"]
+                 for t in [x["name"] for x in rpc(tandem, "ListTables")["tables"]]}
+    if shutil.which("haproxy"):
+        port = free_port()
+        path = workdir / "haproxy.cfg"
+        path.write_text(make_cfg(port))
+        ha = Daemon(["haproxy", "-db", "-f", path], name="haproxy")
+        try:
+            wait_for_port("127.0.0.1", port, ha)
+            assert scenario(port) == expected, "HAProxy disagrees"
+        finally:
+            ha.stop()
+    return shown
+
+
+def test_text_samples_key_ip_and_integer_tables(workdir, backends):
+    """req.hdr(x-forwarded-for) keys an ip table (its last value, ":port"
+    ignored), url_param(id) an integer table ("7abc" is 7, "x" is 0); what
+    does not convert ("unknown", an empty id) is not tracked and never denied."""
+    def cfg(port):
+        return (DEFAULTS + f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+                "    stick-table type ip size 1k expire 1m store http_req_cnt\n"
+                "    http-request track-sc0 req.hdr(x-forwarded-for)\n"
+                "    http-request track-sc1 url_param(id) table ids\n"
+                "    http-request deny deny_status 429 if { sc_http_req_cnt(0) gt 2 }\n"
+                "    http-request deny deny_status 403 if { sc_http_req_cnt(1) gt 1 }\n"
+                "backend ids\n    stick-table type integer size 1k expire 1m store http_req_cnt\n"
+                f"backend farm\n    server s1 {backends[0].address}\n")
+
+    def scenario(port):
+        xff = lambda v: get("127.0.0.1", port, headers={"X-Forwarded-For": v}).status
+        out = [xff("198.51.100.1, 203.0.113.5") for _ in range(3)]
+        out += [xff("203.0.113.5:4000"), xff("198.51.100.1"), xff("unknown"), xff("unknown"), xff("unknown")]
+        out += [get("127.0.0.1", port, t).status for t in ("/?id=7", "/?id=7abc", "/?id=8", "/?id=x", "/?id=y",
+                                                             "/?id=", "/?id=", "/?id=")]
+        return out
+
+    shown = against_both(workdir, cfg, scenario,
+                         [200, 200, 429, 429, 200, 200, 200, 200] + [200, 403, 200, 200, 403, 200, 200, 200])
+    assert sorted(e["key"]["ip"] for e in shown["web"]) == sorted([ip_key("203.0.113.5"), ip_key("198.51.100.1")])
+    assert sorted(int(e["key"]["integer"]) for e in shown["ids"]) == [0, 7, 8]
+
+
+def test_sc_fetches_and_table_converters_on_another_table(workdir, backends):
+    """sc0_get_gpc0(abuse) reads the key tracked by sc0 in table `abuse`;
+    req.hdr(x-client),table_gpc0(abuse) reads any key there."""
+    def cfg(port):
+        return (DEFAULTS + f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+                "    stick-table type ip size 1k expire 1m store http_req_cnt\n"
+                "    http-request track-sc0 src\n"
+                "    http-request track-sc1 src table abuse if { path_beg /bad }\n"
+                # abuse does not store http_req_cnt: 0 while the key is absent, no sample once present
+                "    http-request deny deny_status 410 if { path /probe } { sc_http_req_cnt(0,abuse) -m found }\n"
+                "    http-request sc-inc-gpc0(1) if { path_beg /bad }\n"
+                "    http-request deny deny_status 403 if { sc0_get_gpc0(abuse) ge 2 }\n"
+                "    http-request deny deny_status 404 if { req.hdr(x-client),table_gpc0(abuse) ge 1 }\n"
+                "backend abuse\n    stick-table type ip size 1k expire 1m store gpc0\n"
+                f"backend farm\n    server s1 {backends[0].address}\n")
+
+    def scenario(port):
+        out = [get_from("127.0.0.3", port, "/probe").status]
+        out += [get_from("127.0.0.1", port, t).status for t in ("/ok", "/bad", "/probe", "/ok", "/bad", "/ok")]
+        out += [get_from("127.0.0.2", port, "/", headers=h).status
+                for h in ({"X-Client": "127.0.0.1"}, {}, {"X-Client": "127.0.0.2"}, {"X-Client": "nonsense"})]
+        return out
+
+    shown = against_both(workdir, cfg, scenario, [410] + [200, 200, 200, 200, 403, 403] + [404, 200, 200, 200])
+    [e] = shown["abuse"]
+    assert e["key"]["ip"] == ip_key("127.0.0.1")
+    assert {d["type"]: int(d["value"]) for d in e["data"]}["DATA_TYPE_GPC0"] == 2

@@ -440,6 +440,9 @@ def test_reload(node):
     (node.dir / "cluster.txtpb.reload-error").write_text("peersync.conf:2: peer: bad address")
     r = node.ctl("reload", "peersync")
     assert r.returncode == 1 and r.stdout.endswith("stays: peersync.conf:2: peer: bad address\n")
+    assert node.ctl("reload", "balancer").stdout == "balancer: configuration reloaded\n"
+    doc = ctl_json("reload", "balancer", definition="reload", run_dir=node.dir, expect_rc=0)
+    assert doc["ok"] is True and doc["daemon"] == "balancer"
     r = node.ctl("reload", "nginx")
     assert r.returncode == 2 and "unknown daemon 'nginx'" in r.stderr
 

@@ -494,8 +494,9 @@ def test_daemons_run_from_their_installed_paths_as_their_units(running):
         st = os.stat(RUN_DIR / f"{name}.sock")
         assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o660
         assert (pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name) == (user, "tandem"), name
-    # The balancer has CAP_NET_BIND_SERVICE and nothing else; vrrpd keeps only its two.
-    for name, caps in (("tandem-balancer", 1 << 10), ("tandem-vrrpd", (1 << 12) | (1 << 13)), ("tandem-peersync", 0)):
+    # The balancer has CAP_NET_BIND_SERVICE and CAP_NET_RAW (`transparent`) and
+    # nothing else; vrrpd keeps only its two.
+    for name, caps in (("tandem-balancer", (1 << 10) | (1 << 13)), ("tandem-vrrpd", (1 << 12) | (1 << 13)), ("tandem-peersync", 0)):
         status = Path(f"/proc/{running[name].proc.pid}/status").read_text()
         assert int(re.search(r"CapEff:\s+(\w+)", status).group(1), 16) == caps, name
 

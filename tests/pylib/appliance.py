@@ -105,6 +105,7 @@ class ApplianceNode:
         self.balancer_socket = self.dir / "balancer.sock"
         self.vrrpd_socket = self.dir / "vrrpd.sock"
         self.peersync_socket = self.dir / "peersync.sock"
+        self.stats_socket = self.dir / "stats.sock"
         self.balancer = None
         self.vrrpd = None
         self.peersync = None
@@ -113,7 +114,17 @@ class ApplianceNode:
         servers = "".join(f"    server {s} {self.appliance.lab[s].address}:80 check inter 500 fall 2 rise 2 "
                           f"cookie {s}\n" for s in BACKENDS)
         # `cookie` on a server of a backend without `cookie` is ignored, as in HAProxy.
-        return BALANCER_CFG.format(node=self.name, vip=VIP, servers=servers)
+        text = BALANCER_CFG.format(node=self.name, vip=VIP, servers=servers)
+        # The runtime API, exposing the listeners for a binary upgrade (-x).
+        text = text.replace("global\n", f"global\n    stats socket {self.stats_socket} level admin expose-fd listeners\n", 1)
+        if self.appliance.transparent:
+            # IP_TRANSPARENT on the VIP's listener (accepted connections
+            # inherit it): a node that let the VIP go can still send the
+            # answers of the requests it is serving (docs/DECISIONS.md,
+            # "failover: make before break").
+            text = text.replace(f"    bind {VIP}:80\n", f"    bind {VIP}:80 transparent\n")
+            assert "transparent" in text
+        return text
 
     def start_balancer(self):
         cfg = self.dir / "balancer.cfg"
@@ -121,6 +132,16 @@ class ApplianceNode:
         self.balancer = self.ns.spawn([binary("tandem-balancer"), "-db", "-f", cfg,
                                        "--admin-socket", self.balancer_socket], name=f"balancer-{self.name}")
         wait_for_socket(self.balancer_socket, self.balancer)
+
+    def upgrade_balancer(self):
+        """A binary upgrade, as HAProxy's: a new process takes the running one's
+        listening sockets (-x) and, once serving, tells it to stop softly
+        (-sf). Returns the old process (it exits when its connections end)."""
+        old = self.balancer
+        self.balancer = self.ns.spawn([binary("tandem-balancer"), "-db", "-f", self.dir / "balancer.cfg",
+                                       "--admin-socket", self.balancer_socket, "-x", self.stats_socket,
+                                       "-sf", str(old.proc.pid)], name=f"balancer-{self.name}-upgraded")
+        return old
 
     def start_vrrpd(self, nopreempt=False):
         cfg = self.dir / "vrrpd.conf"
@@ -212,6 +233,16 @@ class KeepalivedNode(ApplianceNode):
         self.balancer = self.ns.spawn([self.haproxy, "-db", "-f", cfg], name=f"haproxy-{self.name}")
         wait_for(lambda: ":80 " in self.ns.run("ss", "-Hltn").stdout, 5, what="haproxy listening")
 
+    def upgrade_balancer(self):
+        """A binary upgrade, as HAProxy's: a new process takes the running one's
+        listening sockets (-x) and, once serving, tells it to stop softly
+        (-sf). Returns the old process (it exits when its connections end)."""
+        old = self.balancer
+        self.balancer = self.ns.spawn([binary("tandem-balancer"), "-db", "-f", self.dir / "balancer.cfg",
+                                       "--admin-socket", self.balancer_socket, "-x", self.stats_socket,
+                                       "-sf", str(old.proc.pid)], name=f"balancer-{self.name}-upgraded")
+        return old
+
     def start_vrrpd(self, nopreempt=False):
         text = keepalived_conf(f"haproxy-{self.name}", self.priority, self.tuned, nopreempt)
         cfg = self.dir / "keepalived.conf"
@@ -236,10 +267,11 @@ class Appliance:
     failover in the tests takes well under a second). flavor "tandem" is
     the product; "keepalived-seeds" and "keepalived-tuned" are HAProxy +
     keepalived on the same LAN and the same balancer configuration, for the
-    benchmarks."""
+    benchmarks. transparent=True binds the VIP's listener with `transparent`."""
 
-    def __init__(self, workdir, advert="0.1", nopreempt=False, flavor="tandem", peersync=True):
+    def __init__(self, workdir, advert="0.1", nopreempt=False, flavor="tandem", peersync=True, transparent=False):
         self.workdir = Path(workdir)
+        self.transparent = transparent
         self.advert = advert
         self.flavor = flavor
         self.lab = Lab(nodes=NODES)

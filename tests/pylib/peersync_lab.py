@@ -45,15 +45,15 @@ class Pki:
 class Node(BalancerProcess):
     """A tandem-balancer named `node` (`localpeer`), with one backend per table
     (a table is named after its proxy), each `stick on src` over servers s1
-    and s2, and a `peers p` section naming lb1 and lb2."""
+    and s2, and a `peers p` section naming `peers` (lb1 and lb2)."""
 
-    def __init__(self, workdir, node, tables=(("web", TABLE_LINE),), name=None):
+    def __init__(self, workdir, node, tables=(("web", TABLE_LINE),), name=None, peers=("lb1", "lb2")):
         self.node = node
         self.port = free_port()
         backends = "".join(f"backend {t}\n    {line}\n    stick on src\n"
                            f"    server s1 127.0.0.1:9\n    server s2 127.0.0.1:10\n" for t, line in tables)
         cfg = (f"global\n    localpeer {node}\n"
-               "peers p\n    peer lb1 127.0.0.1:1\n    peer lb2 127.0.0.1:2\n"
+               "peers p\n" + "".join(f"    peer {n} 127.0.0.1:{i + 1}\n" for i, n in enumerate(peers)) +
                "defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
                f"frontend f\n    bind 127.0.0.1:{self.port}\n    default_backend {tables[0][0]}\n" + backends)
         super().__init__(workdir, cfg, ports=[self.port], name=name or f"balancer-{node}")
@@ -61,21 +61,31 @@ class Node(BalancerProcess):
 
 
 class PeerSync(Daemon):
-    def __init__(self, workdir, node, port, peer, peer_port, balancer_socket, tls, name=None):
+    """tandem-peersync for `node`, listening on `listen_host`:`port`, dialling
+    `peer` at 127.0.0.1:`peer_port` (no peer when `peer` is None)."""
+
+    def __init__(self, workdir, node, port, peer, peer_port, balancer_socket, tls, name=None, listen_host="127.0.0.1"):
         self.workdir = Path(workdir)
         self.node = node
         self.port = port
+        self.listen_host = listen_host
+        self.balancer_socket = balancer_socket
         self.name_ = name or f"peersync-{node}"
         self.config = self.workdir / f"{self.name_}.conf"
         self.socket = self.workdir / f"{self.name_}.sock"
-        tls_line = "tls off" if tls is None else f"tls cert {tls[0]} key {tls[1]} ca {tls[2]}"
-        self.config.write_text(
-            f"node {node}\nlisten 127.0.0.1:{port}\nbalancer-socket {balancer_socket}\n"
-            f"vrrpd-socket {self.workdir}/no-vrrpd.sock\npeer {peer} 127.0.0.1:{peer_port}\n{tls_line}\n")
+        self.write_config({peer: f"127.0.0.1:{peer_port}"} if peer else {}, tls)
         super().__init__([binary("tandem-peersync"), "-f", self.config, "--admin-socket", self.socket],
                          name=self.name_)
         wait_for_socket(self.socket, self)
         wait_for_port("127.0.0.1", port, self)
+
+    def write_config(self, peers, tls, extra=""):
+        """peersync.conf with `peers` ({name: "ip:port"}) and `tls` ((cert, key, ca) or None)."""
+        tls_line = "tls off" if tls is None else f"tls cert {tls[0]} key {tls[1]} ca {tls[2]}"
+        peer_lines = "".join(f"peer {n} {a}\n" for n, a in peers.items())
+        self.config.write_text(
+            f"node {self.node}\nlisten {self.listen_host}:{self.port}\nbalancer-socket {self.balancer_socket}\n"
+            f"vrrpd-socket {self.workdir}/no-vrrpd.sock\n{peer_lines}{tls_line}\n{extra}")
 
     def cluster(self):
         r = run([tool("stick_tool"), "cluster", self.socket], timeout=20)

@@ -26,8 +26,9 @@ enum class Timer : std::uint8_t {
   garp_delay,       // the second burst of gratuitous ARP/NA after becoming master
   garp_refresh,     // periodic gratuitous ARP/NA while master
   garp_lower_prio,  // the repeat burst after a lower-priority master was seen
+  handover,         // Failover: the longest we keep the VIPs waiting for the new master's advert
 };
-inline constexpr int kTimerCount = 5;
+inline constexpr int kTimerCount = 6;
 std::string_view timer_name(Timer t);
 
 // An instance's parameters. A reload that keeps the instance's identity
@@ -64,7 +65,7 @@ struct Health {                 // the trackers' verdict
   bool fault = false;
   std::string reason;  // why, in words, for the transition it may cause
 };
-struct Failover {};   // admin: hand the VIPs to the peer
+struct Failover {};   // admin: hand the VIPs to the peer (make-before-break, see on_failover)
 struct SelfAddress {  // the primary address adverts carry changed
   IpAddress address;
 };

@@ -50,6 +50,8 @@ std::string_view timer_name(Timer t) {
       return "garp_refresh";
     case Timer::garp_lower_prio:
       return "garp_lower_prio";
+    case Timer::handover:
+      return "handover";
   }
   return "?";
 }
@@ -76,6 +78,14 @@ Micros StateMachine::skew_time() const { return skew_for(256 - priority()); }
 Micros StateMachine::master_down_interval() const {
   const Micros base = p_.version == 2 ? p_.advert_interval : master_adver_int_;
   return kDownTimerAdverts * base + skew_time();
+}
+
+Micros StateMachine::handover_timeout() const {
+  // A backup of any priority gives up on a silent master within 3 intervals
+  // plus a Skew_Time shorter than one (v3: a fraction of the interval; v2: a
+  // fraction of a second, and v2 intervals are whole seconds): four intervals
+  // cover them all.
+  return (kDownTimerAdverts + 1) * p_.advert_interval;
 }
 
 std::vector<Action> StateMachine::step(const Event& event, SteadyTime now) {
@@ -119,7 +129,7 @@ void StateMachine::on_reconfigure(Out& out, const Params& p, SteadyTime now) {
   // A new priority arrives as the trackers' next Health event.
   if (state_ != State::master) return;
   master_adver_int_ = p_.advert_interval;
-  if (interval_changed) {
+  if (interval_changed && !handing_over_) {
     // Tell the backups at once: v3 backups adopt the interval they hear.
     out.push_back(SendAdvert{priority()});
     arm(out, Timer::adver, now + p_.advert_interval);
@@ -210,6 +220,12 @@ void StateMachine::on_advert_backup(Out& out, const AdvertIn& a, SteadyTime now)
 }
 
 void StateMachine::on_advert_master(Out& out, const AdvertIn& a, SteadyTime now) {
+  if (handing_over_) {
+    // Whoever speaks with a real priority now is the master we hand to
+    // (another router leaving, priority 0, changes nothing for us).
+    if (a.priority != packet::kPriorityStop) finish_handover(out, &a, now);
+    return;
+  }
   // RFC 5798 §6.4.3: "If the Priority in the ADVERTISEMENT is zero, then: Send
   // an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval".
   if (a.priority == packet::kPriorityStop) {
@@ -268,6 +284,12 @@ void StateMachine::on_timer(Out& out, Timer t, SteadyTime now) {
   switch (t) {
     case Timer::adver:
       if (state_ != State::master) return;
+      if (handing_over_) {
+        // Priority 0 again: one lost packet must not cost Master_Down_Interval.
+        out.push_back(SendAdvert{packet::kPriorityStop});
+        arm(out, Timer::adver, now + p_.advert_interval);
+        return;
+      }
       // RFC 5798 §6.4.3: "If the Adver_Timer fires, then: Send an ADVERTISEMENT".
       out.push_back(SendAdvert{priority()});
       arm(out, Timer::adver, now + p_.advert_interval);
@@ -292,6 +314,9 @@ void StateMachine::on_timer(Out& out, Timer t, SteadyTime now) {
       return;
     case Timer::garp_lower_prio:
       if (state_ == State::master) out.push_back(Announce{p_.garp_lower_prio_repeat});
+      return;
+    case Timer::handover:
+      if (state_ == State::master && handing_over_) finish_handover(out, nullptr, now);
       return;
   }
 }
@@ -325,17 +350,52 @@ void StateMachine::on_health(Out& out, const Health& h, SteadyTime now) {
 }
 
 void StateMachine::on_failover(Out& out, SteadyTime now) {
-  if (state_ != State::master) return;
-  leave_master(out, true);
+  if (state_ != State::master || handing_over_) return;
+  // Make before break. RFC 5798's shutdown (priority 0, addresses removed at
+  // once) leaves the VIPs with nobody for the backup's Skew_Time, and every
+  // connection a client opens then is lost. An operator's hand-over has a
+  // live node on each side, so we keep answering for the VIPs until the new
+  // master has them: priority 0 tells the backup to take over after
+  // Skew_Time, we stay silent otherwise (and repeat the 0 each interval), and
+  // only its first advert -- sent after its own addresses and gratuitous ARP,
+  // see become_master -- or handover_timeout() makes us let go.
+  handing_over_ = true;
+  out.push_back(SendAdvert{packet::kPriorityStop});
+  arm(out, Timer::adver, now + p_.advert_interval);
+  // No gratuitous ARP of ours may point clients back here.
+  cancel(out, Timer::garp_delay);
+  cancel(out, Timer::garp_refresh);
+  cancel(out, Timer::garp_lower_prio);
+  rogue_adverts_to_send_ = 0;
+  rogue_window_end_.reset();
+  arm(out, Timer::handover, now + handover_timeout());
+  note(out, cat("failover requested: handing over, the VIPs stay here until the new master advertises (at most ",
+                handover_timeout().count() / 1000, " ms)"));
+}
+
+void StateMachine::finish_handover(Out& out, const AdvertIn* a, SteadyTime now) {
+  leave_master(out, false);
   yielding_ = true;
-  master_.reset();
-  enter_backup(out, now, master_down_interval(), "failover requested");
+  if (a) {
+    adopt_interval(*a);
+    master_ = a->src;
+    master_priority_ = a->priority;
+    enter_backup(out, now, master_down_interval(), cat("failover: handed over to ", who(*a)));
+  } else {
+    // A dead or deaf peer must not leave us holding the VIPs in a role we
+    // asked to leave. Alone, we take them back after Master_Down_Interval.
+    master_.reset();
+    enter_backup(out, now, master_down_interval(),
+                 cat("failover: no new master heard within ", handover_timeout().count() / 1000, " ms"));
+  }
 }
 
 void StateMachine::on_sync(Out& out, const SyncTo& s, SteadyTime now) {
+  // A member handing over is leaving already: it lets go when its own new
+  // master has its VIPs, not when a sibling's has.
   if (s.state == State::master && state_ == State::backup) {
     become_master(out, now, s.reason);
-  } else if (s.state == State::backup && state_ == State::master) {
+  } else if (s.state == State::backup && state_ == State::master && !handing_over_) {
     leave_master(out, false);
     enter_backup(out, now, master_down_interval(), s.reason);
   }
@@ -348,18 +408,24 @@ void StateMachine::become_master(Out& out, SteadyTime now, std::string reason) {
   }
   master_adver_int_ = p_.advert_interval;
   yielding_ = false;
+  const bool released = zero_seen_;
   zero_seen_ = false;
   preempt_at_.reset();
   cancel(out, Timer::master_down);
   // RFC 5798 §6.4.2: "Send an ADVERTISEMENT; Broadcast a gratuitous ARP".
   // The advert goes first so that an old master drops the addresses before
-  // our gratuitous ARPs arrive (keepalived's order).
-  out.push_back(SendAdvert{priority()});
+  // our gratuitous ARPs arrive (keepalived's order) -- except after a
+  // priority 0 advert: the old master is leaving of its own will, and one
+  // that hands over (Failover) keeps the VIPs until it hears us. Addresses
+  // and gratuitous ARP first then: by the time it lets go, clients are
+  // already sending here (one that shut down has let go already).
+  if (!released) out.push_back(SendAdvert{priority()});
   out.push_back(AddVips{});
   if (p_.garp_repeat > 0) {
     out.push_back(Announce{p_.garp_repeat});
     if (p_.garp_delay.count() > 0) arm(out, Timer::garp_delay, now + p_.garp_delay);
   }
+  if (released) out.push_back(SendAdvert{priority()});
   if (p_.garp_refresh.count() > 0) arm(out, Timer::garp_refresh, now + p_.garp_delay + p_.garp_refresh);
   arm(out, Timer::adver, now + p_.advert_interval);
   master_ = self_;
@@ -375,6 +441,8 @@ void StateMachine::enter_backup(Out& out, SteadyTime now, Micros down_after, std
 void StateMachine::leave_master(Out& out, bool release) {
   if (release) out.push_back(SendAdvert{packet::kPriorityStop});
   out.push_back(RemoveVips{});
+  handing_over_ = false;
+  cancel(out, Timer::handover);
   cancel(out, Timer::adver);
   cancel(out, Timer::garp_delay);
   cancel(out, Timer::garp_refresh);

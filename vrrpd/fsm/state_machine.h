@@ -29,10 +29,16 @@ class StateMachine {
   std::uint8_t master_priority() const { return master_priority_; }
   Micros master_adver_interval() const { return master_adver_int_; }
   std::optional<SteadyTime> deadline(Timer t) const { return deadlines_[static_cast<int>(t)]; }
+  // MASTER after Failover, still holding the VIPs until the new master speaks.
+  bool handing_over() const { return handing_over_; }
 
   // RFC 5798 §6.1 (v3) and RFC 3768 §6.1 (v2).
   Micros skew_time() const;
   Micros master_down_interval() const;
+  // How long a hand-over keeps the VIPs at most: longer than any backup's
+  // Master_Down_Interval, so that a peer that missed every priority 0 advert
+  // still takes over (we are silent) before we let go.
+  Micros handover_timeout() const;
 
  private:
   using Out = std::vector<Action>;
@@ -45,6 +51,8 @@ class StateMachine {
   void on_timer(Out& out, Timer t, SteadyTime now);
   void on_health(Out& out, const Health& h, SteadyTime now);
   void on_failover(Out& out, SteadyTime now);
+  // The new master spoke (`a`), or nobody did in time (nullptr): let go.
+  void finish_handover(Out& out, const AdvertIn* a, SteadyTime now);
   void on_sync(Out& out, const SyncTo& s, SteadyTime now);
   void on_reconfigure(Out& out, const Params& p, SteadyTime now);
 
@@ -73,10 +81,10 @@ class StateMachine {
   std::optional<IpAddress> master_;
   std::uint8_t master_priority_ = 0;
   std::array<std::optional<SteadyTime>, kTimerCount> deadlines_{};
-  bool zero_seen_ = false;
-  bool startup_wait_ = false;  // the down timer is `state MASTER`'s one-interval wait                // the down timer
-                               // runs on Skew_Time after a priority 0 advert
-  bool yielding_ = false;      // after Failover: accept any master until we are master again
+  bool zero_seen_ = false;                // the down timer runs on Skew_Time after a priority 0 advert
+  bool startup_wait_ = false;             // the down timer is `state MASTER`'s one-interval wait
+  bool yielding_ = false;                 // after Failover: accept any master until we are master again
+  bool handing_over_ = false;             // after Failover, until the new master's advert: VIPs kept, adverts say 0
   std::optional<SteadyTime> preempt_at_;  // preempt_delay: lower masters are accepted until then
 
   // A second address owner (keepalived's "rogue owner"): when one keeps

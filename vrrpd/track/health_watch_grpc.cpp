@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "common/grpc/health_service.h"
 #include "common/strings.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -75,7 +76,12 @@ class WatchCall final : public grpc::ClientReadReactor<HealthCheckResponse> {
         st.ok() ? std::string("stream ended") : cat(st.error_message(), " (code ", int(st.error_code()), ")");
     const int g = generation_;
     auto s = s_;
-    s->post(s, [g, why](GrpcHealthWatch& w) { w.on_status(g, WatchStatus::broken, why); });
+    // A balancer handing its socket to a new process (binary upgrade): watch
+    // the new one at once; only its answer (or its silence) counts.
+    if (st.error_code() == grpc::StatusCode::UNAVAILABLE && st.error_message() == kHealthHandover)
+      s->post(s, [g](GrpcHealthWatch& w) { w.on_handover(g); });
+    else
+      s->post(s, [g, why](GrpcHealthWatch& w) { w.on_status(g, WatchStatus::broken, why); });
     {
       std::lock_guard lock(s->mutex);
       if (s->current == this) s->current = nullptr;
@@ -158,6 +164,7 @@ void GrpcHealthWatch::connect() {
 
 void GrpcHealthWatch::on_status(int generation, WatchStatus status, const std::string& detail) {
   if (stopped_ || generation != generation_) return;
+  if (status != WatchStatus::broken) handovers_ = 0;
   deadline_.cancel();
   if (status == WatchStatus::broken) {
     ++generation_;  // anything still in flight from the dead call is stale
@@ -168,6 +175,23 @@ void GrpcHealthWatch::on_status(int generation, WatchStatus status, const std::s
     });
   }
   if (listener_) listener_(status, detail);
+}
+
+void GrpcHealthWatch::on_handover(int generation) {
+  if (stopped_ || generation != generation_) return;
+  // Hand-overs with no answer in between: nobody new is there.
+  if (++handovers_ > 3) {
+    on_status(generation, WatchStatus::broken, "handed over to no process");
+    return;
+  }
+  // The listener hears nothing: the new call's first answer says SERVING
+  // (no change), NOT_SERVING, or fails within the first-answer timeout
+  // (broken), as a fresh connection would.
+  ++generation_;
+  // A new channel: the old one's connection still reaches the old process,
+  // which would answer with the hand-over again.
+  channel_.reset();
+  connect();
 }
 
 HealthWatchFactory grpc_health_watch_factory(asio::io_context& io) {

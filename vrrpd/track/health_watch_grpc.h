@@ -26,6 +26,7 @@ class GrpcHealthWatch final : public HealthWatch {
   struct Shared;  // what the gRPC call objects share with us (health_watch_grpc.cpp)
   // Called on the control thread by what the call objects post.
   void on_status(int generation, WatchStatus status, const std::string& detail);
+  void on_handover(int generation);
 
  private:
   void connect();
@@ -40,6 +41,7 @@ class GrpcHealthWatch final : public HealthWatch {
   bool stopped_ = true;
   int generation_ = 0;  // the call a posted status belongs to
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  int handovers_ = 0;  // in a row, with no answer between them
 };
 
 // The factory main() hands to the daemon.

@@ -16,7 +16,9 @@
 //   stick_tool latency WRITE_SOCKET READ_SOCKET TABLE RATE SECONDS
 //       writes distinct keys on one node at RATE per second and watches the
 //       other node's change log (StickTables.Watch) for each: prints
-//       "sent N seen M p50_ms X p99_ms Y max_ms Z"
+//       "sent N seen M p50_ms X p99_ms Y max_ms Z"; with a 7th argument `split` it also
+//       watches the writing node and adds "local_seen local_p50_ms local_p99_ms local_max_ms"
+//       (how long its own change log took), to tell that from the hop between nodes
 // Exit status 0 on success, 1 with a message on stderr otherwise.
 #include <arpa/inet.h>
 #include <grpcpp/client_context.h>
@@ -174,36 +176,51 @@ int wait_for(const std::string& socket, const std::string& table, std::int64_t c
   return die("table " + table + " holds " + std::to_string(n) + " entries, not " + std::to_string(count));
 }
 
-int latency(const std::string& wsock, const std::string& rsock, const std::string& table, double rate, double seconds) {
-  // Watch the reading node from its head: only what arrives from now on.
-  auto rstub = pb::StickTables::NewStub(channel(rsock));
-  pb::ListTablesResponse lt;
-  {
-    grpc::ClientContext ctx;
-    if (!rstub->ListTables(&ctx, {}, &lt).ok()) return die("ListTables on the reading node");
-  }
-  std::mutex mu;
+// One Watch stream's view of the probe keys: when each was written, when seen.
+struct Probe {
   std::unordered_map<std::string, Steady::time_point> sent;
   std::vector<double> lat;
-  std::atomic<bool> stop{false};
-  grpc::ClientContext wctx;
-  std::thread watcher([&] {
-    pb::WatchRequest req;
-    *req.mutable_from() = lt.head();
-    req.add_tables(table);
-    auto w = rstub->Watch(&wctx, req);
-    pb::WatchBatch b;
-    while (w->Read(&b)) {
-      auto now = Steady::now();
-      std::lock_guard lock(mu);
-      for (const auto& e : b.entries()) {
-        auto it = sent.find(key_text(e.key()));
-        if (it == sent.end()) continue;
-        lat.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
-        sent.erase(it);
-      }
+  double pct(double p) const { return lat.empty() ? -1.0 : lat[std::min(lat.size() - 1, size_t(p * lat.size()))]; }
+};
+
+int latency(const std::string& wsock, const std::string& rsock, const std::string& table, double rate, double seconds,
+            bool split) {
+  // Watch the reading node (and with `split` the writing node too, to tell
+  // the writer's change log from the hop between nodes) from its head: only
+  // what arrives from now on.
+  std::vector<std::string> socks{rsock};
+  if (split) socks.push_back(wsock);
+  std::mutex mu;
+  std::vector<Probe> probes(socks.size());
+  std::vector<std::unique_ptr<grpc::ClientContext>> ctxs;
+  std::vector<std::thread> watchers;
+  for (std::size_t i = 0; i < socks.size(); ++i) {
+    auto stub = pb::StickTables::NewStub(channel(socks[i]));
+    pb::ListTablesResponse lt;
+    {
+      grpc::ClientContext ctx;
+      if (!stub->ListTables(&ctx, {}, &lt).ok()) return die("ListTables on " + socks[i]);
     }
-  });
+    ctxs.push_back(std::make_unique<grpc::ClientContext>());
+    watchers.emplace_back([&, i, stub = std::move(stub), head = lt.head()] {
+      pb::WatchRequest req;
+      *req.mutable_from() = head;
+      req.add_tables(table);
+      auto w = stub->Watch(ctxs[i].get(), req);
+      pb::WatchBatch b;
+      Probe& pr = probes[i];
+      while (w->Read(&b)) {
+        auto now = Steady::now();
+        std::lock_guard lock(mu);
+        for (const auto& e : b.entries()) {
+          auto it = pr.sent.find(key_text(e.key()));
+          if (it == pr.sent.end()) continue;
+          pr.lat.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
+          pr.sent.erase(it);
+        }
+      }
+    });
+  }
   auto wstub = pb::Admin::NewStub(channel(wsock));
   const auto total = static_cast<std::uint64_t>(rate * seconds);
   const auto start = Steady::now();
@@ -214,7 +231,7 @@ int latency(const std::string& wsock, const std::string& rsock, const std::strin
     std::string key = ip_text(0x0b000000 + ((salt + i) & 0xffffff));
     {
       std::lock_guard lock(mu);
-      sent[key] = Steady::now();
+      for (Probe& pr : probes) pr.sent[key] = Steady::now();
     }
     grpc::ClientContext ctx;
     pb::SetTableEntryRequest req;
@@ -227,17 +244,23 @@ int latency(const std::string& wsock, const std::string& rsock, const std::strin
   while (Steady::now() - wrote < std::chrono::seconds(5)) {
     {
       std::lock_guard lock(mu);
-      if (sent.empty()) break;
+      if (std::all_of(probes.begin(), probes.end(), [](const Probe& p) { return p.sent.empty(); })) break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  wctx.TryCancel();
-  watcher.join();
-  std::sort(lat.begin(), lat.end());
-  auto pct = [&](double p) { return lat.empty() ? -1.0 : lat[std::min(lat.size() - 1, size_t(p * lat.size()))]; };
-  std::printf("sent %llu seen %zu write_s %.3f p50_ms %.3f p99_ms %.3f max_ms %.3f\n",
-              static_cast<unsigned long long>(total), lat.size(), std::chrono::duration<double>(wrote - start).count(),
-              pct(0.5), pct(0.99), lat.empty() ? -1.0 : lat.back());
+  for (auto& c : ctxs) c->TryCancel();
+  for (auto& w : watchers) w.join();
+  for (Probe& pr : probes) std::sort(pr.lat.begin(), pr.lat.end());
+  const Probe& r = probes[0];
+  std::printf("sent %llu seen %zu write_s %.3f p50_ms %.3f p99_ms %.3f max_ms %.3f",
+              static_cast<unsigned long long>(total), r.lat.size(), std::chrono::duration<double>(wrote - start).count(),
+              r.pct(0.5), r.pct(0.99), r.lat.empty() ? -1.0 : r.lat.back());
+  if (split) {
+    const Probe& w = probes[1];
+    std::printf(" local_seen %zu local_p50_ms %.3f local_p99_ms %.3f local_max_ms %.3f", w.lat.size(), w.pct(0.5),
+                w.pct(0.99), w.lat.empty() ? -1.0 : w.lat.back());
+  }
+  std::printf("\n");
   return 0;
 }
 
@@ -386,6 +409,7 @@ int main(int argc, char** argv) {
   if (a[0] == "push" && a.size() == 6) return push(a[1], a[2], std::stoul(a[3]), std::stoul(a[4]), a[5]);
   if (a[0] == "misbehave" && a.size() == 8) return misbehave(a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
   if (a[0] == "cluster" && a.size() == 2) return cluster(a[1]);
-  if (a[0] == "latency" && a.size() == 6) return latency(a[1], a[2], a[3], std::stod(a[4]), std::stod(a[5]));
+  if (a[0] == "latency" && (a.size() == 6 || (a.size() == 7 && a[6] == "split")))
+    return latency(a[1], a[2], a[3], std::stod(a[4]), std::stod(a[5]), a.size() == 7);
   return usage();
 }

@@ -94,6 +94,59 @@ TEST(Acl, EveryOccurrenceOfAHeaderIsTested) {
   EXPECT_TRUE(acl("hdr(x-tag) b", r));
   EXPECT_TRUE(acl("hdr(x-tag) c", r));
   EXPECT_FALSE(acl("hdr(x-tag) d", r));
+  // Values, not lines (HAProxy): the whole "a, b" is no value of its own.
+  EXPECT_FALSE(acl("hdr(x-tag) -m sub ,", r));
+  EXPECT_TRUE(acl("req.fhdr(x-tag) -m sub ,", r));
+  Req e("GET / HTTP/1.1\r\nHost: h\r\nX-Empty: \r\n\r\n");
+  EXPECT_TRUE(acl("hdr(x-empty) -m found", e));
+  EXPECT_TRUE(acl("hdr_len(x-empty) 0", e));
+  EXPECT_FALSE(acl("hdr(x-none) -m found", e));
+}
+
+// A sample (not an ACL): the text it renders to, or "<none>".
+std::string sample(std::string_view spec, Req& r) {
+  auto e = SampleExpr::parse(spec, Resolver{}, "t.cfg:1");
+  EXPECT_TRUE(e) << spec << ": " << (e ? "" : e.error().message);
+  if (!e) return "<error>";
+  Sample s = e->eval(r.ctx);
+  return s.present() ? std::string(s.text(r.ctx)) : "<none>";
+}
+
+TEST(Sample, HeaderValuesAndOccurrencesAsHAProxy) {
+  Req r("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 203.0.113.5, 192.0.2.44\r\nX-Forwarded-For: 10.1.2.3:5000\r\n"
+        "User-Agent: Mozilla/5.0 (X11, Linux)\r\nX-Empty: \r\nX-V6: 2001:db8::7\r\n\r\n");
+  // hdr/req.hdr: comma-separated values, the last by default.
+  EXPECT_EQ(sample("req.hdr(x-forwarded-for)", r), "10.1.2.3:5000");
+  EXPECT_EQ(sample("hdr(x-forwarded-for,1)", r), "203.0.113.5");
+  EXPECT_EQ(sample("req.hdr(x-forwarded-for,2)", r), "192.0.2.44");
+  EXPECT_EQ(sample("req.hdr(x-forwarded-for,-2)", r), "192.0.2.44");
+  EXPECT_EQ(sample("req.hdr(x-forwarded-for,-3)", r), "203.0.113.5");
+  EXPECT_EQ(sample("req.hdr(x-forwarded-for,4)", r), "<none>");
+  EXPECT_EQ(sample("req.hdr(x-forwarded-for,-4)", r), "<none>");
+  EXPECT_EQ(sample("req.hdr(user-agent)", r), "Linux)");  // HAProxy's gotcha: use req.fhdr
+  EXPECT_EQ(sample("req.hdr(x-empty)", r), "");
+  EXPECT_EQ(sample("req.hdr(x-missing)", r), "<none>");
+  // fhdr: whole field lines.
+  EXPECT_EQ(sample("req.fhdr(user-agent)", r), "Mozilla/5.0 (X11, Linux)");
+  EXPECT_EQ(sample("req.fhdr(x-forwarded-for,1)", r), "203.0.113.5, 192.0.2.44");
+  EXPECT_EQ(sample("req.fhdr_cnt(x-forwarded-for)", r), "2");
+  EXPECT_EQ(sample("req.hdr_cnt(x-forwarded-for)", r), "3");
+  // hdr_ip: an address, a port after an IPv4 one ignored; not one: no sample.
+  EXPECT_EQ(sample("req.hdr_ip(x-forwarded-for)", r), "10.1.2.3");
+  EXPECT_EQ(sample("hdr_ip(x-forwarded-for,1)", r), "203.0.113.5");
+  EXPECT_EQ(sample("req.hdr_ip(x-v6)", r), "2001:db8::7");
+  EXPECT_EQ(sample("req.hdr_ip(user-agent)", r), "<none>");
+  // In an ACL every value is tested (an occurrence picks one).
+  EXPECT_TRUE(acl("req.hdr_ip(x-forwarded-for) 192.0.2.0/24", r));
+  EXPECT_TRUE(acl("hdr_ip(x-forwarded-for) 10.0.0.0/8", r));
+  EXPECT_FALSE(acl("hdr_ip(x-forwarded-for,1) 192.0.2.0/24", r));
+  EXPECT_FALSE(acl("req.hdr_ip(x-forwarded-for) 198.51.100.0/24", r));
+  EXPECT_TRUE(acl("req.fhdr(user-agent) -m sub X11, Linux", r));
+  EXPECT_FALSE(acl("req.hdr(x-forwarded-for,1) 192.0.2.44", r));
+  EXPECT_TRUE(acl("req.hdr(x-forwarded-for,2) 192.0.2.44", r));
+  // Errors.
+  for (const char* bad : {"req.hdr", "req.hdr()", "req.hdr(,1)", "req.hdr(x,one)"})
+    EXPECT_FALSE(SampleExpr::parse(bad, Resolver{}, "t.cfg:1")) << bad;
 }
 
 TEST(Acl, CompileErrors) {

@@ -185,5 +185,142 @@ TEST(StickWiring, StickMatchAndStore) {
   }
 }
 
+// Resolver and expression helpers for a built runtime.
+struct Exprs {
+  explicit Exprs(const Built& b, std::string_view own) {
+    r.own_table = b.rt->find_table(own);
+    r.table = [rt = b.rt.get()](std::string_view n) -> const void* { return rt->find_table(n); };
+  }
+  rules::SampleExpr operator()(std::string_view t) const {
+    auto e = rules::SampleExpr::parse(t, r, "w");
+    EXPECT_TRUE(e) << t << (e ? "" : e.error().message);
+    return e ? *e : rules::SampleExpr();
+  }
+  rules::Resolver r;
+};
+
+TEST(StickWiring, ScFetchesNamingAnotherTableLookTheTrackedKeyUpThere) {
+  Built b = build(std::string(kHead) +
+                  "frontend f\n  stick-table type ip size 10 expire 1m store http_req_cnt\n"
+                  "backend abuse\n  stick-table type ip size 10 expire 1m store gpc0,http_req_rate(10s)\n"
+                  "backend names\n  stick-table type string len 32 size 10 store gpc0\n");
+  ASSERT_TRUE(b.rt) << b.error;
+  Exprs expr(b, "f");
+  stick::StickTable* abuse = b.rt->find_table("abuse");
+  rules::SessionCounters sc;
+  auto ctx = context_from("198.51.100.9", 1000);
+  sc.track(ctx, 0, expr("src"), expr.r.own_table, true);
+  // The key is not in `abuse` yet: 0, and inc/clr do not create it.
+  EXPECT_EQ(expr("sc0_get_gpc0(abuse)").eval(ctx).i, 0);
+  EXPECT_TRUE(expr("sc0_get_gpc0(abuse)").eval(ctx).present());
+  EXPECT_EQ(expr("sc_get_gpc0(0,abuse)").eval(ctx).i, 0);
+  EXPECT_EQ(expr("sc0_inc_gpc0(abuse)").eval(ctx).i, 0);
+  EXPECT_EQ(abuse->entries(), 0u);
+  // Once it is there, the same key is read and changed in `abuse`.
+  stick::KeyBuf k;
+  ASSERT_TRUE(stick::parse_key_text(abuse->key_format(), "198.51.100.9", k));
+  ASSERT_TRUE(abuse->inc_gpc(k.view(), 0, ctx.now));
+  EXPECT_EQ(expr("sc0_get_gpc0(abuse)").eval(ctx).i, 1);
+  EXPECT_EQ(expr("sc0_inc_gpc0(abuse)").eval(ctx).i, 2);
+  EXPECT_EQ(expr("sc_inc_gpc0(0,abuse)").eval(ctx).i, 3);
+  EXPECT_EQ(expr("sc_http_req_rate(0,abuse)").eval(ctx).i, 0);  // stored, nothing counted there
+  EXPECT_EQ(expr("sc0_clr_gpc0(abuse)").eval(ctx).i, 3);
+  EXPECT_EQ(*abuse->lookup(k.view(), stick::DataType::gpc0, ctx.now), 0u);
+  // Not stored in the other table: no sample; the tracked table is untouched.
+  EXPECT_FALSE(expr("sc0_http_req_cnt(abuse)").eval(ctx).present());
+  EXPECT_EQ(expr("sc0_http_req_cnt").eval(ctx).i, 1);
+  EXPECT_EQ(expr("sc0_trackers").eval(ctx).i, 1);
+  EXPECT_EQ(expr("sc0_trackers(abuse)").eval(ctx).i, 0);
+  EXPECT_TRUE(expr("sc0_tracked(abuse)").eval(ctx).b);
+  // A table with another key type: no sample (HAProxy's rule since 3.2).
+  EXPECT_FALSE(expr("sc0_get_gpc0(names)").eval(ctx).present());
+  EXPECT_FALSE(expr("sc0_tracked(names)").eval(ctx).b);
+  // Not tracked: nothing, whichever table.
+  EXPECT_FALSE(expr("sc1_get_gpc0(abuse)").eval(ctx).present());
+  sc.end_session(ctx.now);
+}
+
+TEST(StickWiring, TextSamplesKeyIpAndIntegerTables) {
+  Built b = build(std::string(kHead) +
+                  "frontend f\n  stick-table type ip size 10 expire 1m store http_req_cnt\n"
+                  "backend ids\n  stick-table type integer size 10 expire 1m store http_req_cnt\n"
+                  "backend v6\n  stick-table type ipv6 size 10 expire 1m store http_req_cnt\n");
+  ASSERT_TRUE(b.rt) << b.error;
+  Exprs expr(b, "f");
+  http::RequestHead head;
+  head.method_text = "GET";
+  head.target = "/item?id=42x";
+  head.headers = {{"X-Forwarded-For", "203.0.113.5, 192.0.2.44"}, {"X-Real", "2001:db8::5"}, {"X-Bad", "unknown"}};
+  auto track = [&](const char* key, const char* table) {
+    rules::SessionCounters sc;
+    auto ctx = context_from("198.51.100.9", 1000);
+    ctx.req = &head;
+    sc.track(ctx, 0, expr(key), b.rt->find_table(table), true);
+    bool tracked = ctx.sc[0] != nullptr;
+    sc.end_request(ctx.now, false, 0, 0);
+    return tracked;
+  };
+  auto count_of = [&](const char* table, const char* key) -> long long {
+    stick::StickTable* t = b.rt->find_table(table);
+    stick::KeyBuf k;
+    EXPECT_TRUE(stick::parse_key_text(t->key_format(), key, k));
+    auto v = t->lookup(k.view(), stick::DataType::http_req_cnt, context_from("198.51.100.9", 1000).now);
+    return v ? static_cast<long long>(*v) : -1;
+  };
+  EXPECT_TRUE(track("req.hdr(x-forwarded-for)", "f"));  // the last value of the list, as HAProxy
+  EXPECT_EQ(count_of("f", "192.0.2.44"), 1);
+  EXPECT_TRUE(track("req.hdr(x-forwarded-for,1)", "f"));
+  EXPECT_EQ(count_of("f", "203.0.113.5"), 1);
+  EXPECT_TRUE(track("req.hdr_ip(x-forwarded-for)", "v6"));  // an address: v4-mapped in ipv6
+  EXPECT_EQ(count_of("v6", "::ffff:192.0.2.44"), 1);
+  EXPECT_TRUE(track("req.hdr(x-real)", "v6"));
+  EXPECT_EQ(count_of("v6", "2001:db8::5"), 1);
+  EXPECT_TRUE(track("url_param(id)", "ids"));  // "42x": the leading digits
+  EXPECT_EQ(count_of("ids", "42"), 1);
+  // Unconvertible: not tracked, nothing stored, no error.
+  EXPECT_FALSE(track("req.hdr(x-bad)", "f"));
+  EXPECT_FALSE(track("req.hdr(x-real)", "f"));
+  EXPECT_FALSE(track("req.hdr(x-missing)", "ids"));
+  EXPECT_EQ(b.rt->find_table("f")->entries(), 2u);
+  EXPECT_EQ(b.rt->find_table("ids")->entries(), 1u);
+}
+
+TEST(StickWiring, TableConvertersAndCountsByAnyKey) {
+  Built b = build(std::string(kHead) +
+                  "frontend f\n  stick-table type ip size 10 expire 1m store http_req_cnt,gpc0,conn_cur\n"
+                  "  http-request deny if { req.hdr(x-client),table_gpc0(f) gt 0 }\n"
+                  "backend ids\n  stick-table type integer size 5 expire 1m store http_req_cnt\n");
+  ASSERT_TRUE(b.rt) << b.error;
+  Exprs expr(b, "f");
+  http::RequestHead head;
+  head.headers = {{"X-Client", "198.51.100.9"}, {"X-Other", "198.51.100.10"}, {"X-Id", "7"}};
+  rules::SessionCounters sc;
+  auto ctx = context_from("198.51.100.9", 1000);
+  ctx.req = &head;
+  sc.track(ctx, 0, expr("src"), expr.r.own_table, true);
+  sc.inc_gpc(ctx, 0, 0);
+  EXPECT_EQ(expr("req.hdr(x-client),table_gpc0(f)").eval(ctx).i, 1);
+  EXPECT_EQ(expr("req.hdr(x-client),table_http_req_cnt(f)").eval(ctx).i, 1);
+  EXPECT_EQ(expr("req.hdr(x-client),table_trackers(f)").eval(ctx).i, 1);
+  EXPECT_EQ(expr("req.hdr(x-client),table_conn_cur(f)").eval(ctx).i, 1);
+  EXPECT_TRUE(expr("req.hdr(x-client),in_table(f)").eval(ctx).b);
+  EXPECT_TRUE(expr("src,in_table(f)").eval(ctx).b);
+  // Another key: absent, 0; a value not stored: no sample; no key: no sample.
+  EXPECT_FALSE(expr("req.hdr(x-other),in_table(f)").eval(ctx).b);
+  EXPECT_EQ(expr("req.hdr(x-other),table_gpc0(f)").eval(ctx).i, 0);
+  EXPECT_TRUE(expr("req.hdr(x-other),table_gpc0(f)").eval(ctx).present());
+  EXPECT_FALSE(expr("req.hdr(x-client),table_http_err_cnt(f)").eval(ctx).present());
+  EXPECT_FALSE(expr("req.hdr(x-missing),table_gpc0(f)").eval(ctx).present());
+  EXPECT_EQ(expr("req.hdr(x-id),table_http_req_cnt(ids)").eval(ctx).i, 0);
+  // Entries in use and free: table_cnt/table_avl, own table by default.
+  EXPECT_EQ(expr("table_cnt").eval(ctx).i, 1);
+  EXPECT_EQ(expr("table_avl").eval(ctx).i, 9);
+  EXPECT_EQ(expr("table_avl(ids)").eval(ctx).i, 5);
+  sc.end_request(ctx.now, false, 0, 0);
+  // Errors: a converter's table is required and must exist.
+  for (const char* bad : {"src,table_gpc0", "src,table_gpc0()", "src,table_gpc0(nope)", "src,lower(x)"})
+    EXPECT_FALSE(rules::SampleExpr::parse(bad, expr.r, "w")) << bad;
+}
+
 }  // namespace
 }  // namespace tandem::balancer

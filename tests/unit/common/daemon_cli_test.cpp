@@ -26,6 +26,24 @@ TEST(DaemonCli, Defaults) {
   EXPECT_FALSE(a->check_only);
 }
 
+TEST(DaemonCli, FlagsWithValues) {
+  DaemonSpec spec = balancer_spec();
+  spec.flags.push_back({"-x", "stats socket to take listeners from", "SOCKET"});
+  spec.flags.push_back({"-sf", "old processes to stop softly", "PID..."});
+  auto a = parse(spec, {"-x", "/run/s.sock", "-sf", "12", "34", "-db", "-f", "a.cfg"});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->values_of("-x"), std::vector<std::string>{"/run/s.sock"});
+  EXPECT_EQ(a->values_of("-sf"), (std::vector<std::string>{"12", "34"}));
+  EXPECT_TRUE(a->has("-db"));
+  EXPECT_TRUE(a->values_of("-db").empty());
+  EXPECT_EQ(a->config_files, std::vector<std::string>{"a.cfg"});
+  auto none = parse(spec, {"-sf", "-db"});
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("-sf needs at least one PID"), std::string::npos);
+  EXPECT_FALSE(parse(spec, {"-x"}));
+  EXPECT_NE(daemon_usage(spec).find("-sf PID..."), std::string::npos);
+}
+
 TEST(DaemonCli, EveryOption) {
   auto a = parse(balancer_spec(), {"-f", "a.cfg", "-f", "b.cfg", "-c", "-p", "/tmp/p", "--admin-socket", "/tmp/s",
                                    "--log-level", "debug", "-db"});

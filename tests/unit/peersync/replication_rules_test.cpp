@@ -3,6 +3,7 @@
 
 #include "peersync/replication/backoff.h"
 #include "peersync/replication/inbound_gate.h"
+#include "peersync/replication/peer_names.h"
 #include "peersync/replication/schema.h"
 
 namespace tandem::peersync {
@@ -113,6 +114,45 @@ TEST(Backoff, DoublesToTheCapWithJitterInTheUpperHalf) {
   b.reset();
   draw = 50;
   EXPECT_EQ(b.next(r), 100ms);
+}
+
+}  // namespace
+}  // namespace tandem::peersync
+
+namespace tandem::peersync {
+namespace {
+
+TEST(PeerNames, TheSameNamesOnBothSidesAgree) {
+  EXPECT_TRUE(compare_peer_names("lb1", {"lb2"}, {{"p", {"lb1", "lb2"}, false}}, {"p"}).empty());
+}
+
+TEST(PeerNames, ANameOnOneSideOnlyIsReported) {
+  auto out = compare_peer_names("lb1", {"lb2", "lb4"}, {{"p", {"lb1", "lb2", "lb3"}, false}}, {"p"});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], "the balancer's peers section 'p' names 'lb3', which peersync.conf has no peer for");
+  EXPECT_EQ(out[1], "peersync.conf peer 'lb4' is missing from the balancer's peers section 'p'");
+}
+
+TEST(PeerNames, TheNodeMustBeInTheSection) {
+  auto out = compare_peer_names("lb1", {"lb2"}, {{"p", {"lbx", "lb2"}, false}}, {"p"});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], "the balancer's peers section 'p' does not name this node 'lb1' (peersync.conf node)");
+  EXPECT_EQ(out[1], "the balancer's peers section 'p' names 'lbx', which peersync.conf has no peer for");
+}
+
+TEST(PeerNames, UnusedAndDisabledSectionsAreNotCompared) {
+  EXPECT_TRUE(compare_peer_names("lb1", {"lb2"},
+                                 {{"p", {"lb1", "lb2"}, false}, {"unused", {"zz"}, false}, {"off", {"yy"}, true}},
+                                 {"p", "off"})
+                  .empty());
+}
+
+TEST(PeerNames, ATableNamingAnUnreportedSectionIsReported) {
+  auto out = compare_peer_names("lb1", {"lb2"}, {{"p", {"lb1", "lb2"}, false}}, {"p", "q"});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], "a replicated table names peers section 'q', which the balancer does not report");
+  // A balancer that reports no section at all (older): nothing to compare.
+  EXPECT_TRUE(compare_peer_names("lb1", {"lb2"}, {}, {"p"}).empty());
 }
 
 }  // namespace

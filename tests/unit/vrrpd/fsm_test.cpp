@@ -398,33 +398,246 @@ TEST(Stop, MasterSaysPriorityZeroAndReleases) {
   EXPECT_TRUE(d.log.empty());
 }
 
-TEST(Failover, HandsOverAndDoesNotPreemptBack) {
-  Driver d(v3(100ms, 200));
+// A master at 200 with advert_int 0.1, as the appliance runs it.
+Driver master_at_200(Params p = v3(100ms, 200)) {
+  Driver d(p);
   d.step(Start{});
   d.run_for(1s);
-  ASSERT_EQ(d.m.state(), State::master);
+  EXPECT_EQ(d.m.state(), State::master);
   d.clear();
+  return d;
+}
+
+TEST(Failover, KeepsTheVipsAndSaysPriorityZeroUntilTheNewMasterSpeaks) {
+  Driver d = master_at_200();
   d.step(Failover{});
-  EXPECT_EQ(d.m.state(), State::backup);
+  // Make before break: still MASTER with the VIPs, but leaving.
+  EXPECT_EQ(d.m.state(), State::master);
+  EXPECT_TRUE(d.m.handing_over());
   EXPECT_EQ(adverts(d.log), std::vector<int>{0});
+  EXPECT_EQ(count<RemoveVips>(d.log), 0);
+  EXPECT_FALSE(last_transition(d.log));
+  // Priority 0 again every interval (a lost one must not cost
+  // Master_Down_Interval), never our own priority.
+  d.run_for(350ms);
+  EXPECT_EQ(adverts(d.log), (std::vector<int>{0, 0, 0, 0}));
+  EXPECT_EQ(count<RemoveVips>(d.log), 0);
+  // The peer took over: its first advert is what makes us let go.
+  d.clear();
+  d.advert(kLow, 100, 100ms);
+  EXPECT_EQ(d.m.state(), State::backup);
+  EXPECT_FALSE(d.m.handing_over());
+  EXPECT_EQ(count<RemoveVips>(d.log), 1);
+  EXPECT_TRUE(adverts(d.log).empty());
+  EXPECT_EQ(last_transition(d.log)->reason, "failover: handed over to 198.18.0.1 (priority 100)");
+  EXPECT_EQ(*d.m.master(), kLow);
+  EXPECT_EQ(d.m.master_priority(), 100);
+  EXPECT_FALSE(d.m.deadline(Timer::handover));
+  EXPECT_FALSE(d.m.deadline(Timer::adver));
+}
+
+TEST(Failover, DoesNotPreemptBackAfterHandingOver) {
+  Driver d = master_at_200();
+  d.step(Failover{});
+  d.run_for(60ms);
   // The peer (lower priority) takes over and we follow it.
   for (int i = 0; i < 50; ++i) {
-    d.run_for(100ms);
     d.advert(kLow, 100, 100ms);
+    d.run_for(100ms);
   }
   EXPECT_EQ(d.m.state(), State::backup);
   // If it goes away, we take over again as usual.
   d.run_for(1s);
   EXPECT_EQ(d.m.state(), State::master);
+  EXPECT_FALSE(d.m.handing_over());
 }
 
-TEST(Failover, WithoutAPeerWeComeBack) {
-  Driver d(v3(100ms, 200));
-  d.step(Start{});
-  d.run_for(1s);
+TEST(Failover, WithoutAPeerLetsGoAfterFourIntervalsAndComesBack) {
+  Driver d = master_at_200();
   d.step(Failover{});
+  EXPECT_EQ(d.m.handover_timeout(), 400ms);
+  // Longer than the Master_Down_Interval of any backup (priority 1: 300 ms +
+  // 255/256 of 100 ms), so that a peer that missed every priority 0 still
+  // takes over before we let go.
+  EXPECT_GT(d.m.handover_timeout(), StateMachine(v3(100ms, 1)).master_down_interval());
+  d.run_for(400ms - 1us);
+  EXPECT_EQ(d.m.state(), State::master);
+  EXPECT_EQ(count<RemoveVips>(d.log), 0);
+  d.run_for(1us);
+  EXPECT_EQ(d.m.state(), State::backup);
+  EXPECT_EQ(count<RemoveVips>(d.log), 1);
+  EXPECT_EQ(last_transition(d.log)->reason, "failover: no new master heard within 400 ms");
+  EXPECT_FALSE(d.m.master());
+  // Alone: back after Master_Down_Interval, as a node that hears nobody does.
   d.run_for(d.m.master_down_interval());
   EXPECT_EQ(d.m.state(), State::master);
+}
+
+TEST(Failover, NoGratuitousArpOfOursWhileHandingOver) {
+  Params p = v3(100ms, 200);
+  p.garp_delay = 50ms;
+  p.garp_refresh = 100ms;
+  Driver d(p);
+  d.step(Start{});
+  d.run_for(305ms + d.m.master_down_interval());  // master, between two refreshes
+  ASSERT_EQ(d.m.state(), State::master);
+  d.clear();
+  d.step(Failover{});
+  d.advert(kHigh, 250, 100ms);  // a lower-priority master would be answered with ARP; not now
+  EXPECT_EQ(count<Announce>(d.log), 0);
+  Driver e(p);
+  e.step(Start{});
+  e.run_for(305ms + e.m.master_down_interval());
+  e.clear();
+  e.step(Failover{});
+  e.run_for(390ms);
+  EXPECT_EQ(count<Announce>(e.log), 0);
+  EXPECT_EQ(e.m.state(), State::master);
+}
+
+TEST(Failover, ShutdownOrFaultWhileHandingOverReleaseAtOnce) {
+  Driver d = master_at_200();
+  d.step(Failover{});
+  d.clear();
+  d.step(Stop{});
+  EXPECT_EQ(d.m.state(), State::stopped);
+  EXPECT_EQ(adverts(d.log), std::vector<int>{0});
+  EXPECT_EQ(count<RemoveVips>(d.log), 1);
+  for (int i = 0; i < kTimerCount; ++i) EXPECT_FALSE(d.m.deadline(static_cast<Timer>(i)));
+
+  Driver f = master_at_200();
+  f.step(Failover{});
+  f.clear();
+  f.step(Health{200, true, "balancer down"});
+  EXPECT_EQ(f.m.state(), State::fault);
+  EXPECT_EQ(count<RemoveVips>(f.log), 1);
+  EXPECT_FALSE(f.m.handing_over());
+  f.clear();
+  f.run_for(1s);
+  EXPECT_TRUE(f.log.empty());
+}
+
+TEST(Failover, RepeatedRequestsAndOtherLeaversChangeNothing) {
+  Driver d = master_at_200();
+  d.step(Failover{});
+  const auto deadline = d.m.deadline(Timer::handover);
+  d.clear();
+  d.run_for(150ms);
+  d.step(Failover{});                   // the operator asks again
+  d.advert(kHigh, 0, 100ms);            // another router leaving
+  d.step(Reconfigure{v3(200ms, 200)});  // a reload with a new interval
+  EXPECT_EQ(d.m.deadline(Timer::handover), deadline);
+  EXPECT_EQ(d.m.state(), State::master);
+  EXPECT_TRUE(d.m.handing_over());
+  for (int prio : adverts(d.log)) EXPECT_EQ(prio, 0);
+  EXPECT_EQ(count<RemoveVips>(d.log), 0);
+}
+
+TEST(Failover, ASyncGroupSiblingLeavingDoesNotCutTheHandOverShort) {
+  Driver d = master_at_200();
+  d.step(Failover{});
+  d.step(SyncTo{State::backup, "sync group G: VI_2 became BACKUP"});
+  EXPECT_EQ(d.m.state(), State::master);
+  EXPECT_EQ(count<RemoveVips>(d.log), 0);
+  d.advert(kLow, 100, 100ms);
+  EXPECT_EQ(d.m.state(), State::backup);
+}
+
+TEST(Backup, AfterPriorityZeroTakesTheAddressesAndAnnouncesBeforeItAdvertises) {
+  Driver d(v3(100ms, 100));
+  d.step(Start{});
+  d.advert(kLow, 200, 100ms);
+  d.advert(kLow, 0, 100ms);
+  d.clear();
+  d.run_for(100ms);
+  ASSERT_EQ(d.m.state(), State::master);
+  // A master handing over lets go on our advert: clients must be pointed
+  // here by then.
+  auto first = [&](auto pred) { return std::find_if(d.log.begin(), d.log.end(), pred) - d.log.begin(); };
+  const auto add = first([](const Action& a) { return std::holds_alternative<AddVips>(a); });
+  const auto arp = first([](const Action& a) { return std::holds_alternative<Announce>(a); });
+  const auto adv = first([](const Action& a) { return std::holds_alternative<SendAdvert>(a); });
+  EXPECT_LT(add, arp);
+  EXPECT_LT(arp, adv);
+  EXPECT_EQ(adverts(d.log), std::vector<int>{100});
+}
+
+// Two machines on one wire: every advert one sends reaches the other at once;
+// the addresses each holds are tracked from AddVips/RemoveVips.
+struct Pair {
+  ManualClock clock;
+  StateMachine a{v3(100ms, 150)};
+  StateMachine b{v3(100ms, 100)};
+  bool a_holds = false, b_holds = false;
+  bool both_dropped_at_once = false;  // some instant with no holder after the first take-over
+  bool ever_held = false;
+  std::vector<std::string> order;  // "a+", "b+", "a-", "b-", in the order they happen
+
+  Pair() {
+    a.step(SelfAddress{kHigh}, clock.now());
+    b.step(SelfAddress{kLow}, clock.now());
+  }
+  void feed(StateMachine& to, const Event& e) {
+    const bool is_a = &to == &a;
+    for (const Action& act : to.step(e, clock.now())) {
+      bool& held = is_a ? a_holds : b_holds;
+      if (std::holds_alternative<AddVips>(act)) {
+        held = ever_held = true;
+        order.push_back(is_a ? "a+" : "b+");
+      } else if (std::holds_alternative<RemoveVips>(act)) {
+        held = false;
+        order.push_back(is_a ? "a-" : "b-");
+        if (ever_held && !a_holds && !b_holds) both_dropped_at_once = true;
+      } else if (auto* s = std::get_if<SendAdvert>(&act)) {
+        feed(is_a ? b : a, AdvertIn{is_a ? kHigh : kLow, s->priority, 100ms});
+      }
+    }
+  }
+  void run_for(std::chrono::nanoseconds d) {
+    const SteadyTime end = clock.now() + d;
+    for (;;) {
+      std::optional<std::pair<SteadyTime, std::pair<StateMachine*, Timer>>> best;
+      for (StateMachine* m : {&a, &b})
+        for (int i = 0; i < kTimerCount; ++i)
+          if (auto t = m->deadline(static_cast<Timer>(i)); t && (!best || *t < best->first))
+            best = {{*t, {m, static_cast<Timer>(i)}}};
+      if (!best || best->first > end) break;
+      clock.advance(best->first - clock.now());
+      feed(*best->second.first, TimerFired{best->second.second});
+    }
+    clock.advance(end - clock.now());
+  }
+};
+
+TEST(Failover, ThePairAlwaysHasAHolderAndTheNewOneAddsBeforeTheOldOneRemoves) {
+  Pair p;
+  p.feed(p.a, Start{});
+  p.feed(p.b, Start{});
+  p.run_for(1s);
+  ASSERT_EQ(p.a.state(), State::master);
+  ASSERT_EQ(p.b.state(), State::backup);
+  p.order.clear();
+  p.feed(p.a, Failover{});
+  p.run_for(1s);
+  EXPECT_EQ(p.a.state(), State::backup);
+  EXPECT_EQ(p.b.state(), State::master);
+  EXPECT_EQ(p.order, (std::vector<std::string>{"b+", "a-"}));
+  EXPECT_FALSE(p.both_dropped_at_once);
+  // And back: b (lower priority) hands over to a the same way; a, yielding
+  // no more once it hears b, takes it.
+  p.order.clear();
+  p.feed(p.b, Failover{});
+  p.run_for(1s);
+  EXPECT_EQ(p.a.state(), State::master);
+  EXPECT_EQ(p.b.state(), State::backup);
+  EXPECT_EQ(p.order, (std::vector<std::string>{"a+", "b-"}));
+  EXPECT_FALSE(p.both_dropped_at_once);
+  // Shutdown stays RFC 5798: the VIPs go at once and b takes over after Skew_Time.
+  p.order.clear();
+  p.feed(p.a, Stop{});
+  EXPECT_EQ(p.order, std::vector<std::string>{"a-"});
+  p.run_for(p.b.skew_time());
+  EXPECT_EQ(p.b.state(), State::master);
 }
 
 TEST(RogueOwner, HigherAddressedOwnerWinsAtOnce) {

@@ -399,6 +399,33 @@ TEST(Daemon, FailoverOfAnUnknownInstanceIsAnError) {
   EXPECT_TRUE(r->empty());  // nothing is master
 }
 
+TEST(Daemon, FailoverKeepsTheVipsUntilTheNewMasterAdvertises) {
+  Lab lab;
+  lab.load(kOwner);
+  lab.daemon->start();
+  lab.watches.at("/b.sock")->tell(track::WatchStatus::serving, "SERVING");
+  ASSERT_EQ(lab.status("VI_1").state, fsm::State::master);
+  lab.sockets.at("eth0")->sent.clear();
+  auto r = lab.daemon->failover("");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, std::vector<std::string>{"VI_1"});
+  // Priority 0 on the wire, the VIPs still here.
+  ASSERT_EQ(lab.sent("eth0").size(), 1u);
+  EXPECT_EQ(lab.sent("eth0")[0].priority, 0);
+  auto s = lab.status("VI_1");
+  EXPECT_EQ(s.state, fsm::State::master);
+  EXPECT_TRUE(s.vips_held);
+  EXPECT_TRUE(lab.addresses.has(ip("198.18.0.100")));
+  // The peer has taken over: its advert makes us let go.
+  lab.advert("eth0", ip("198.18.0.1"), 100, {ip("198.18.0.100")});
+  s = lab.status("VI_1");
+  EXPECT_EQ(s.state, fsm::State::backup);
+  EXPECT_FALSE(s.vips_held);
+  EXPECT_TRUE(lab.addresses.present.empty());
+  EXPECT_EQ(s.master_address, "198.18.0.1");
+  EXPECT_EQ(s.recent.back().reason, "failover: handed over to 198.18.0.1 (priority 100)");
+}
+
 TEST(Daemon, NoAcceptDropsTrafficToTheVipsOfNonOwners) {
   Lab lab;
   std::string text = kBackup;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <set>
 
 namespace tandem::balancer::stick {
@@ -50,6 +52,63 @@ TEST(StickKey, SamplesBecomeKeysAsHAProxyConvertsThem) {
   ASSERT_TRUE(key_from_string({KeyType::binary, 5}, "ab", b));
   EXPECT_EQ(b.view().bytes(), std::string_view("ab\0\0\0", 5));
   EXPECT_FALSE(key_from_string({KeyType::ip, 4}, "x", b));
+}
+
+// Text samples (req.hdr(x-forwarded-for), url_param(id)) and integers cast
+// to the table's key type as HAProxy's sample_casts do; what does not convert
+// keys nothing.
+std::string text_key(KeyFormat f, std::string_view text) {
+  KeyBuf b;
+  if (!key_from_string(f, text, b)) return "none";
+  return format_key_text(f, b.view());
+}
+
+TEST(StickKey, TextSamplesAreCastToTheTableType) {
+  const KeyFormat ip{KeyType::ip, 4}, ipv6{KeyType::ipv6, 16}, integer{KeyType::integer, 4};
+  EXPECT_EQ(text_key(ip, "192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(text_key(ip, "192.0.2.7:8080"), "192.0.2.7");  // buf2ip stops at the first other character
+  EXPECT_EQ(text_key(ip, "192.0.2.7, 10.0.0.1"), "192.0.2.7");
+  EXPECT_EQ(text_key(ip, "192.0.2"), "none");
+  EXPECT_EQ(text_key(ip, "192.0.2.256"), "none");
+  EXPECT_EQ(text_key(ip, "1.2.3.4.5"), "none");
+  EXPECT_EQ(text_key(ip, "1.2.3.4."), "none");
+  EXPECT_EQ(text_key(ip, ".1.2.3"), "none");
+  EXPECT_EQ(text_key(ip, "unknown"), "none");
+  EXPECT_EQ(text_key(ip, ""), "none");
+  EXPECT_EQ(text_key(ip, "2001:db8::1"), "none");
+  EXPECT_EQ(text_key(ipv6, "2001:db8::1"), "2001:db8::1");
+  EXPECT_EQ(text_key(ipv6, "::ffff:192.0.2.7"), "::ffff:192.0.2.7");
+  EXPECT_EQ(text_key(ipv6, "192.0.2.7"), "none");  // c_str2ipv6 is inet_pton(AF_INET6)
+  EXPECT_EQ(text_key(ipv6, "2001:db8::1 "), "none");
+  EXPECT_EQ(text_key(integer, "42"), "42");
+  EXPECT_EQ(text_key(integer, "-7"), "-7");
+  EXPECT_EQ(text_key(integer, "+12abc"), "12");  // read_int64: the leading digits
+  EXPECT_EQ(text_key(integer, "abc"), "0");
+  EXPECT_EQ(text_key(integer, ""), "none");
+  EXPECT_EQ(text_key(integer, "99999999999"), "none");  // out of int32 (HAProxy truncates; refused here)
+  EXPECT_EQ(leading_int("-99999999999999999999999"), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(leading_int("99999999999999999999999"), std::numeric_limits<std::int64_t>::max());
+}
+
+TEST(StickKey, IntegerAndAddressSamplesAreCastToOtherTableTypes) {
+  KeyBuf b;
+  const std::uint8_t v4[4] = {192, 0, 2, 1};
+  ASSERT_TRUE(key_from_ipv4({KeyType::string, 32}, v4, b));
+  EXPECT_EQ(b.view().bytes(), "192.0.2.1");
+  ASSERT_TRUE(key_from_ipv4({KeyType::integer, 4}, v4, b));  // c_ip2int: 0xc0000201
+  EXPECT_EQ(format_key_text({KeyType::integer, 4}, b.view()), std::to_string(static_cast<std::int32_t>(0xc0000201u)));
+  const std::uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  ASSERT_TRUE(key_from_ipv6({KeyType::string, 32}, v6, b));
+  EXPECT_EQ(b.view().bytes(), "2001:db8::1");
+  EXPECT_FALSE(key_from_ipv6({KeyType::integer, 4}, v6, b));
+  ASSERT_TRUE(key_from_int({KeyType::string, 32}, -15, b));
+  EXPECT_EQ(b.view().bytes(), "-15");
+  ASSERT_TRUE(key_from_int({KeyType::ip, 4}, 0x0a000001, b));  // c_int2ip
+  EXPECT_EQ(format_key_text({KeyType::ip, 4}, b.view()), "10.0.0.1");
+  ASSERT_TRUE(key_from_int({KeyType::ipv6, 16}, 0x0a000001, b));
+  EXPECT_EQ(format_key_text({KeyType::ipv6, 16}, b.view()), "::ffff:10.0.0.1");
+  ASSERT_TRUE(key_from_int({KeyType::binary, 8}, 0x0102, b));
+  EXPECT_EQ(b.view().bytes(), std::string_view("\0\0\0\0\0\0\x01\x02", 8));
 }
 
 TEST(StickKey, HashDependsOnSeedAndSpreadsSmallKeys) {
