@@ -355,10 +355,11 @@ awaitable<void> HttpSession::run() {
     log_request();
     end_stick_request();
     ++requests_;
-    // After a reload this runtime only finishes what it has: the response
-    // just sent said `Connection: close` (see exchange()), and the client's
-    // next connection reaches the new configuration.
-    if (!x.client_keep_alive || rt_.retired()) break;
+    // After a reload this runtime only finishes what it has: its next
+    // response says `Connection: close` (see exchange()), and the client's
+    // next connection reaches the new configuration. Never close after a
+    // response that promised keep-alive: the client may be sending already.
+    if (!x.client_keep_alive) break;
     idle_since_ = Worker::now();
   }
   if (client_.is_open()) {
