@@ -1,12 +1,17 @@
 #pragma once
 // Per-worker I/O buffers of tune.bufsize bytes. A session holds one only
 // while data is in flight: an idle keep-alive connection holds none, which is
-// what keeps 5,000 idle connections cheap. Freed buffers are kept for reuse up
-// to a cap; beyond it they are unmapped. Buffers are mmap'd, not malloc'd: a
+// what keeps 5,000 idle connections cheap. Freed buffers are kept for reuse;
+// trim(), called about once a second, unmaps those beyond `max_free` that no
+// one needed during the whole last period. A hard cap at release instead
+// made a busy worker whose buffers in use swing by more than the cap (many
+// short connections) pay an mmap, a page fault and a munmap per connection.
+// Buffers are mmap'd, not malloc'd: a
 // burst of thousands of buffers would otherwise leave holes in the heap that
 // long-lived objects pin, and the memory would never go back to the system.
 // Single-threaded.
 
+#include <algorithm>
 #include <cstddef>
 #include <sys/mman.h>
 
@@ -30,10 +35,13 @@ class BufferPool {
   char* acquire() {
     ++in_use_;
     if (!free_.empty()) {
+      // The most recently freed: likeliest still in the CPU's caches.
       char* b = free_.back();
       free_.pop_back();
+      if (free_.size() < low_water_) low_water_ = free_.size();
       return b;
     }
+    low_water_ = 0;
     void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) std::abort();  // out of memory: nothing sensible to do on the data path
     return static_cast<char*>(p);
@@ -42,9 +50,20 @@ class BufferPool {
   void release(char* b) {
     if (!b) return;
     --in_use_;
-    if (free_.size() < max_free_) free_.push_back(b);
-    else unmap(b);
+    free_.push_back(b);
   }
+
+  // Unmaps the free buffers beyond `max_free` that stayed unused since the
+  // last trim (the oldest ones), and starts a new period.
+  void trim() {
+    std::size_t surplus = low_water_ > max_free_ ? low_water_ - max_free_ : 0;
+    surplus = std::min(surplus, free_.size());
+    for (std::size_t i = 0; i < surplus; ++i) unmap(free_[i]);
+    free_.erase(free_.begin(), free_.begin() + static_cast<std::ptrdiff_t>(surplus));
+    low_water_ = free_.size();
+  }
+  // More free buffers are kept than `max_free`: trim() has work to do.
+  bool has_surplus() const { return free_.size() > max_free_; }
 
   std::size_t buffer_size() const { return size_; }
   std::size_t in_use() const { return in_use_; }
@@ -55,6 +74,7 @@ class BufferPool {
   std::size_t size_;
   std::size_t max_free_;
   std::size_t in_use_ = 0;
+  std::size_t low_water_ = 0;  // the fewest free buffers since the last trim()
   std::vector<char*> free_;
 };
 

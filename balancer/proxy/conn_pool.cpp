@@ -9,6 +9,20 @@ namespace tandem::balancer::proxy {
 ServerConn::ServerConn(asio::ip::tcp::socket s) : socket(std::move(s)) {}
 ServerConn::~ServerConn() = default;
 
+void ServerConn::close_idle() {
+  if (!socket.is_open()) return;
+  if (tls) {
+    // A TLS server gets its close_notify; a reset right behind it could
+    // discard it, so these close normally.
+    tls->close_quietly();
+  } else {
+    linger l{1, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  asio::error_code ec;
+  socket.close(ec);
+}
+
 namespace {
 // An idle connection the server closed shows as readable with 0 bytes (or an
 // error). A peek costs one syscall, so only connections idle for a while are
@@ -30,13 +44,17 @@ std::unique_ptr<ServerConn> ConnPool::take(runtime::Server* server, std::chrono:
     std::unique_ptr<ServerConn> c = std::move(v.back());
     v.pop_back();
     if (now - c->idle_since <= kMaxIdle && still_open(*c, now)) return c;
+    c->close_idle();
   }
   return nullptr;
 }
 
 void ConnPool::give(std::unique_ptr<ServerConn> c, std::chrono::steady_clock::time_point now) {
   auto& v = idle_[c->server];
-  if (v.size() >= kMaxPerServer) return;  // closed by the destructor
+  if (v.size() >= kMaxPerServer) {
+    c->close_idle();
+    return;
+  }
   c->idle_since = now;
   v.push_back(std::move(c));
 }
@@ -45,7 +63,7 @@ void ConnPool::purge(std::chrono::steady_clock::time_point now) {
   for (auto& [server, v] : idle_) {
     // Oldest first: the vector is in the order connections were given back.
     size_t keep_from = 0;
-    while (keep_from < v.size() && now - v[keep_from]->idle_since > kMaxIdle) ++keep_from;
+    while (keep_from < v.size() && now - v[keep_from]->idle_since > kMaxIdle) v[keep_from++]->close_idle();
     v.erase(v.begin(), v.begin() + static_cast<long>(keep_from));
   }
 }

@@ -1,7 +1,8 @@
 #pragma once
 // What a connection needs only while a request is in flight: parsed heads,
 // parsers, chunked decoders, the forwarded head, the server-side buffer, the
-// request-body pump's deadlines. A session borrows one from its worker's pool
+// request-body pump's deadlines, the request's log record and what it adds
+// to the stick counters. A session borrows one from its worker's pool
 // when a request starts and gives it back when the connection goes idle, so an
 // idle keep-alive connection holds none of it, and busy ones reuse the
 // capacity of vectors and strings instead of allocating per request.
@@ -15,6 +16,7 @@
 #include "balancer/http/response_parser.h"
 #include "balancer/net/buffer_pool.h"
 #include "balancer/proxy/io.h"
+#include "balancer/proxy/request_logging.h"
 #include "balancer/rules/context.h"
 
 namespace tandem::balancer::proxy {
@@ -37,6 +39,15 @@ struct HttpExchange {
   Side pump_server_side;
   // What the request's rules read and write.
   rules::EvalContext ctx;
+  // The request's log record (filled whether or not the frontend logs: the
+  // byte counts and the status cost less to keep than to test for), and the
+  // backend and server chosen for it (for the log and the byte counters).
+  RequestLogState log;
+  runtime::Backend* backend = nullptr;
+  runtime::Server* server = nullptr;
+  // Bytes the request moved, for the stick counters when it ends.
+  std::uint64_t stick_in = 0;
+  std::uint64_t stick_out = 0;
 };
 
 // A per-worker free list of exchanges (single-threaded, like the worker).
@@ -73,6 +84,10 @@ class ExchangePool {
     x->ctx.vars.clear();
     x->pump_client_side.deadline.disarm();
     x->pump_server_side.deadline.disarm();
+    x->log.captures.clear();
+    x->backend = nullptr;
+    x->server = nullptr;
+    x->stick_in = x->stick_out = 0;
     if (free_.size() < kMaxFree) free_.emplace_back(x);
     else delete x;
   }

@@ -54,6 +54,51 @@ struct Exchange {
   bool client_keep_alive = false;
 };
 
+// The connection's tracked stick counters (sc0..sc2), allocated when a rule
+// first tracks one: most connections never do, and an idle keep-alive one
+// then carries a pointer instead of the counters (see DECISIONS.md, memory
+// of idle connections). Without counters, the hooks behave as an empty
+// SessionCounters would: gpc actions find no tracked entry.
+class LazySticks final : public rules::StickHooks {
+ public:
+  void track(rules::EvalContext& ctx, int counter, const rules::SampleExpr& key, const void* table, bool http) override {
+    if (!c_) {
+      c_ = std::make_unique<rules::SessionCounters>();
+      c_->set_in_request(in_request_);
+    }
+    c_->track(ctx, counter, key, table, http);
+  }
+  void inc_gpc(rules::EvalContext& ctx, int counter, int gpc) override {
+    if (c_) c_->inc_gpc(ctx, counter, gpc);
+  }
+  void clr_gpc(rules::EvalContext& ctx, int counter, int gpc) override {
+    if (c_) c_->clr_gpc(ctx, counter, gpc);
+  }
+
+  bool any() const { return c_ && c_->any(); }
+  void set_in_request(bool in) {
+    in_request_ = in;
+    if (c_) c_->set_in_request(in);
+  }
+  void attach(rules::EvalContext& ctx) {
+    if (c_) c_->attach(ctx);
+    else ctx.sc = {};
+  }
+  void begin_request(stick::StickNow now) {
+    if (c_) c_->begin_request(now);
+  }
+  void end_request(stick::StickNow now, bool http_error, std::uint64_t in, std::uint64_t out) {
+    if (c_) c_->end_request(now, http_error, in, out);
+  }
+  void end_session(stick::StickNow now) {
+    if (c_) c_->end_session(now);
+  }
+
+ private:
+  std::unique_ptr<rules::SessionCounters> c_;
+  bool in_request_ = false;
+};
+
 class HttpSession : public std::enable_shared_from_this<HttpSession>, private SessionHook {
  public:
   HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, const tls::BindContext* tls)
@@ -61,8 +106,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
         rt_(rt),
         fe_(fe),
         client_(std::move(client)),
-        tls_ctx_(tls),
-        limits_{rt.global().bufsize - rt.global().maxrewrite, rt.global().max_headers} {
+        tls_ctx_(tls) {
     client_side_.socket = &client_;
     SessionHook::rt = &rt;
     SessionHook::hard_stop = [](SessionHook* h) { static_cast<HttpSession*>(h)->hard_stop_now(); };
@@ -109,25 +153,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   Millis keep_alive_timeout() const;
   void prepare_context(runtime::Backend* be);
   // Stick counters: what a request adds up, counted when it ends.
+  // (Only while a request is in flight: x_ is held.)
   void count_in(std::uint64_t n) {
     fe_.counters().add(wi(), Ctr::bytes_in, n);
-    stk_in_ += n;
-    log_.bytes_in += n;
-    if (log_backend_) log_backend_->counters().add(wi(), Ctr::bytes_in, n);
-    if (log_server_) log_server_->counters().add(wi(), Ctr::bytes_in, n);
+    x_->stick_in += n;
+    x_->log.bytes_in += n;
+    if (x_->backend) x_->backend->counters().add(wi(), Ctr::bytes_in, n);
+    if (x_->server) x_->server->counters().add(wi(), Ctr::bytes_in, n);
   }
   void count_out(std::uint64_t n) {
     fe_.counters().add(wi(), Ctr::bytes_out, n);
-    stk_out_ += n;
-    log_.bytes_out += n;
-    if (log_backend_) log_backend_->counters().add(wi(), Ctr::bytes_out, n);
-    if (log_server_) log_server_->counters().add(wi(), Ctr::bytes_out, n);
+    x_->stick_out += n;
+    x_->log.bytes_out += n;
+    if (x_->backend) x_->backend->counters().add(wi(), Ctr::bytes_out, n);
+    if (x_->server) x_->server->counters().add(wi(), Ctr::bytes_out, n);
   }
   // The status sent to the client (counters and the log line).
   void note_status(int status) {
     fe_.counters().add_status(wi(), status);
-    log_.status = status;
+    x_->log.status = status;
   }
+  RequestLogState& reqlog() { return x_->log; }
+  // Parser limits: the head must leave tune.maxrewrite of the buffer free.
+  http::Limits limits() const { return {rt_.global().bufsize - rt_.global().maxrewrite, rt_.global().max_headers}; }
   // The traffic log line of the request that just ended (balancer/logging).
   void log_request(bool before_any_byte = false);
   // The client went away before a complete request: HAProxy logs that as a
@@ -178,7 +226,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
     allocator_type get_allocator() const noexcept { return allocator_type(self->park_storage_); }
     void operator()(const asio::error_code& ec);
   };
-  static constexpr std::size_t kParkStorage = 192;
+  // The wait operation's size with this asio (checked in park()); a larger
+  // one would fall back to the heap.
+  static constexpr std::size_t kParkStorage = 136;
   alignas(std::max_align_t) unsigned char park_storage_[kParkStorage];
 
   Millis client_timeout() const { return or_none(fe_timeouts().client); }
@@ -191,45 +241,44 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   const tls::BindContext* tls_ctx_;     // set on a `bind ... ssl` listener
   std::unique_ptr<tls::TlsConn> tls_;   // the client's TLS, once accepted
   Side client_side_;
-  std::string client_ip_;
+  // The addresses as read once; their text is made when needed (a log
+  // line, X-Forwarded-For), not kept by every idle connection.
   asio::ip::address client_addr_;
   asio::ip::address local_addr_;
   std::uint16_t client_port_ = 0;
   std::uint16_t local_port_ = 0;
 
-  http::Limits limits_;
-  RequestLogState log_;     // this request's log record (when the frontend logs)
-  std::string local_ip_;    // for %fi, set once when the frontend logs
-  // The current request's backend and server, once chosen (for the stats
-  // page's byte counters and the log line); reset for each request.
-  runtime::Backend* log_backend_ = nullptr;
-  runtime::Server* log_server_ = nullptr;
+  std::int64_t accept_unix_us_ = 0;  // for %t in every request's log line
   net::IoBuffer cbuf_;      // bytes from the client
   ExchangePool::Ptr x_;     // per-request state; held only while a request is in flight
 
   runtime::Backend* backend_ = nullptr;
   runtime::Server* forced_server_ = nullptr;  // persistence (cookie, stick) chose it
-  // Tracked stick counters (sc0..sc2) and what the current request adds to them.
-  rules::SessionCounters sticks_;
-  std::uint64_t stk_in_ = 0;
-  std::uint64_t stk_out_ = 0;
-  bool verdict_keep_alive_ = false;  // a rule answered and the connection stays open
-  bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx, not denies)
+  // Tracked stick counters (sc0..sc2); what a request adds to them is
+  // counted in its exchange.
+  LazySticks sticks_;
   runtime::Server* server_ = nullptr;  // holds a slot while set
   std::unique_ptr<ServerConn> sconn_;
   // A closed server connection a running pump may still reference; freed with
   // the session, which the pump keeps alive.
   std::unique_ptr<ServerConn> retired_conn_;
-  unsigned requests_ = 0;
-  bool set_up_ = false;           // addresses read, socket options set
   net::SteadyTime idle_since_{};  // when the connection last went idle
-  bool request_started_ = false;  // bytes of a request arrived (for 408 vs silent close)
-
   // The request body pump, when the body streams while the response is read.
   std::uint64_t req_remaining_ = 0;
+
+  // The small fields together, last: no padding between them (every idle
+  // connection holds this object; see DECISIONS.md).
+  unsigned requests_ = 0;
+  bool set_up_ = false;              // addresses read, socket options set
+  bool request_started_ = false;     // bytes of a request arrived (for 408 vs silent close)
+  bool verdict_keep_alive_ = false;  // a rule answered and the connection stays open
+  bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx, not denies)
   bool pump_running_ = false;
   bool pump_failed_ = false;
   bool pump_done_ = false;
+  // The client's bytes are likely there already (just accepted, or a parked
+  // connection became readable): the next read tries the socket at once.
+  bool bytes_expected_ = false;
 };
 
 // Runs the connection from its first request, or from the moment a parked
@@ -243,22 +292,21 @@ awaitable<void> HttpSession::run() {
     client_addr_ = remote.address();
     if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
       client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
-    client_ip_ = client_addr_.to_string();
     client_port_ = remote.port();
     auto local = client_.local_endpoint(ec);
     local_addr_ = local.address();
     local_port_ = local.port();
+    x_ = w_.exchanges().take(limits());
     if (fe_.traffic_log()) {
-      local_ip_ = local_addr_.to_string();
-      log_.reset(Worker::now());
-      log_.accept_unix_us = log_.start_unix_us;
+      reqlog().reset(Worker::now());
+      accept_unix_us_ = reqlog().start_unix_us;
+      reqlog().accept_unix_us = accept_unix_us_;
     }
     int one = 1;
     ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     // tcp-request connection rules run before the handshake (as HAProxy's):
     // a rejected client costs no TLS work.
     if (fe_.rules().has_tcp_connection_rules()) {
-      x_ = w_.exchanges().take(limits_);
       prepare_context(nullptr);
       x_->ctx.req = nullptr;
       if (!fe_.rules().run_tcp(x_->ctx, false, &sticks_)) {
@@ -267,13 +315,17 @@ awaitable<void> HttpSession::run() {
       }
     }
     if (tls_ctx_ && !co_await accept_tls()) co_return;
+    bytes_expected_ = true;  // a client sends its request right after connecting
   }
 
   for (;;) {
-    if (!x_) x_ = w_.exchanges().take(limits_);
-    if (fe_.traffic_log() && (requests_ > 0 || log_.any_request)) log_.reset(Worker::now());
-    log_backend_ = nullptr;
-    log_server_ = nullptr;
+    if (!x_) x_ = w_.exchanges().take(limits());
+    if (fe_.traffic_log() && (requests_ > 0 || reqlog().any_request)) {
+      reqlog().reset(Worker::now());
+      reqlog().accept_unix_us = accept_unix_us_;
+    }
+    x_->backend = nullptr;
+    x_->server = nullptr;
     HeadStatus hs = co_await receive_request_head();
     if (hs == HeadStatus::park) {
       park();
@@ -302,10 +354,10 @@ awaitable<void> HttpSession::run() {
       break;
     }
     if (const logging::TrafficLog* tl = fe_.traffic_log()) {
-      log_.head_done = Worker::now();
-      log_.any_request = true;
-      log_.note_request(x_->req);
-      if (!tl->captures().empty()) log_.capture_request(*tl, x_->req);
+      reqlog().head_done = Worker::now();
+      reqlog().any_request = true;
+      reqlog().note_request(x_->req);
+      if (!tl->captures().empty()) reqlog().capture_request(*tl, x_->req);
     }
     Exchange x = co_await exchange();
     log_request();
@@ -319,6 +371,11 @@ awaitable<void> HttpSession::run() {
     idle_since_ = Worker::now();
   }
   if (client_.is_open()) {
+    // shutdown() before close(), although close() alone would send the FIN:
+    // when the client's next request is already here unread, close() sends
+    // only a reset, and a client sees an error where the FIN first lets it
+    // see the end of the connection and retry (wrk counts a read error; a
+    // reload that retires this runtime closes connections this way).
     if (tls_) tls_->close_quietly();
     client_.shutdown(tcp::socket::shutdown_both, ec);
     client_.close(ec);
@@ -374,7 +431,13 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     bool hot = idle_phase && requests_ > 0;
     Millis read_limit = limit;
     if (hot && (read_limit.count() == 0 || read_limit > kHotBufferHold)) read_limit = kHotBufferHold;
-    IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), read_limit);
+    asio::mutable_buffer space(cbuf_.space(), cbuf_.space_size());
+    std::optional<IoResult> at_once;
+    if (bytes_expected_) {
+      bytes_expected_ = false;
+      if (!tls_) at_once = recv_now(client_.native_handle(), space);
+    }
+    IoResult r = at_once ? *at_once : co_await read_some(w_, client_side_, space, read_limit);
     if (r.timed_out) {
       // Only the hot-buffer hold expired: park, holding no buffer and no frame.
       if (hot && read_limit != limit) co_return HeadStatus::park;
@@ -440,8 +503,8 @@ awaitable<bool> HttpSession::accept_tls() {
 
 void HttpSession::end_stick_request() {
   sticks_.set_in_request(false);
-  if (sticks_.any()) sticks_.end_request(stick::stick_now(SystemClock::instance()), http_err_, stk_in_, stk_out_);
-  stk_in_ = stk_out_ = 0;
+  if (sticks_.any()) sticks_.end_request(stick::stick_now(SystemClock::instance()), http_err_, x_->stick_in, x_->stick_out);
+  x_->stick_in = x_->stick_out = 0;
   http_err_ = false;
 }
 
@@ -535,7 +598,7 @@ awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const ru
   if (!service && !wants_stats_page(proxy, rt_, x_->req)) co_return false;
   // The admin form's body: small, read whole into the request buffer.
   std::size_t body_len = x_->req.body == http::BodyKind::content_length ? x_->req.content_length : 0;
-  if (x_->req.body == http::BodyKind::chunked || body_len > limits_.max_head_bytes) {
+  if (x_->req.body == http::BodyKind::chunked || body_len > limits().max_head_bytes) {
     co_await send_error(x_->req.body == http::BodyKind::chunked ? 411 : 413, "", nullptr);
     co_return true;
   }
@@ -573,6 +636,8 @@ Millis HttpSession::keep_alive_timeout() const {
 // handler owns the session; readiness starts run() again, the keep-alive
 // deadline (or the client closing) ends it, and the session with it.
 void HttpSession::park() {
+  static_assert(sizeof(asio::detail::reactive_wait_op<ParkHandler, asio::any_io_executor>) <= kParkStorage,
+                "the parked wait no longer fits in the session: raise kParkStorage");
   x_.reset();
   cbuf_.release();
   if (tls_ && tls_->pending()) {
@@ -595,6 +660,7 @@ void HttpSession::ParkHandler::operator()(const asio::error_code& ec) {
   // and g++ moved `self` into the lambda before reading self->w_, so a
   // parked connection died when its next request arrived.
   asio::io_context& io = self->w_.io();
+  self->bytes_expected_ = true;
   asio::co_spawn(io, [s = std::move(self)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
 }
 
@@ -653,7 +719,7 @@ awaitable<Exchange> HttpSession::exchange() {
     if (co_await answer_builtin(be->config(), be_rules, nullptr, x)) co_return x;
   }
   backend_ = be;
-  log_backend_ = be;
+  x_->backend = be;
   be->counters().add(wi(), Ctr::http_requests);
 
   // Cookie persistence: the client's cookie names the server to use.
@@ -786,8 +852,8 @@ awaitable<Exchange> HttpSession::exchange() {
   note_status(x_->resp.status);
   const config::HttpConnMode mode = fe_.config().http_conn_mode;
   bool switching = x_->resp.status == 101 && x_->req.upgrade;
-  log_.response_head = Worker::now();
-  if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && !tl->captures().empty()) log_.capture_response(*tl, x_->resp);
+  reqlog().response_head = Worker::now();
+  if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && !tl->captures().empty()) reqlog().capture_response(*tl, x_->resp);
   bool client_keep = x_->req.wants_keep_alive() && x_->resp.body != http::BodyKind::until_close &&
                      mode != config::HttpConnMode::close && !switching && !rt_.retired();
   // An answer that arrives before the request body is complete leaves the
@@ -849,8 +915,8 @@ awaitable<Exchange> HttpSession::exchange() {
   }
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(x_->head_out), asio::buffer(x_->sbuf.data(), first), client_timeout());
   if (!wr.ok()) {
-    log_.term[0] = 'C';  // the client went away while the response was sent
-    log_.term[1] = 'D';
+    reqlog().term[0] = 'C';  // the client went away while the response was sent
+    reqlog().term[1] = 'D';
     release_server(false);
     co_return x;
   }
@@ -897,13 +963,15 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   dr.ctx = &x_->ctx;
 
   x_->head_out.clear();
+  std::string client_ip;  // X-Forwarded-For's value
   http::RequestRewrite rw;
   bool fe_xff = fecfg.forwardfor.enabled;
   const config::ForwardFor& xff = fe_xff ? fecfg.forwardfor : be.config().forwardfor;
   const std::optional<net::Cidr>& except = fe_xff ? fe_.xff_except() : be.xff_except();
   if (xff.enabled && !(except && except->contains(client_addr_))) {
     rw.forwarded_for_header = xff.header;
-    rw.client_ip = client_ip_;
+    client_ip = client_addr_.to_string();
+    rw.client_ip = client_ip;
     rw.forwarded_for_if_none = xff.if_none;
   }
   rw.close = fecfg.http_conn_mode != config::HttpConnMode::keep_alive || be.config().http_conn_mode != config::HttpConnMode::keep_alive;
@@ -934,7 +1002,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   }
 
   for (int attempt = 0;; ++attempt) {
-    log_.connect_start = Worker::now();
+    reqlog().connect_start = Worker::now();
     Dispatched d = co_await dispatch(w_, x_->server_side, dr);
     if (!d.conn) {
       log_reject(d.error_status, d.reason);
@@ -942,8 +1010,8 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
       co_return false;
     }
     server_ = d.server;
-    log_server_ = d.server;
-    log_.connected = Worker::now();
+    x_->server = d.server;
+    reqlog().connected = Worker::now();
     sconn_ = std::move(d.conn);
     x_->server_side.socket = &sconn_->socket;
     x_->server_side.tls = sconn_->tls.get();
@@ -1087,7 +1155,7 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
     if (it != fe_.config().errorfiles.end()) custom = &it->second.content;
   }
   std::string body = custom ? *custom : http::make_error_response(status, true);
-  log_.set_error_status(status, server_ != nullptr);
+  reqlog().set_error_status(status, server_ != nullptr);
   note_status(status);
   // Whatever else the client sent is not going to be read.
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(body), {}, client_timeout());
@@ -1098,27 +1166,29 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
 }
 
 void HttpSession::log_aborted_request() {
-  if (!fe_.traffic_log()) return;
-  log_.status = 400;
-  log_.term[0] = 'C';
-  log_.term[1] = 'R';
+  if (!fe_.traffic_log() || !x_) return;
+  reqlog().status = 400;
+  reqlog().term[0] = 'C';
+  reqlog().term[1] = 'R';
   log_request(true);
 }
 
 void HttpSession::log_request(bool before_any_byte) {
   const logging::TrafficLog* t = fe_.traffic_log();
-  if (!t || (!log_.any_request && !request_started_ && !before_any_byte)) return;
+  if (!t || !x_ || (!reqlog().any_request && !request_started_ && !before_any_byte)) return;
+  const std::string client_ip = client_addr_.to_string();
+  const std::string local_ip = local_addr_.to_string();
   LogContext c;
   c.rt = &rt_;
   c.fe = &fe_;
-  c.be = log_backend_;
-  c.server = log_server_;
-  c.client_ip = client_ip_;
-  c.local_ip = local_ip_;
+  c.be = x_->backend;
+  c.server = x_->server;
+  c.client_ip = client_ip;
+  c.local_ip = local_ip;
   c.client_port = client_port_;
   c.local_port = local_port_;
-  c.req = log_.head_done != RequestLogState::Steady{} && x_ ? &x_->req : nullptr;
-  if (t->uses_samples() && x_) {
+  c.req = reqlog().head_done != RequestLogState::Steady{} ? &x_->req : nullptr;
+  if (t->uses_samples()) {
     // %[...] parts read the request's rule context; a request that failed
     // before exchange() has none of its own yet: the connection's, then.
     if (!c.req) {
@@ -1128,15 +1198,16 @@ void HttpSession::log_request(bool before_any_byte) {
     x_->ctx.now = stick::stick_now(SystemClock::instance());  // rates as of the log line, as HAProxy
     c.eval = &x_->ctx;
   }
-  emit_request_log(*t, log_, c, Worker::now());
+  emit_request_log(*t, reqlog(), c, Worker::now());
 }
 
 void HttpSession::log_reject(int status, std::string_view reason) {
   unsigned long long suppressed = 0;
   if (!t_reject_log.allow(Worker::now(), suppressed)) return;
   std::string extra = suppressed ? cat(" (", suppressed, " similar lines suppressed)") : std::string();
-  if (status == 0) log::warning(fe_.name(), ": connection from ", client_ip_, ": ", reason, extra);  // no HTTP answer
-  else log::warning(fe_.name(), ": ", status, " to ", client_ip_, ": ", reason, extra);
+  const std::string client_ip = client_addr_.to_string();
+  if (status == 0) log::warning(fe_.name(), ": connection from ", client_ip, ": ", reason, extra);  // no HTTP answer
+  else log::warning(fe_.name(), ": ", status, " to ", client_ip, ": ", reason, extra);
 }
 
 }  // namespace

@@ -52,7 +52,20 @@ struct IoResult {
 // Reads what is available (at least one byte) into `buf`. A zero timeout means none.
 asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer buf, Millis timeout);
 
-// Writes every byte of up to two buffers (one writev when it can).
+// One non-blocking sendmsg of up to two buffers, whatever the socket's mode
+// (MSG_DONTWAIT, MSG_NOSIGNAL): the bytes written, possibly fewer than asked,
+// or -1 with errno (EAGAIN: no room now).
+long send_now(int fd, asio::const_buffer a, asio::const_buffer b = {});
+
+// One non-blocking recv on a plain socket, for when bytes are most likely
+// there already (a connection just accepted, a parked one that became
+// readable): no trip through the reactor. nullopt when nothing is there yet
+// (read_some then waits); an error or EOF (ec = eof) otherwise.
+std::optional<IoResult> recv_now(int fd, asio::mutable_buffer buf);
+
+// Writes every byte of up to two buffers (one writev when it can). A plain
+// socket is written at once when it has room (send_now); only the rest
+// waits, within `timeout`.
 asio::awaitable<IoResult> write_all(Worker& w, Side& side, asio::const_buffer a, asio::const_buffer b, Millis timeout);
 
 // Runs a TLS handshake on side.tls to its end. On failure, ec is set and

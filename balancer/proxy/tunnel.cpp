@@ -3,6 +3,9 @@
 
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
+#include <optional>
+#include <sys/socket.h>
 
 #include "balancer/tls/tls_conn.h"
 
@@ -32,11 +35,37 @@ asio::awaitable<IoPair> read_from(tcp::socket& s, tls::TlsConn* t, asio::mutable
   co_return IoPair{ec, n};
 }
 
+// Plain sockets are written at once when they have room (see send_now);
+// only the rest waits.
 asio::awaitable<IoPair> write_to(tcp::socket& s, tls::TlsConn* t, asio::const_buffer b) {
   if (t) co_return co_await tls_io(s, t, nullptr, b.data(), b.size());
-  auto [ec, n] = co_await asio::async_write(s, b, use_nothrow);
-  co_return IoPair{ec, n};
+  std::size_t sent = 0;
+  long n = send_now(s.native_handle(), b);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    co_return IoPair{asio::error_code(errno, asio::error::get_system_category()), 0};
+  if (n > 0) sent = static_cast<std::size_t>(n);
+  if (sent == b.size()) co_return IoPair{{}, sent};
+  auto [ec, m] = co_await asio::async_write(s, b + sent, use_nothrow);
+  co_return IoPair{ec, sent + m};
 }
+
+// A read that filled the whole buffer suggests more is waiting: the next one
+// is tried at once, without a trip through the reactor (bulk transfers then
+// cost a recv and a send per buffer, as in HAProxy). Interactive traffic,
+// whose reads come short, goes straight to the asynchronous read, which
+// tries the socket first itself. nullopt: nothing there yet.
+std::optional<IoPair> read_now(tcp::socket& s, asio::mutable_buffer b) {
+  for (;;) {
+    ssize_t n = ::recv(s.native_handle(), b.data(), b.size(), MSG_DONTWAIT);
+    if (n > 0) return IoPair{{}, static_cast<std::size_t>(n)};
+    if (n == 0) return IoPair{asio::error::eof, 0};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    return IoPair{asio::error_code(errno, asio::error::get_system_category()), 0};
+  }
+}
+
+constexpr unsigned kReadsAtOnce = 8;
 
 class Tunnel {
  public:
@@ -81,7 +110,10 @@ class Tunnel {
 
   asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, net::IoBuffer& buf, bool from_client) {
     std::uint64_t& count = from_client ? result_.client_to_server : result_.server_to_client;
+    tls::TlsConn* from_tls = from_client ? client_tls_ : server_tls_;
     buf.ensure(w_.buffers());
+    bool filled = false;  // the last read filled the buffer
+    unsigned at_once = 0;  // reads in a row done without waiting
     for (;;) {
       if (!buf.empty()) {
         auto [ec, n] = co_await write_to(to, from_client ? server_tls_ : client_tls_, asio::buffer(buf.data(), buf.size()));
@@ -93,7 +125,15 @@ class Tunnel {
         buf.consume(n);
         touch();
       }
-      auto [ec, n] = co_await read_from(from, from_client ? client_tls_ : server_tls_, asio::buffer(buf.space(), buf.space_size()));
+      asio::mutable_buffer space = asio::buffer(buf.space(), buf.space_size());
+      std::optional<IoPair> now;
+      // Every few buffers the asynchronous read runs anyway: its completion
+      // is posted, so a transfer that never waits cannot starve the
+      // worker's other connections.
+      if (filled && !from_tls && ++at_once < kReadsAtOnce) now = read_now(from, space);
+      else at_once = 0;
+      auto [ec, n] = now ? *now : co_await read_from(from, from_tls, space);
+      filled = !ec && n == space.size();
       if (ec) {
         if (ec == asio::error::eof) {
           asio::error_code ignored;

@@ -9,8 +9,10 @@ namespace {
 // HAProxy's timeouts are in milliseconds, but nothing in its users' configs
 // depends on better than a few of them.
 constexpr std::chrono::milliseconds kTick{5};
-// Free buffers kept per worker beyond those in use.
+// Free buffers kept per worker beyond those in use, and how often the
+// surplus (free buffers nobody needed for a whole period) is unmapped.
 constexpr std::size_t kFreeBuffers = 64;
+constexpr std::chrono::seconds kTrimEvery{1};
 }  // namespace
 
 Worker::Worker(unsigned index, std::size_t bufsize)
@@ -46,7 +48,11 @@ void Worker::schedule_tick() {
     auto t = now();
     deadlines_.expire(t);
     pool_.purge(t);
-    if (deadlines_.empty() && pool_.size() == 0) {
+    if (t - last_trim_ >= kTrimEvery) {
+      last_trim_ = t;
+      buffers_.trim();
+    }
+    if (deadlines_.empty() && pool_.size() == 0 && !buffers_.has_surplus()) {
       ticking_ = false;
       return;
     }

@@ -58,6 +58,7 @@ class Worker {
   ConnPool pool_;
   std::optional<asio::steady_timer> ticker_;
   bool ticking_ = false;
+  net::SteadyTime last_trim_{};
   std::mt19937 rng_;
   SessionRegistry sessions_;
   std::thread thread_;

@@ -8,6 +8,9 @@ the median of the per-pair ratios is reported with its spread. Scenarios:
   http-keepalive   wrk keep-alive, 50 connections, tiny body
   http-close       wrk with "Connection: close" (a new connection per request)
   tcp              TCP mode, wrk keep-alive through it
+  tcp-bulk         TCP mode, 1 MiB responses (10 connections): bulk copying,
+                   where splice(2) could pay off; HAProxy runs twice, without
+                   and with `option splice-auto`, to show what splice is worth
   idle-memory      RSS with 5,000 idle keep-alive client connections
 
 Usage: proxy_bench.py [--pairs N] [--seconds S] [--only SCENARIO...]
@@ -34,6 +37,7 @@ from harness import binary, free_port, wait_for, wait_for_port  # noqa: E402
 
 PROXY_CPU = "1"
 LOAD_CPU = "0"
+BULK_BYTES = 1 << 20
 
 
 def pinned(cpu, args):
@@ -54,6 +58,13 @@ class Proc:
                 self.p.kill()
                 self.p.wait()
         self.log.close()
+
+    def cpu_seconds(self):
+        # utime + stime: what the proxy itself spent, whatever else the
+        # machine was doing.
+        with open(f"/proc/{self.p.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_kb(self):
         # HAProxy and tandem are single processes here (-db, no master).
@@ -79,20 +90,27 @@ http {{
   server {{
     listen 127.0.0.1:{port} backlog=4096;
     location / {{ return 200 "hello\\n"; }}
+    location /files/ {{ alias {workdir}/files/; }}
   }}
 }}
 """)
+    (workdir / "files").mkdir(exist_ok=True)
+    (workdir / "files" / "bulk.bin").write_bytes(os.urandom(BULK_BYTES))
+    # nginx's workers (not root) must reach the file: mkdtemp makes 0700.
+    os.chmod(workdir, 0o755)
+    os.chmod(workdir / "files", 0o755)
+    os.chmod(workdir / "files" / "bulk.bin", 0o644)
     p = Proc(pinned(LOAD_CPU, ["nginx", "-c", str(conf)]), workdir / "nginx.out")
     wait_for_port("127.0.0.1", port)
     return p
 
 
-def proxy_config(mode, port, backend_port):
+def proxy_config(mode, port, backend_port, extra=""):
     return f"""global
     nbthread 1
     maxconn 9000
 defaults
-    mode {mode}
+    mode {mode}{extra}
     timeout connect 5s
     timeout client 300s
     timeout server 300s
@@ -105,23 +123,27 @@ backend be
 """
 
 
-def start_proxy(kind, workdir, mode, port, backend_port):
+def start_proxy(kind, workdir, mode, port, backend_port, extra=""):
     cfg = workdir / f"{kind}-{mode}.cfg"
-    cfg.write_text(proxy_config(mode, port, backend_port))
+    cfg.write_text(proxy_config(mode, port, backend_port, extra))
     if kind == "tandem":
         args = [binary("tandem-balancer"), "-db", "-f", str(cfg), "--admin-socket", str(workdir / f"{kind}.sock")]
     else:
         args = ["haproxy", "-db", "-f", str(cfg)]
     p = Proc(pinned(PROXY_CPU, args), workdir / f"{kind}-{mode}.out")
-    wait_for_port("127.0.0.1", port)
+    try:
+        wait_for_port("127.0.0.1", port)
+    except BaseException:
+        p.stop()  # a proxy that did not come up must not outlive the run
+        raise
     return p
 
 
-def wrk(port, seconds, close=False, conns=50):
+def wrk(port, seconds, close=False, conns=50, path="/"):
     args = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency"]
     if close:
         args += ["-H", "Connection: close"]
-    out = subprocess.run(pinned(LOAD_CPU, args + [f"http://127.0.0.1:{port}/"]), capture_output=True, text=True).stdout
+    out = subprocess.run(pinned(LOAD_CPU, args + [f"http://127.0.0.1:{port}{path}"]), capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Socket errors: (.*)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -131,7 +153,11 @@ def wrk(port, seconds, close=False, conns=50):
 def throughput(name, workdir, backend_port, mode, close, pairs, seconds):
     tport, hport = free_port(), free_port()
     t = start_proxy("tandem", workdir, mode, tport, backend_port)
-    h = start_proxy("haproxy", workdir, mode, hport, backend_port)
+    try:
+        h = start_proxy("haproxy", workdir, mode, hport, backend_port)
+    except BaseException:
+        t.stop()
+        raise
     try:
         wrk(tport, 2, close)  # warm-up
         wrk(hport, 2, close)
@@ -153,6 +179,52 @@ def throughput(name, workdir, backend_port, mode, close, pairs, seconds):
     finally:
         t.stop()
         h.stop()
+
+
+def bulk(workdir, backend_port, pairs, seconds):
+    """TCP mode with 1 MiB responses: tandem, HAProxy, HAProxy with splice."""
+    ports = {"tandem": free_port(), "haproxy": free_port(), "haproxy-splice": free_port()}
+    procs = []
+    try:
+        procs.append(start_proxy("tandem", workdir, "tcp", ports["tandem"], backend_port))
+        procs.append(start_proxy("haproxy", workdir, "tcp", ports["haproxy"], backend_port))
+        # A config of its own (start_proxy names files by kind and mode).
+        cfg = workdir / "haproxy-splice.cfg"
+        # maxpipes: by default maxconn/4 pipes, more descriptors than the hard limit allows.
+        cfg.write_text(proxy_config("tcp", ports["haproxy-splice"], backend_port, "\n    option splice-auto")
+                       .replace("maxconn 9000", "maxconn 9000\n    maxpipes 512"))
+        procs.append(Proc(pinned(PROXY_CPU, ["haproxy", "-db", "-f", str(cfg)]), workdir / "haproxy-splice.out"))
+        wait_for_port("127.0.0.1", ports["haproxy-splice"])
+        path = "/files/bulk.bin"
+        by_kind = dict(zip(ports, procs))
+        for k in ports:
+            wrk(ports[k], 2, conns=10, path=path)  # warm-up
+        res = {k: [] for k in ports}
+        cpu = {k: [] for k in ports}  # the proxy's CPU seconds per GB moved
+        for _ in range(pairs):
+            line = []
+            for k in ports:
+                c0 = by_kind[k].cpu_seconds()
+                rps, err, non2xx = wrk(ports[k], seconds, conns=10, path=path)
+                gb = rps * seconds * BULK_BYTES / 1e9
+                cpu[k].append((by_kind[k].cpu_seconds() - c0) / gb if gb else 0.0)
+                res[k].append(rps)
+                line.append(f"{k} {rps * BULK_BYTES / 1e6:6.0f} MB/s {cpu[k][-1]:.3f} cpu-s/GB"
+                            + (f" (errors: {err})" if err else "") + (f" (non-2xx: {non2xx})" if non2xx else ""))
+            t, h, hs = res["tandem"][-1], res["haproxy"][-1], res["haproxy-splice"][-1]
+            print(f"  tcp-bulk: {'   '.join(line)}   ratio {t / h:.3f} (vs splice {t / hs:.3f})", flush=True)
+        r = [a / b for a, b in zip(res["tandem"], res["haproxy"])]
+        rs = [a / b for a, b in zip(res["tandem"], res["haproxy-splice"])]
+        sp = [a / b for a, b in zip(res["haproxy-splice"], res["haproxy"])]
+        med = {k: statistics.median(v) * BULK_BYTES / 1e6 for k, v in res.items()}
+        print("tcp-bulk: proxy CPU per GB (median): "
+              + ", ".join(f"{k} {statistics.median(v):.3f} s" for k, v in cpu.items()), flush=True)
+        print(f"tcp-bulk: median ratio {statistics.median(r):.3f} vs haproxy, {statistics.median(rs):.3f} vs haproxy "
+              f"with splice-auto; splice's own gain for haproxy {statistics.median(sp):.3f}; medians "
+              + ", ".join(f"{k} {v:.0f} MB/s" for k, v in med.items()), flush=True)
+    finally:
+        for p in procs:
+            p.stop()
 
 
 def idle_memory(workdir, backend_port, conns=5000):
@@ -199,7 +271,7 @@ def main():
     for tool in ("haproxy", "nginx", "wrk", "taskset"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is not installed (scripts/install-deps)")
-    want = set(args.only) if args.only else {"http-keepalive", "http-close", "tcp", "idle-memory"}
+    want = set(args.only) if args.only else {"http-keepalive", "http-close", "tcp", "tcp-bulk", "idle-memory"}
     workdir = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
     bport = free_port()
     ng = nginx(workdir, bport)
@@ -212,6 +284,8 @@ def main():
             throughput("http-close", workdir, bport, "http", True, args.pairs, args.seconds)
         if "tcp" in want:
             throughput("tcp", workdir, bport, "tcp", False, args.pairs, args.seconds)
+        if "tcp-bulk" in want:
+            bulk(workdir, bport, args.pairs, args.seconds)
         if "idle-memory" in want:
             idle_memory(workdir, bport)
     finally:

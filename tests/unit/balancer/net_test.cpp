@@ -100,14 +100,26 @@ TEST(Cidr, Matching) {
   EXPECT_FALSE(Cidr::parse("bogus/8"));
 }
 
-TEST(Buffers, PoolReusesAndCaps) {
+TEST(Buffers, PoolReusesAndTrimsWhatAPeriodLeftUnused) {
   BufferPool pool(1024, 1);
   char* a = pool.acquire();
   char* b = pool.acquire();
-  EXPECT_EQ(pool.in_use(), 2u);
+  char* c = pool.acquire();
+  EXPECT_EQ(pool.in_use(), 3u);
   pool.release(a);
-  pool.release(b);  // beyond the cap: freed
-  EXPECT_EQ(pool.acquire(), a);
+  pool.release(b);
+  pool.release(c);  // kept beyond the cap until a trim
+  EXPECT_TRUE(pool.has_surplus());
+  pool.trim();  // all three were needed during this period: none goes
+  EXPECT_TRUE(pool.has_surplus());
+  EXPECT_EQ(pool.acquire(), c);  // the most recently freed first
+  pool.release(c);
+  pool.trim();  // two stayed free the whole period, one is kept: the oldest goes
+  EXPECT_TRUE(pool.has_surplus());
+  pool.trim();
+  EXPECT_FALSE(pool.has_surplus());
+  EXPECT_EQ(pool.acquire(), c);
+  EXPECT_EQ(pool.in_use(), 1u);
   IoBuffer buf;
   buf.ensure(pool);
   std::memcpy(buf.space(), "hello", 5);
