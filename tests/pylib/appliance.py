@@ -233,16 +233,6 @@ class KeepalivedNode(ApplianceNode):
         self.balancer = self.ns.spawn([self.haproxy, "-db", "-f", cfg], name=f"haproxy-{self.name}")
         wait_for(lambda: ":80 " in self.ns.run("ss", "-Hltn").stdout, 5, what="haproxy listening")
 
-    def upgrade_balancer(self):
-        """A binary upgrade, as HAProxy's: a new process takes the running one's
-        listening sockets (-x) and, once serving, tells it to stop softly
-        (-sf). Returns the old process (it exits when its connections end)."""
-        old = self.balancer
-        self.balancer = self.ns.spawn([binary("tandem-balancer"), "-db", "-f", self.dir / "balancer.cfg",
-                                       "--admin-socket", self.balancer_socket, "-x", self.stats_socket,
-                                       "-sf", str(old.proc.pid)], name=f"balancer-{self.name}-upgraded")
-        return old
-
     def start_vrrpd(self, nopreempt=False):
         text = keepalived_conf(f"haproxy-{self.name}", self.priority, self.tuned, nopreempt)
         cfg = self.dir / "keepalived.conf"
