@@ -294,6 +294,9 @@ void Balancer::start() {
 }
 
 Result<Balancer::ReloadReport> Balancer::reload(const config::Config& cfg_in) {
+  // A soft stop closed the listeners for good (a new process has them): a
+  // reload must not open them again here.
+  if (stopping_) return fail("stopping softly (SIGUSR1): a reload would open listeners a new process now serves");
   std::shared_ptr<Generation> old = current();
   const config::Global& running = old->runtime->global();
   ReloadReport report;

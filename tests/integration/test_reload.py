@@ -290,3 +290,28 @@ def test_binary_upgrade_without_expose_fd_binds_beside(workdir, backends):
             assert served_config(port) == "A"
         finally:
             assert new.stop() == 0, new.output()
+
+
+def test_soft_stop_finishes_connections_then_exits_and_refuses_a_reload(workdir, backends):
+    port = free_port()
+    with BalancerProcess(workdir, config(port, backends, "A"), ports=[port], name="balancer") as p:
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"X-Config: A" in s.recv(65536)
+        p.signal(signal.SIGUSR1)
+        wait_for(lambda: "soft stop: no longer accepting; 1 connection(s) to finish" in p.output(), what="soft stop")
+        assert not connects(port)  # no successor took the listener: refused
+        p.signal(signal.SIGHUP)
+        wait_for(lambda: "reload failed" in p.output(), what="the reload refused")
+        assert "stopping softly" in p.output()
+        # The open connection is served to the end (its answer says close)...
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(5)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200") and b"connection: close" in data.lower()
+        s.close()
+        # ...then the process exits by itself.
+        assert p.proc.wait(timeout=10) == 0, p.output()
+        assert "soft stop: the last connection ended" in p.output()
