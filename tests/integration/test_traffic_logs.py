@@ -233,9 +233,13 @@ def exchange_from(port, data, src=CLIENT_IP):
         s.close()
 
 
-def sample_traffic(port):
+def sample_traffic(port, output):
     """Two connections: one with two keep-alive requests, one HTTP/1.0
-    request without Host or User-Agent."""
+    request without Host or User-Agent. The second connection opens only
+    once the first connection's lines are written: a line's stick counters
+    are read when it is logged, and a line logged after the next connection
+    was accepted would count it (in either proxy, a race the test must not
+    run)."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=(CLIENT_IP, 0))
     try:
         c.request("GET", "/echo?q=1", headers={"Host": "Example.org", "User-Agent": "t/1"})
@@ -248,6 +252,7 @@ def sample_traffic(port):
         assert r.status == 200
     finally:
         c.close()
+    wait_for(lambda: len(sample_lines(output(), 2)) == 2, what="the first connection's two log lines")
     assert exchange_from(port, b"GET /size/1 HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.")
 
 
@@ -259,7 +264,7 @@ def sample_lines(output, n):
 def test_log_format_samples_print_as_haproxys(workdir, app):
     port = free_port()
     with BalancerProcess(workdir, sample_config(port, app), ports=[port]) as p:
-        sample_traffic(port)
+        sample_traffic(port, p.output)
         wait_for(lambda: len(sample_lines(p.output(), 3)) == 3, what="tandem's three log lines")
         ours = sample_lines(p.output(), 3)
     hport = free_port()
@@ -267,7 +272,7 @@ def test_log_format_samples_print_as_haproxys(workdir, app):
     cfg.write_text(sample_config(hport, app))
     with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
         wait_for_port("127.0.0.1", hport, h)
-        sample_traffic(hport)
+        sample_traffic(hport, h.output)
         wait_for(lambda: len(sample_lines(h.output(), 3)) == 3, what="haproxy's three log lines")
         theirs = sample_lines(h.output(), 3)
     assert ours == theirs, "\n".join(["tandem:"] + ours + ["haproxy:"] + theirs)
