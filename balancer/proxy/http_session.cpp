@@ -523,8 +523,10 @@ awaitable<bool> HttpSession::deny_keeping_alive(int status, runtime::Backend* be
   // and the configuration keep connections, and no errorfile replaces the
   // page (an errorfile is sent as written, with its own framing).
   bool custom = (be && be->config().errorfiles.contains(status)) || fe_.config().errorfiles.contains(status);
+  // A retired runtime (after a reload) keeps no connection: the client's
+  // next request belongs to the new configuration.
   if (custom || x_->req.body != http::BodyKind::none || !x_->req.wants_keep_alive() ||
-      fe_.config().http_conn_mode == config::HttpConnMode::close)
+      fe_.config().http_conn_mode == config::HttpConnMode::close || rt_.retired())
     co_return false;
   const std::string& page = keep_alive_error(status);
   fe_.counters().add_status(wi(), status);
@@ -618,7 +620,7 @@ awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const ru
   note_status(resp->status);
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(resp->bytes), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
-  x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive();
+  x.client_keep_alive = wr.ok() && !resp->close;
   co_return true;
 }
 
@@ -674,13 +676,16 @@ awaitable<Exchange> HttpSession::exchange() {
     // condition holds.
     prepare_context(nullptr);
     bool failing = fe_.rules().monitor_fails(x_->ctx);
-    std::string r = failing ? http::make_error_response(503, false)
-                            : "HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
-                              "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n";
+    // A retired runtime says `connection: close`, as its proxied responses do.
+    bool keep = x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none && !rt_.retired();
+    std::string r = failing ? http::make_error_response(503, !keep)
+                            : cat("HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n",
+                                  keep ? "" : "connection: close\r\n",
+                                  "\r\n<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n");
     note_status(failing ? 503 : 200);
     cbuf_.consume(x_->req.head_length);
     IoResult wr = co_await write_all(w_, client_side_, asio::buffer(r), {}, client_timeout());
-    x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none;
+    x.client_keep_alive = wr.ok() && keep;
     co_return x;
   }
   prepare_context(nullptr);
