@@ -144,9 +144,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   // hard-stop-after: both connections shut down; whatever the session waits
   // on fails, and it ends through its ordinary error paths.
   void hard_stop_now() {
-    asio::error_code ec;
-    if (client_.is_open()) client_.shutdown(tcp::socket::shutdown_both, ec);
-    if (sconn_ && sconn_->socket.is_open()) sconn_->socket.shutdown(tcp::socket::shutdown_both, ec);
+    shut_down_now(&client_);
+    if (sconn_) shut_down_now(&sconn_->socket);
   }
   void log_reject(int status, std::string_view reason);
   void park();
