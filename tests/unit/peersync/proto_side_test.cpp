@@ -55,6 +55,21 @@ TEST(CompareFingerprints, MissingOnOneSide) {
   for (const auto& x : d) EXPECT_EQ(x.local(), "missing") << x.what();
 }
 
+TEST(CompareFingerprints, APartOneSideCouldNotReadIsNotCompared) {
+  // The peer's balancer is down: its tables and backends are unknown, not
+  // missing; its vrrpd answered, so VRRP is still compared.
+  ppb::ConfigFingerprint down = fingerprint(52, {}, false);
+  down.clear_tables();
+  down.clear_backends();
+  down.set_tables_unknown(true);
+  down.set_backends_unknown(true);
+  auto d = compare_fingerprints(fingerprint(51, {"a"}, true), down);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].what(), "vrrp VI_1 virtual_router_id");
+  // And the other way round.
+  EXPECT_EQ(compare_fingerprints(down, fingerprint(52, {"a"}, true)).size(), 0u);
+}
+
 TEST(ProtoConvert, SummarizeCountsEntriesPerTable) {
   bpb::WatchBatch b;
   for (const char* t : {"a", "a", "b", "a"}) b.add_entries()->set_table(t);
