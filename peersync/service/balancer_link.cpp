@@ -13,7 +13,10 @@ namespace bpb = tandem::balancer::v1;
 BalancerLink::BalancerLink(const std::string& socket_path) : path_(socket_path) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Apply batches merge up to InboundLimits' 16384 entries of several peer
+  // batches (keys up to 1 KiB): more than one peer message may carry; the
+  // balancer's admin socket takes 64 MiB.
+  args.SetMaxSendMessageSize(kMaxApplyBytes);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   stub_ = bpb::StickTables::NewStub(

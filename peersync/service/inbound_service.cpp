@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <thread>
 
 #include "common/log.h"
@@ -155,32 +154,76 @@ grpc::Status InboundService::Replicate(
   log::info("from ", peer.name, ": replicating, holding seq ", holding->seq(), " of ",
             holding->instance_id().empty() ? "nothing" : holding->instance_id());
 
-  // The balancer's Apply stream; its acks go back to the peer in order.
+  // The balancer's Apply stream, one ApplyBatch in flight: the peer's batches
+  // that arrive meanwhile merge into the next one (adaptive, no timer), and
+  // its ack goes back to the peer as one cumulative Ack for the newest batch
+  // merged. `pending` and `sending` swap; their entries keep their
+  // allocations from batch to batch.
   grpc::ClientContext apply_ctx;
   auto apply = balancer_.stub().Apply(&apply_ctx);
-  std::mutex pending_mu;
-  std::deque<std::pair<std::uint64_t, std::int64_t>> pending;  // batch id, sent_unix_us
+  std::mutex apply_mu;  // guards the block below
+  std::condition_variable apply_cv;
+  bpb::ApplyBatch pending;
+  bool has_pending = false;
+  std::uint64_t pending_id = 0;     // the newest peer batch merged into `pending`
+  std::int64_t pending_sent_us = 0;  // the oldest one's sent_unix_us
+  bool in_flight = false;
+  std::uint64_t in_flight_id = 0;
+  std::int64_t in_flight_sent_us = 0;
+  bool apply_stop = false;
+  pending.set_source_node(peer.name);
+  const std::size_t merge_cap = options_.limits.max_entries_per_batch;
+
   std::atomic<bool> balancer_lost{false};
   std::atomic<bool> finishing{false};  // the handler ends the call itself: keep its status
+  std::thread writer([&] {
+    bpb::ApplyBatch out;
+    out.set_source_node(peer.name);
+    while (true) {
+      {
+        std::unique_lock lock(apply_mu);
+        apply_cv.wait(lock, [&] { return apply_stop || (has_pending && !in_flight); });
+        if (apply_stop) return;
+        out.Swap(&pending);
+        has_pending = false;
+        in_flight = true;
+        in_flight_id = pending_id;
+        in_flight_sent_us = pending_sent_us;
+      }
+      apply_cv.notify_all();  // the handler may merge into `pending` again
+      if (!apply->Write(out)) {
+        if (!finishing) {
+          balancer_lost = true;
+          ctx->TryCancel();
+        }
+        { std::lock_guard lock(apply_mu); }  // the handler may wait for room in `pending`
+        apply_cv.notify_all();
+        return;
+      }
+    }
+  });
   std::thread acker([&] {
     bpb::ApplyAck a;
     ppb::ReplicateResponse out;
     while (apply->Read(&a)) {
-      std::pair<std::uint64_t, std::int64_t> p;
+      std::uint64_t id;
+      std::int64_t sent_us;
       {
-        std::lock_guard lock(pending_mu);
-        if (pending.empty()) break;
-        p = pending.front();
-        pending.pop_front();
+        std::lock_guard lock(apply_mu);
+        if (!in_flight) break;
+        in_flight = false;
+        id = in_flight_id;
+        sent_us = in_flight_sent_us;
       }
+      apply_cv.notify_all();
       auto* ack = out.mutable_ack();
       ack->Clear();
-      ack->set_batch_id(p.first);
+      ack->set_batch_id(id);
       *ack->mutable_applied() = a.applied();
       ack->mutable_errors()->Swap(a.mutable_errors());
       {
         std::lock_guard lock(peer.mu);
-        peer.inbound.lag_ms = unix_ms(clock_.wall()) - p.second / 1000;
+        peer.inbound.lag_ms = unix_ms(clock_.wall()) - sent_us / 1000;
       }
       std::lock_guard lock(write_mu);
       if (!stream->Write(out)) break;
@@ -191,12 +234,12 @@ grpc::Status InboundService::Replicate(
       balancer_lost = true;
       ctx->TryCancel();
     }
+    { std::lock_guard lock(apply_mu); }
+    apply_cv.notify_all();
   });
 
   InboundGate gate(peer.name, agreed, options_.limits);
   grpc::Status result = grpc::Status::OK;
-  bpb::ApplyBatch ab;
-  ab.set_source_node(peer.name);
   while (stream->Read(&req)) {
     last_heard_ms = unix_ms(clock_.wall());
     if (!still_current()) {
@@ -222,27 +265,45 @@ grpc::Status InboundService::Replicate(
       break;
     }
     {
-      std::lock_guard lock(pending_mu);
-      pending.emplace_back(b.batch_id(), b.sent_unix_us());
-    }
-    {
       std::lock_guard lock(peer.mu);
       ++peer.inbound.batches;
       peer.inbound.entries += b.entries_size();
       peer.inbound.last_unix_ms = unix_ms(clock_.wall());
     }
-    *ab.mutable_source_cursor() = b.cursor();
-    ab.mutable_entries()->Swap(b.mutable_entries());
-    if (!apply->Write(ab)) {
-      result = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the local balancer's Apply stream broke");
-      break;
+    {
+      std::unique_lock lock(apply_mu);
+      apply_cv.wait(lock, [&] {
+        return !has_pending || pending.entries_size() + static_cast<std::size_t>(b.entries_size()) <= merge_cap ||
+               balancer_lost;
+      });
+      if (balancer_lost) break;
+      if (!has_pending) {
+        pending.mutable_entries()->Swap(b.mutable_entries());  // keeps both sides' allocations
+        pending_sent_us = b.sent_unix_us();
+        has_pending = true;
+      } else {
+        // Add() reuses an entry cleared earlier; Swap moves the contents.
+        for (auto& e : *b.mutable_entries()) pending.add_entries()->Swap(&e);
+      }
+      // Applying the merged batch then storing the newest cursor leaves the
+      // balancer where applying each in turn would.
+      *pending.mutable_source_cursor() = b.cursor();
+      pending_id = b.batch_id();
     }
+    apply_cv.notify_all();
   }
   if (result.ok() && balancer_lost)
     result = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the local balancer's Apply stream ended");
   finishing = true;
-  apply->WritesDone();
+  {
+    std::lock_guard lock(apply_mu);
+    apply_stop = true;
+  }
+  apply_cv.notify_all();
+  // Batches not yet acked are the peer's to send again (it resumes from what
+  // the balancer holds): ending the Apply call here loses nothing.
   apply_ctx.TryCancel();
+  writer.join();
   acker.join();
   apply->Finish();
   if (!result.ok()) note_error(result.error_message());

@@ -15,7 +15,6 @@ namespace ppb = tandem::peersync::v1;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr auto kCursorOnlyEvery = 100ms;
 constexpr std::uint32_t kWatchBatch = 8192;  // under InboundLimits' 16384 and 8 MiB
 }  // namespace
 
@@ -150,7 +149,6 @@ std::string OutboundDriver::session() {
   // The ticker: heartbeats, a silent peer, a missing Welcome.
   std::atomic<bool> done{false};
   std::atomic<bool> ending{false};  // the peer ended the stream: the pump stops quietly
-  std::condition_variable window_cv;
   std::thread ticker([&] {
     while (!done) {
       std::this_thread::sleep_for(100ms);
@@ -161,8 +159,7 @@ std::string OutboundDriver::session() {
         if (a.send_heartbeat) peer_.link.said(clock_.now());
       }
       if (a.give_up) {
-        end_with(*a.give_up);
-        window_cv.notify_all();
+        end_with(*a.give_up);  // cancels both calls: the session ends, its pump stops
         return;
       }
       if (a.send_heartbeat) {
@@ -224,85 +221,137 @@ std::string OutboundDriver::session() {
   log::info("peer ", target_.name, ": connected, ", plan->full_resync ? "full resync" : "resuming at seq ",
             plan->full_resync ? "" : cat(plan->from.seq));
 
-  // The pump: balancer Watch -> Batches, at most max_unacked in flight.
-  std::thread pump;
+  // The pump, two threads: the reader takes the balancer's Watch batches into
+  // `pending` (merging live ones while a batch is in flight), the sender sends
+  // `pending` when the link allows it (may_send: a live batch at once when
+  // nothing is in flight). No timer: what accumulates during a round trip is
+  // the next batch. The two messages swap, never reallocated: their entries
+  // keep their allocations from batch to batch (a resync is 1M entries).
+  std::mutex pump_mu;  // guards the four below; lock order pump_mu -> peer_.mu
+  std::condition_variable pump_cv;
+  ppb::ReplicateRequest pending;
+  BatchSummary pending_sum;
+  bool has_pending = false;
+  bool pump_stop = false;
+  auto stopped = [&] { return pump_stop || ending || !reason().empty(); };
+  auto wake_pump = [&] {
+    { std::lock_guard lock(pump_mu); }  // a waiter between its check and its wait sees this
+    pump_cv.notify_all();
+  };
+  std::size_t merge_cap;
+  {
+    std::lock_guard lock(peer_.mu);
+    merge_cap = peer_.link.timers().max_merged_entries;
+  }
+  std::thread reader, sender;
   if (!plan->tables.empty()) {
-    pump = std::thread([&] {
+    reader = std::thread([&] {
       bpb::WatchRequest req;
       *req.mutable_from() = to_proto(plan->from);
       for (const auto& t : plan->tables) req.add_tables(t);
       req.set_peer_node(target_.name);
       // Bigger batches than the balancer's default (1024) during a resync:
       // each batch costs both nodes a round trip, and entries are ~60 bytes.
-      // Live batches are as small as the changes coalesced, whatever this is.
+      // Live batches are as small as the changes read at once, whatever this is.
       req.set_max_batch(kWatchBatch);
       auto watch = balancer_.stub().Watch(&watch_ctx, req);
       bpb::WatchBatch wb;
-      ppb::ReplicateRequest out;
-      SteadyTime last_sent = clock_.now();
       while (watch->Read(&wb)) {
-        // A live batch without entries only moves the cursor (its changes
-        // were echoes of the peer's own). Each batch costs both nodes a round
-        // trip, so such batches go at most every kCursorOnlyEvery: the next
-        // batch's cursor covers a skipped one, and a peer holding an older
-        // cursor only re-reads echoes that are filtered again.
-        if (wb.entries_size() == 0 && !wb.snapshot_begin() && !wb.snapshot_end() &&
-            clock_.now() - last_sent < kCursorOnlyEvery)
-          continue;
-        {
-          std::unique_lock lock(peer_.mu);
-          window_cv.wait(lock, [&] { return !peer_.link.window_full() || ending || !reason().empty(); });
-          if (ending || !reason().empty()) break;
-        }
         BatchSummary s = summarize(wb);
-        ppb::Batch* b = out.mutable_batch();
-        b->Clear();
+        std::unique_lock lock(pump_mu);
+        pump_cv.wait(lock, [&] {
+          return !has_pending || mergeable(pending_sum, s, merge_cap) || stopped();
+        });
+        if (stopped()) break;
+        ppb::Batch* b = pending.mutable_batch();
+        if (!has_pending) {
+          b->clear_cursor();
+          b->set_snapshot_begin(wb.snapshot_begin());
+          b->set_snapshot_end(wb.snapshot_end());
+          b->mutable_entries()->Swap(wb.mutable_entries());  // keeps both sides' allocations
+          pending_sum = std::move(s);
+          has_pending = true;
+        } else {
+          // Add() reuses an entry cleared earlier; Swap moves the contents.
+          for (auto& e : *wb.mutable_entries()) b->add_entries()->Swap(&e);
+          merge_into(pending_sum, s);
+        }
         *b->mutable_cursor() = wb.cursor();
-        b->set_snapshot_begin(wb.snapshot_begin());
-        b->set_snapshot_end(wb.snapshot_end());
-        b->mutable_entries()->Swap(wb.mutable_entries());
+        lock.unlock();
+        pump_cv.notify_all();
+      }
+      auto st = watch->Finish();
+      if (!ending) end_with(cat("balancer Watch ended: ", st.ok() ? "by the balancer" : st.error_message()));
+      wake_pump();
+    });
+    sender = std::thread([&] {
+      ppb::ReplicateRequest out;
+      while (true) {
+        BatchSummary s;
+        {
+          std::unique_lock lock(pump_mu);
+          pump_cv.wait(lock, [&] {
+            if (stopped()) return true;
+            if (!has_pending) return false;
+            std::lock_guard link_lock(peer_.mu);
+            return peer_.link.may_send(pending_sum);
+          });
+          if (stopped()) break;
+          out.Swap(&pending);
+          s = std::move(pending_sum);
+          has_pending = false;
+        }
+        pump_cv.notify_all();  // the reader may fill `pending` again
+        ppb::Batch* b = out.mutable_batch();
         b->set_sent_unix_us(
             std::chrono::duration_cast<std::chrono::microseconds>(clock_.wall().time_since_epoch()).count());
         {
           std::lock_guard lock(peer_.mu);
           b->set_batch_id(peer_.link.sending(s, clock_.now()));
         }
-        last_sent = clock_.now();
         std::lock_guard lock(write_mu);
         if (!stream->Write(out)) {
           if (!ending) end_with("the stream to the peer broke");
           break;
         }
       }
-      auto st = watch->Finish();
-      if (!ending) end_with(cat("balancer Watch ended: ", st.ok() ? "by the balancer" : st.error_message()));
+      wake_pump();
     });
   }
 
   // This thread: acks and heartbeats from the peer.
   while (stream->Read(&resp)) {
-    std::lock_guard lock(peer_.mu);
-    peer_.link.heard(clock_.now());
-    if (resp.has_heartbeat()) {
-      peer_.last_heartbeat_unix_ms = resp.heartbeat().unix_ms();
-    } else if (resp.has_ack()) {
-      const auto& a = resp.ack();
-      auto r = peer_.link.acked({a.batch_id(), from_proto(a.applied()), static_cast<std::size_t>(a.errors_size()),
-                                 a.errors_size() ? a.errors(0) : std::string()},
-                                clock_.now());
-      if (!r) {
-        end_with(r.error().message);
-        break;
+    Result<void> r;
+    {
+      std::lock_guard lock(peer_.mu);
+      peer_.link.heard(clock_.now());
+      if (resp.has_heartbeat()) {
+        peer_.last_heartbeat_unix_ms = resp.heartbeat().unix_ms();
+        continue;
       }
-      window_cv.notify_all();
+      if (!resp.has_ack()) continue;
+      const auto& a = resp.ack();
+      r = peer_.link.acked({a.batch_id(), from_proto(a.applied()), static_cast<std::size_t>(a.errors_size()),
+                            a.errors_size() ? a.errors(0) : std::string()},
+                           clock_.now());
     }
+    if (!r) {
+      end_with(r.error().message);
+      break;
+    }
+    wake_pump();  // the sender may send again (peer_.mu released: lock order)
   }
   // The peer's side is over: stop the pump without making its Watch's end
   // the reason, then read the call's status.
   ending = true;
   watch_ctx.TryCancel();
-  window_cv.notify_all();
-  if (pump.joinable()) pump.join();
+  {
+    std::lock_guard lock(pump_mu);
+    pump_stop = true;
+  }
+  pump_cv.notify_all();
+  if (reader.joinable()) reader.join();
+  if (sender.joinable()) sender.join();
   auto st = stream->Finish();
   end_with(st.ok() ? "the peer closed the stream" : cat("stream: ", st.error_message()));
   return reason();
