@@ -92,6 +92,7 @@ grpc::Status InboundService::Replicate(
     std::lock_guard lock(peer.mu);
     generation = ++peer.inbound_generation;
     peer.inbound.connected = true;
+    peer.inbound.unapplied_since_us = 0;
     ++peer.inbound.sessions;
   }
   auto still_current = [&] {
@@ -108,7 +109,9 @@ grpc::Status InboundService::Replicate(
     std::uint64_t gen;
     ~Disconnect() {
       std::lock_guard lock(p.mu);
-      if (p.inbound_generation == gen) p.inbound.connected = false;
+      if (p.inbound_generation != gen) return;
+      p.inbound.connected = false;
+      p.inbound.unapplied_since_us = 0;
     }
   } disconnect{peer, generation};
 
@@ -214,6 +217,8 @@ grpc::Status InboundService::Replicate(
         in_flight = false;
         id = in_flight_id;
         sent_us = in_flight_sent_us;
+        std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
+        peer.inbound.unapplied_since_us = has_pending ? pending_sent_us : 0;
       }
       apply_cv.notify_all();
       auto* ack = out.mutable_ack();
@@ -281,6 +286,8 @@ grpc::Status InboundService::Replicate(
         pending.mutable_entries()->Swap(b.mutable_entries());  // keeps both sides' allocations
         pending_sent_us = b.sent_unix_us();
         has_pending = true;
+        std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
+        if (!in_flight) peer.inbound.unapplied_since_us = pending_sent_us;
       } else {
         // Add() reuses an entry cleared earlier; Swap moves the contents.
         for (auto& e : *b.mutable_entries()) pending.add_entries()->Swap(&e);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "peersync/service/node_status.h"
+#include "peersync/service/peer_book.h"
 #include "peersync/service/proto_convert.h"
 
 namespace tandem::peersync {
@@ -101,6 +102,43 @@ TEST(ProtoConvert, OnlyTablesWithPeersReplicate) {
   EXPECT_EQ(t[0].key_len, 32u);
   ASSERT_EQ(t[0].data.size(), 1u);
   EXPECT_EQ(t[0].data[0], (DataSpec{12, 10000}));
+}
+
+TEST(PeerBookStatus, InboundLagIsTheAgeOfTheOldestBatchNotYetApplied) {
+  auto where = parse_host_port("198.18.0.2:7400");
+  ASSERT_TRUE(where);
+  PeerBook book({config::Peer{"lb2", *where, "peersync.conf:3"}}, LinkTimers{});
+  const auto wall = WallTime{} + std::chrono::seconds(1'700'000'000);
+  const std::int64_t wall_us = std::chrono::duration_cast<std::chrono::microseconds>(wall.time_since_epoch()).count();
+  auto lag = [&] {
+    ppb::NodeStatus s;
+    book.fill(&s, SteadyTime{}, wall);
+    EXPECT_EQ(s.peers_size(), 1);
+    return s.peers(0).inbound_lag_ms();
+  };
+  auto entry = book.find("lb2");
+  EXPECT_EQ(lag(), 0);  // no stream
+  {
+    std::lock_guard lock(entry->mu);
+    entry->inbound.connected = true;
+  }
+  EXPECT_EQ(lag(), 0);  // nothing waiting
+  {
+    std::lock_guard lock(entry->mu);
+    entry->inbound.unapplied_since_us = wall_us - 42'500;
+  }
+  EXPECT_EQ(lag(), 42);
+  {
+    std::lock_guard lock(entry->mu);
+    entry->inbound.unapplied_since_us = wall_us + 5'000;  // the peer's clock runs ahead
+  }
+  EXPECT_EQ(lag(), 0);
+  {
+    std::lock_guard lock(entry->mu);
+    entry->inbound.unapplied_since_us = wall_us - 42'500;
+    entry->inbound.connected = false;  // a stream that ended says nothing
+  }
+  EXPECT_EQ(lag(), 0);
 }
 
 }  // namespace
