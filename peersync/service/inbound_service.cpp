@@ -163,10 +163,10 @@ grpc::Status InboundService::Replicate(
   // merged. `pending` and `sending` swap; their entries keep their
   // allocations from batch to batch.
   grpc::ClientContext apply_ctx;
-  auto apply = balancer_.stub().Apply(&apply_ctx);
+  auto apply = balancer_.apply_wire(&apply_ctx);  // entries forwarded as the peer's bytes
   std::mutex apply_mu;  // guards the block below
   std::condition_variable apply_cv;
-  bpb::ApplyBatch pending;
+  ppb::ApplyBatchWire pending;
   bool has_pending = false;
   std::uint64_t pending_id = 0;     // the newest peer batch merged into `pending`
   std::int64_t pending_sent_us = 0;  // the oldest one's sent_unix_us
@@ -180,7 +180,7 @@ grpc::Status InboundService::Replicate(
   std::atomic<bool> balancer_lost{false};
   std::atomic<bool> finishing{false};  // the handler ends the call itself: keep its status
   std::thread writer([&] {
-    bpb::ApplyBatch out;
+    ppb::ApplyBatchWire out;
     out.set_source_node(peer.name);
     while (true) {
       {
@@ -264,7 +264,13 @@ grpc::Status InboundService::Replicate(
       break;
     }
     ppb::Batch& b = *req.mutable_batch();
-    if (auto r = gate.check(view_of(b)); !r) {
+    auto view = view_of(b);
+    if (!view) {
+      note_error(view.error().message);
+      result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, view.error().message);
+      break;
+    }
+    if (auto r = gate.check(*view); !r) {
       note_error(r.error().message);
       result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, r.error().message);
       break;
@@ -289,8 +295,8 @@ grpc::Status InboundService::Replicate(
         std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
         if (!in_flight) peer.inbound.unapplied_since_us = pending_sent_us;
       } else {
-        // Add() reuses an entry cleared earlier; Swap moves the contents.
-        for (auto& e : *b.mutable_entries()) pending.add_entries()->Swap(&e);
+        // Add() reuses a string cleared earlier (and its capacity); swap moves the bytes.
+        for (auto& e : *b.mutable_entries()) pending.add_entries()->swap(e);
       }
       // Applying the merged batch then storing the newest cursor leaves the
       // balancer where applying each in turn would.

@@ -254,8 +254,8 @@ std::string OutboundDriver::session() {
       // each batch costs both nodes a round trip, and entries are ~60 bytes.
       // Live batches are as small as the changes read at once, whatever this is.
       req.set_max_batch(kWatchBatch);
-      auto watch = balancer_.stub().Watch(&watch_ctx, req);
-      bpb::WatchBatch wb;
+      auto watch = balancer_.watch_wire(&watch_ctx, req);
+      ppb::WatchBatchWire wb;  // entries stay the balancer's bytes, forwarded as they are
       while (watch->Read(&wb)) {
         BatchSummary s = summarize(wb);
         std::unique_lock lock(pump_mu);
@@ -272,8 +272,8 @@ std::string OutboundDriver::session() {
           pending_sum = std::move(s);
           has_pending = true;
         } else {
-          // Add() reuses an entry cleared earlier; Swap moves the contents.
-          for (auto& e : *wb.mutable_entries()) b->add_entries()->Swap(&e);
+          // Add() reuses a string cleared earlier (and its capacity); swap moves the bytes.
+          for (auto& e : *wb.mutable_entries()) b->add_entries()->swap(e);
           merge_into(pending_sum, s);
         }
         *b->mutable_cursor() = wb.cursor();

@@ -180,6 +180,8 @@ def test_schema_mismatch_is_reported_not_skipped(workdir, pki):
     ("unknown-table", "3", "table 'nosuchtable' is not replicated with lb1"),
     ("backwards", "3", "batch 4 after batch 5"),
     ("no-hello", "3", "the first message must be a Hello"),
+    ("malformed", "3", "batch 5 entry 1: malformed: field 1: length past the end"),
+    ("not-utf8", "3", "batch 5 entry 0: malformed: field 1: not UTF-8"),
 ])
 def test_a_misbehaving_peer_is_cut_off_and_changes_nothing(pair, kind, status, words):
     """lb1's own certificate, but a broken sender: the stream ends with the

@@ -9,7 +9,8 @@
 //       writer faster than one SetTableEntry call per change, for throughput runs
 //   stick_tool misbehave HOST:PORT NODE PEER CA CERT KEY KIND   a peer that breaks the protocol:
 //       Hello as NODE to PEER's peersync (mutual TLS), then KIND: oversized (20000 entries in one
-//       batch), unknown-table, backwards (batch ids going back), no-hello (a batch first); the
+//       batch), unknown-table, backwards (batch ids going back), no-hello (a batch first),
+//       malformed (an entry's bytes cut short), not-utf8 (a table name that is not UTF-8); the
 //       Hello declares the tests' table (web: type ip, store server_id,gpc0).
 //       Prints the call's final status: "status CODE message"
 //   stick_tool cluster SOCKET                        peersync's Cluster.GetClusterStatus as JSON
@@ -341,7 +342,8 @@ int misbehave(const std::string& addr, const std::string& node, const std::strin
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   auto stream = stub->Replicate(&ctx);
   auto entry = [&](ppb::Batch* b, const std::string& table, std::uint32_t i) {
-    auto* e = b->add_entries();
+    pb::StickEntry se;
+    auto* e = &se;
     e->set_table(table);
     const std::uint32_t ip = htonl(0x0c000000 + i);
     e->mutable_key()->set_ip(std::string(reinterpret_cast<const char*>(&ip), 4));
@@ -351,6 +353,7 @@ int misbehave(const std::string& addr, const std::string& node, const std::strin
     e->set_origin_unix_us(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count());
+    se.SerializeToString(b->add_entries());  // Batch entries are serialized StickEntry bytes
   };
   ppb::ReplicateRequest req;
   ppb::ReplicateResponse resp;
@@ -382,6 +385,11 @@ int misbehave(const std::string& addr, const std::string& node, const std::strin
     b->clear_entries();
     b->set_batch_id(4);
     entry(b, "web", 2);
+  } else if (kind == "malformed") {
+    entry(b, "web", 1);
+    b->add_entries()->assign("\x0a\x05we", 4);  // table: 5 bytes announced, 2 there
+  } else if (kind == "not-utf8") {
+    entry(b, "web\xff", 1);
   } else {
     entry(b, "web", 1);
   }
