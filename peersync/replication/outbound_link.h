@@ -36,7 +36,7 @@ struct LinkTimers {
   // batching: batches grow with the rate and the round trip, no timer).
   // Snapshot batches (already full) overlap a few round trips.
   std::size_t live_unacked = 1;
-  std::size_t snapshot_unacked = 4;
+  std::size_t snapshot_unacked = 16;  // x 8192 entries: covers the receiver's queue (2 applying + 1 merging)
   std::size_t max_merged_entries = 8192;  // a merged live batch; under InboundLimits' 16384
 };
 

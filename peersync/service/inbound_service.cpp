@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <tuple>
 #include <thread>
 
 #include "common/log.h"
@@ -157,7 +159,7 @@ grpc::Status InboundService::Replicate(
   log::info("from ", peer.name, ": replicating, holding seq ", holding->seq(), " of ",
             holding->instance_id().empty() ? "nothing" : holding->instance_id());
 
-  // The balancer's Apply stream, one ApplyBatch in flight: the peer's batches
+  // The balancer's Apply stream, at most kApplyWindow ApplyBatches in flight: the peer's batches
   // that arrive meanwhile merge into the next one (adaptive, no timer), and
   // its ack goes back to the peer as one cumulative Ack for the newest batch
   // merged. `pending` and `sending` swap; their entries keep their
@@ -170,9 +172,12 @@ grpc::Status InboundService::Replicate(
   bool has_pending = false;
   std::uint64_t pending_id = 0;     // the newest peer batch merged into `pending`
   std::int64_t pending_sent_us = 0;  // the oldest one's sent_unix_us
-  bool in_flight = false;
-  std::uint64_t in_flight_id = 0;
-  std::int64_t in_flight_sent_us = 0;
+  // Apply batches written, not yet acked by the balancer: newest peer batch
+  // id, oldest sent_unix_us. Two: the balancer parses the next one while it
+  // applies this one (a resync keeps it busy), and live changes still merge
+  // whenever it is slower than the peer.
+  constexpr std::size_t kApplyWindow = 2;
+  std::deque<std::pair<std::uint64_t, std::int64_t>> in_flight;
   bool apply_stop = false;
   pending.set_source_node(peer.name);
   const std::size_t merge_cap = options_.limits.max_entries_per_batch;
@@ -185,13 +190,11 @@ grpc::Status InboundService::Replicate(
     while (true) {
       {
         std::unique_lock lock(apply_mu);
-        apply_cv.wait(lock, [&] { return apply_stop || (has_pending && !in_flight); });
+        apply_cv.wait(lock, [&] { return apply_stop || (has_pending && in_flight.size() < kApplyWindow); });
         if (apply_stop) return;
         out.Swap(&pending);
         has_pending = false;
-        in_flight = true;
-        in_flight_id = pending_id;
-        in_flight_sent_us = pending_sent_us;
+        in_flight.emplace_back(pending_id, pending_sent_us);
       }
       apply_cv.notify_all();  // the handler may merge into `pending` again
       if (!apply->Write(out)) {
@@ -213,12 +216,13 @@ grpc::Status InboundService::Replicate(
       std::int64_t sent_us;
       {
         std::lock_guard lock(apply_mu);
-        if (!in_flight) break;
-        in_flight = false;
-        id = in_flight_id;
-        sent_us = in_flight_sent_us;
+        if (in_flight.empty()) break;
+        std::tie(id, sent_us) = in_flight.front();
+        in_flight.pop_front();
         std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
-        peer.inbound.unapplied_since_us = has_pending ? pending_sent_us : 0;
+        peer.inbound.unapplied_since_us = !in_flight.empty() ? in_flight.front().second
+                                          : has_pending      ? pending_sent_us
+                                                             : 0;
       }
       apply_cv.notify_all();
       auto* ack = out.mutable_ack();
@@ -293,7 +297,7 @@ grpc::Status InboundService::Replicate(
         pending_sent_us = b.sent_unix_us();
         has_pending = true;
         std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
-        if (!in_flight) peer.inbound.unapplied_since_us = pending_sent_us;
+        if (in_flight.empty()) peer.inbound.unapplied_since_us = pending_sent_us;
       } else {
         // Add() reuses a string cleared earlier (and its capacity); swap moves the bytes.
         for (auto& e : *b.mutable_entries()) pending.add_entries()->swap(e);

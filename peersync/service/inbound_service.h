@@ -5,8 +5,8 @@
 // through the balancer's Apply stream, cumulative acks back) and NodeStatus.
 //
 // Threads: gRPC's synchronous API. A Replicate call uses its handler thread to
-// read the peer, one thread to write the balancer's Apply stream (one batch in
-// flight; what arrives meanwhile merges into the next), one to read the
+// read the peer, one thread to write the balancer's Apply stream (two batches
+// in flight; what arrives meanwhile merges into the next), one to read the
 // balancer's acks and ack the newest peer batch applied, one watchdog that
 // cancels a silent peer. One stream per peer: a newer one ends the older.
 
