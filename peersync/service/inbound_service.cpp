@@ -159,13 +159,18 @@ grpc::Status InboundService::Replicate(
   log::info("from ", peer.name, ": replicating, holding seq ", holding->seq(), " of ",
             holding->instance_id().empty() ? "nothing" : holding->instance_id());
 
-  // The balancer's Apply stream, at most kApplyWindow ApplyBatches in flight: the peer's batches
-  // that arrive meanwhile merge into the next one (adaptive, no timer), and
-  // its ack goes back to the peer as one cumulative Ack for the newest batch
-  // merged. `pending` and `sending` swap; their entries keep their
-  // allocations from batch to batch.
+  // The balancer's Apply stream, at most kApplyWindow ApplyBatches in flight.
+  // A peer batch that finds nothing waiting and room in the window is written
+  // by this handler thread at once (no thread hop); otherwise it merges into
+  // `pending`, which the writer thread sends when an ack makes room
+  // (adaptive, no timer). One thread writes at a time (`writing`), so nothing
+  // overtakes `pending`. The balancer's ack goes back to the peer as one
+  // cumulative Ack for the newest batch it covers. Messages are swapped;
+  // their entries keep their allocations from batch to batch.
   grpc::ClientContext apply_ctx;
   auto apply = balancer_.apply_wire(&apply_ctx);  // entries forwarded as the peer's bytes
+  std::atomic<bool> balancer_lost{false};
+  std::atomic<bool> finishing{false};  // the handler ends the call itself: keep its status
   std::mutex apply_mu;  // guards the block below
   std::condition_variable apply_cv;
   ppb::ApplyBatchWire pending;
@@ -178,34 +183,52 @@ grpc::Status InboundService::Replicate(
   // whenever it is slower than the peer.
   constexpr std::size_t kApplyWindow = 2;
   std::deque<std::pair<std::uint64_t, std::int64_t>> in_flight;
+  bool writing = false;  // a thread is writing to the Apply stream
   bool apply_stop = false;
   pending.set_source_node(peer.name);
+  // PeerLink.inbound_lag_ms's start: the oldest batch not yet applied.
+  auto note_unapplied = [&] {  // with apply_mu held
+    std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
+    peer.inbound.unapplied_since_us = !in_flight.empty() ? in_flight.front().second
+                                      : has_pending      ? pending_sent_us
+                                                         : 0;
+  };
+  // After a failed Write: the peer's stream ends (the caller's own thread may be the handler).
+  auto apply_broke = [&] {
+    if (!finishing) {
+      balancer_lost = true;
+      ctx->TryCancel();
+    }
+  };
+  auto done_writing = [&] {
+    {
+      std::lock_guard lock(apply_mu);
+      writing = false;
+    }
+    apply_cv.notify_all();
+  };
   const std::size_t merge_cap = options_.limits.max_entries_per_batch;
 
-  std::atomic<bool> balancer_lost{false};
-  std::atomic<bool> finishing{false};  // the handler ends the call itself: keep its status
   std::thread writer([&] {
     ppb::ApplyBatchWire out;
     out.set_source_node(peer.name);
     while (true) {
       {
         std::unique_lock lock(apply_mu);
-        apply_cv.wait(lock, [&] { return apply_stop || (has_pending && in_flight.size() < kApplyWindow); });
+        apply_cv.wait(lock, [&] {
+          return apply_stop || (has_pending && !writing && in_flight.size() < kApplyWindow);
+        });
         if (apply_stop) return;
         out.Swap(&pending);
         has_pending = false;
+        writing = true;
         in_flight.emplace_back(pending_id, pending_sent_us);
       }
       apply_cv.notify_all();  // the handler may merge into `pending` again
-      if (!apply->Write(out)) {
-        if (!finishing) {
-          balancer_lost = true;
-          ctx->TryCancel();
-        }
-        { std::lock_guard lock(apply_mu); }  // the handler may wait for room in `pending`
-        apply_cv.notify_all();
-        return;
-      }
+      const bool ok = apply->Write(out);
+      if (!ok) apply_broke();
+      done_writing();  // also wakes a handler waiting for room in `pending`
+      if (!ok) return;
     }
   });
   std::thread acker([&] {
@@ -219,10 +242,7 @@ grpc::Status InboundService::Replicate(
         if (in_flight.empty()) break;
         std::tie(id, sent_us) = in_flight.front();
         in_flight.pop_front();
-        std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
-        peer.inbound.unapplied_since_us = !in_flight.empty() ? in_flight.front().second
-                                          : has_pending      ? pending_sent_us
-                                                             : 0;
+        note_unapplied();
       }
       apply_cv.notify_all();
       auto* ack = out.mutable_ack();
@@ -239,15 +259,14 @@ grpc::Status InboundService::Replicate(
     }
     // The balancer went away (or the peer did): end the peer's stream, so
     // that it reconnects and is told afresh what the balancer holds.
-    if (!finishing) {
-      balancer_lost = true;
-      ctx->TryCancel();
-    }
+    apply_broke();
     { std::lock_guard lock(apply_mu); }
     apply_cv.notify_all();
   });
 
   InboundGate gate(peer.name, agreed, options_.limits);
+  ppb::ApplyBatchWire direct;  // what the handler writes itself
+  direct.set_source_node(peer.name);
   grpc::Status result = grpc::Status::OK;
   while (stream->Read(&req)) {
     last_heard_ms = unix_ms(clock_.wall());
@@ -292,12 +311,25 @@ grpc::Status InboundService::Replicate(
                balancer_lost;
       });
       if (balancer_lost) break;
+      if (!has_pending && !writing && in_flight.size() < kApplyWindow) {
+        // Nothing waits: this thread writes the batch now.
+        writing = true;
+        in_flight.emplace_back(b.batch_id(), b.sent_unix_us());
+        note_unapplied();
+        lock.unlock();
+        direct.mutable_entries()->Swap(b.mutable_entries());  // keeps both sides' allocations
+        *direct.mutable_source_cursor() = b.cursor();
+        const bool ok = apply->Write(direct);
+        if (!ok) apply_broke();
+        done_writing();
+        if (!ok) break;
+        continue;
+      }
       if (!has_pending) {
         pending.mutable_entries()->Swap(b.mutable_entries());  // keeps both sides' allocations
         pending_sent_us = b.sent_unix_us();
         has_pending = true;
-        std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
-        if (in_flight.empty()) peer.inbound.unapplied_since_us = pending_sent_us;
+        note_unapplied();
       } else {
         // Add() reuses a string cleared earlier (and its capacity); swap moves the bytes.
         for (auto& e : *b.mutable_entries()) pending.add_entries()->swap(e);

@@ -221,21 +221,50 @@ std::string OutboundDriver::session() {
   log::info("peer ", target_.name, ": connected, ", plan->full_resync ? "full resync" : "resuming at seq ",
             plan->full_resync ? "" : cat(plan->from.seq));
 
-  // The pump, two threads: the reader takes the balancer's Watch batches into
-  // `pending` (merging live ones while a batch is in flight), the sender sends
-  // `pending` when the link allows it (may_send: a live batch at once when
-  // nothing is in flight). No timer: what accumulates during a round trip is
-  // the next batch. The two messages swap, never reallocated: their entries
-  // keep their allocations from batch to batch (a resync is 1M entries).
-  std::mutex pump_mu;  // guards the four below; lock order pump_mu -> peer_.mu
+  // The pump: the reader takes the balancer's Watch batches; when nothing
+  // waits and the link allows it (may_send: a live batch when nothing is in
+  // flight) it sends the batch itself, at once, with no thread hop. Otherwise
+  // the batch goes into `pending`, merging with what is there (live batches),
+  // and the sender thread sends `pending` when an ack opens the window. No
+  // timer: what accumulates during a round trip is the next batch. One
+  // thread writes at a time (`writing`), so batch ids go out in order, and a
+  // batch never overtakes `pending`. Messages are swapped, never
+  // reallocated: their entries keep their allocations (a resync is 1M).
+  std::mutex pump_mu;  // guards the five below; lock order pump_mu -> peer_.mu
   std::condition_variable pump_cv;
   ppb::ReplicateRequest pending;
   BatchSummary pending_sum;
   bool has_pending = false;
+  bool writing = false;  // a thread is between sending() and the end of its Write
   bool pump_stop = false;
   auto stopped = [&] { return pump_stop || ending || !reason().empty(); };
   auto wake_pump = [&] {
     { std::lock_guard lock(pump_mu); }  // a waiter between its check and its wait sees this
+    pump_cv.notify_all();
+  };
+  auto may_send = [&](const BatchSummary& s) {
+    std::lock_guard link_lock(peer_.mu);
+    return peer_.link.may_send(s);
+  };
+  // Numbers and writes one batch (the caller holds the `writing` turn).
+  auto send = [&](ppb::ReplicateRequest& msg, const BatchSummary& s) {
+    ppb::Batch* b = msg.mutable_batch();
+    b->set_sent_unix_us(
+        std::chrono::duration_cast<std::chrono::microseconds>(clock_.wall().time_since_epoch()).count());
+    {
+      std::lock_guard lock(peer_.mu);
+      b->set_batch_id(peer_.link.sending(s, clock_.now()));
+    }
+    std::lock_guard lock(write_mu);
+    if (stream->Write(msg)) return true;
+    if (!ending) end_with("the stream to the peer broke");
+    return false;
+  };
+  auto done_writing = [&] {
+    {
+      std::lock_guard lock(pump_mu);
+      writing = false;
+    }
     pump_cv.notify_all();
   };
   std::size_t merge_cap;
@@ -256,6 +285,7 @@ std::string OutboundDriver::session() {
       req.set_max_batch(kWatchBatch);
       auto watch = balancer_.watch_wire(&watch_ctx, req);
       ppb::WatchBatchWire wb;  // entries stay the balancer's bytes, forwarded as they are
+      ppb::ReplicateRequest direct;  // what the reader sends itself
       while (watch->Read(&wb)) {
         BatchSummary s = summarize(wb);
         std::unique_lock lock(pump_mu);
@@ -263,20 +293,31 @@ std::string OutboundDriver::session() {
           return !has_pending || mergeable(pending_sum, s, merge_cap) || stopped();
         });
         if (stopped()) break;
-        ppb::Batch* b = pending.mutable_batch();
-        if (!has_pending) {
+        const bool now = !has_pending && !writing && may_send(s);
+        if (now) writing = true;
+        ppb::Batch* b = now ? direct.mutable_batch() : pending.mutable_batch();
+        if (now || !has_pending) {
           b->clear_cursor();
           b->set_snapshot_begin(wb.snapshot_begin());
           b->set_snapshot_end(wb.snapshot_end());
           b->mutable_entries()->Swap(wb.mutable_entries());  // keeps both sides' allocations
-          pending_sum = std::move(s);
-          has_pending = true;
         } else {
           // Add() reuses a string cleared earlier (and its capacity); swap moves the bytes.
           for (auto& e : *wb.mutable_entries()) b->add_entries()->swap(e);
-          merge_into(pending_sum, s);
         }
         *b->mutable_cursor() = wb.cursor();
+        if (now) {
+          lock.unlock();
+          if (!send(direct, s)) break;
+          done_writing();
+          continue;
+        }
+        if (has_pending) {
+          merge_into(pending_sum, s);
+        } else {
+          pending_sum = std::move(s);
+          has_pending = true;
+        }
         lock.unlock();
         pump_cv.notify_all();
       }
@@ -290,30 +331,16 @@ std::string OutboundDriver::session() {
         BatchSummary s;
         {
           std::unique_lock lock(pump_mu);
-          pump_cv.wait(lock, [&] {
-            if (stopped()) return true;
-            if (!has_pending) return false;
-            std::lock_guard link_lock(peer_.mu);
-            return peer_.link.may_send(pending_sum);
-          });
+          pump_cv.wait(lock, [&] { return stopped() || (has_pending && !writing && may_send(pending_sum)); });
           if (stopped()) break;
           out.Swap(&pending);
           s = std::move(pending_sum);
           has_pending = false;
+          writing = true;
         }
         pump_cv.notify_all();  // the reader may fill `pending` again
-        ppb::Batch* b = out.mutable_batch();
-        b->set_sent_unix_us(
-            std::chrono::duration_cast<std::chrono::microseconds>(clock_.wall().time_since_epoch()).count());
-        {
-          std::lock_guard lock(peer_.mu);
-          b->set_batch_id(peer_.link.sending(s, clock_.now()));
-        }
-        std::lock_guard lock(write_mu);
-        if (!stream->Write(out)) {
-          if (!ending) end_with("the stream to the peer broke");
-          break;
-        }
+        if (!send(out, s)) break;
+        done_writing();
       }
       wake_pump();
     });
