@@ -75,7 +75,7 @@ grpc::Status InboundService::Replicate(
   ppb::ReplicateRequest req;
   if (!stream->Read(&req)) return grpc::Status(grpc::StatusCode::CANCELLED, "no Hello");
   last_heard_ms = unix_ms(clock_.wall());
-  if (!req.has_hello()) {
+  if (!req.has_hello() || req.has_batch() || req.has_heartbeat()) {
     log::warning("refused a Replicate stream from ", ctx->peer(), ": the first message must be a Hello");
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be a Hello");
   }
@@ -273,6 +273,11 @@ grpc::Status InboundService::Replicate(
     if (!still_current()) {
       result = grpc::Status(grpc::StatusCode::ABORTED, "a newer stream from the same peer replaced this one, or a "
                                                        "reload removed the peer");
+      break;
+    }
+    if (req.has_hello() + req.has_batch() + req.has_heartbeat() != 1) {
+      result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            req.has_hello() ? "a second Hello" : "a message must carry one of hello, batch, heartbeat");
       break;
     }
     if (req.has_heartbeat()) {

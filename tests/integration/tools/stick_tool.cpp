@@ -373,6 +373,7 @@ int misbehave(const std::string& addr, const std::string& node, const std::strin
       return 0;
     }
   }
+  req.clear_hello();  // one body per message
   auto* b = req.mutable_batch();
   b->set_batch_id(5);
   if (kind == "oversized") {
