@@ -207,7 +207,8 @@ grpc::Status InboundService::Replicate(
     }
     apply_cv.notify_all();
   };
-  const std::size_t merge_cap = options_.limits.max_entries_per_batch;
+  // An older sender wants one Ack per batch: its batches are never merged.
+  const std::size_t merge_cap = hello.cumulative_acks() ? options_.limits.max_entries_per_batch : 0;
 
   std::thread writer([&] {
     ppb::ApplyBatchWire out;
@@ -312,7 +313,8 @@ grpc::Status InboundService::Replicate(
     {
       std::unique_lock lock(apply_mu);
       apply_cv.wait(lock, [&] {
-        return !has_pending || pending.entries_size() + static_cast<std::size_t>(b.entries_size()) <= merge_cap ||
+        return !has_pending ||
+               (merge_cap && pending.entries_size() + static_cast<std::size_t>(b.entries_size()) <= merge_cap) ||
                balancer_lost;
       });
       if (balancer_lost) break;

@@ -185,6 +185,7 @@ std::string OutboundDriver::session() {
   hello.mutable_hello()->set_node(node_);
   hello.mutable_hello()->set_balancer_instance_id(local.instance_id);
   hello.mutable_hello()->set_version(kVersion);
+  hello.mutable_hello()->set_cumulative_acks(true);
   for (const auto& d : tables->tables())
     if (!d.peers().empty()) *hello.mutable_hello()->add_tables() = d;
   {

@@ -197,6 +197,17 @@ def test_a_misbehaving_peer_is_cut_off_and_changes_nothing(pair, kind, status, w
     wait_for(lambda: words in pair.sync["lb2"].output(), timeout=5, what="lb2 logs the refusal")
 
 
+def test_a_sender_without_cumulative_acks_gets_one_ack_per_batch(pair):
+    """An older peersync (no Hello.cumulative_acks) sends 200 batches at once:
+    the receiver never merges them, so every batch gets its own Ack, in order."""
+    wait_for(lambda: synced(pair.sync["lb2"]), timeout=20, what="lb2 synced")
+    pair.sync["lb1"].kill()
+    crt, key = pair.pki.certs["lb1"]
+    out = stick("misbehave", f"127.0.0.1:{pair.port['lb2']}", "lb1", "lb2", pair.pki.ca, crt, key,
+                "per-batch-acks").split()
+    assert out == ["acks", "200", "in-order"], out
+
+
 def reload_ctl(sync):
     """`tandemctl reload peersync` against `sync`'s admin socket."""
     return ctl("--peersync-socket", sync.socket, "reload", "peersync")

@@ -10,7 +10,8 @@
 //   stick_tool misbehave HOST:PORT NODE PEER CA CERT KEY KIND   a peer that breaks the protocol:
 //       Hello as NODE to PEER's peersync (mutual TLS), then KIND: oversized (20000 entries in one
 //       batch), unknown-table, backwards (batch ids going back), no-hello (a batch first),
-//       malformed (an entry's bytes cut short), not-utf8 (a table name that is not UTF-8); the
+//       malformed (an entry's bytes cut short), not-utf8 (a table name that is not UTF-8),
+//       per-batch-acks (not a fault: an older sender, see the code); the
 //       Hello declares the tests' table (web: type ip, store server_id,gpc0).
 //       Prints the call's final status: "status CODE message"
 //   stick_tool cluster SOCKET                        peersync's Cluster.GetClusterStatus as JSON
@@ -391,6 +392,30 @@ int misbehave(const std::string& addr, const std::string& node, const std::strin
     b->add_entries()->assign("\x0a\x05we", 4);  // table: 5 bytes announced, 2 there
   } else if (kind == "not-utf8") {
     entry(b, "web\xff", 1);
+  } else if (kind == "per-batch-acks") {
+    // Not a fault: a sender without Hello.cumulative_acks (an older
+    // peersync) sends 200 batches at once and must get one Ack per batch, in
+    // order, each with that batch's cursor. Prints "acks N in-order|OUT-OF-ORDER".
+    constexpr std::uint64_t kBatches = 200;
+    for (std::uint64_t i = 0; i < kBatches; ++i) {
+      b->clear_entries();
+      b->set_batch_id(5 + i);
+      b->mutable_cursor()->set_instance_id("old-sender");
+      b->mutable_cursor()->set_seq(1 + i);
+      entry(b, "web", static_cast<std::uint32_t>(100 + i));
+      if (!stream->Write(req)) break;
+    }
+    std::uint64_t acks = 0;
+    bool in_order = true;
+    while (acks < kBatches && stream->Read(&resp)) {
+      if (!resp.has_ack()) continue;
+      in_order = in_order && resp.ack().batch_id() == 5 + acks && resp.ack().applied().seq() == 1 + acks;
+      ++acks;
+    }
+    ctx.TryCancel();
+    stream->Finish();
+    std::printf("acks %llu %s\n", static_cast<unsigned long long>(acks), in_order ? "in-order" : "OUT-OF-ORDER");
+    return 0;
   } else {
     entry(b, "web", 1);
   }
