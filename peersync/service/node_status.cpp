@@ -111,7 +111,7 @@ ppb::NodeStatus NodeStatusSource::collect() {
     v->set_advert_interval_ms(i.advert_interval_ms());
     v->set_version(i.version());
   }
-  peers_.fill(&s, clock_.now());
+  peers_.fill(&s, clock_.now(), clock_.wall());
   return s;
 }
 
