@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/stop_and_join.h"
 #include "common/strings.h"
 #include "peersync/replication/schema.h"
 #include "peersync/service/proto_convert.h"
@@ -63,14 +64,7 @@ grpc::Status InboundService::Replicate(
       }
     }
   });
-  struct Join {
-    std::atomic<bool>& done;
-    std::thread& t;
-    ~Join() {
-      done = true;
-      if (t.joinable()) t.join();
-    }
-  } join_watchdog{done, watchdog};
+  StopAndJoin join_watchdog(done, watchdog);
 
   ppb::ReplicateRequest req;
   if (!stream->Read(&req)) return grpc::Status(grpc::StatusCode::CANCELLED, "no Hello");

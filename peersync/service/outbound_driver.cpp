@@ -4,6 +4,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "common/log.h"
+#include "common/stop_and_join.h"
 #include "common/strings.h"
 #include "common/version.h"
 #include "peersync/service/proto_convert.h"
@@ -172,14 +173,7 @@ std::string OutboundDriver::session() {
       }
     }
   });
-  struct Join {
-    std::atomic<bool>& done;
-    std::thread& t;
-    ~Join() {
-      done = true;
-      if (t.joinable()) t.join();
-    }
-  } join_ticker{done, ticker};
+  StopAndJoin join_ticker(done, ticker);
 
   ppb::ReplicateRequest hello;
   hello.mutable_hello()->set_node(node_);
