@@ -5,6 +5,8 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include "balancer/net/listen_socket.h"
 #include "balancer/proxy/http_session.h"
 #include "balancer/proxy/io.h"
+#include "balancer/proxy/sockets.h"
 #include "balancer/proxy/tcp_session.h"
 #include "balancer/runtime/carry_state.h"
 #include "common/clock.h"
@@ -45,6 +48,9 @@ struct AcceptSlot {
   explicit AcceptSlot(asio::io_context& io) : acceptor(io) {}
   tcp::acceptor acceptor;
   AcceptTarget target;
+  // The local end of every connection, when the listener has one address
+  // (fixed_local_end): no getsockname per connection.
+  std::optional<tcp::endpoint> local;
 };
 
 }  // namespace
@@ -114,8 +120,12 @@ asio::awaitable<void> accept_loop(Worker& w, std::shared_ptr<AcceptSlot> slot) {
       (void)co_await pause.async_wait(use_nothrow);
       continue;
     }
+    // accept4 rather than asio's accept: the socket comes non-blocking and
+    // with the peer's address (no ioctl, no getpeername; see sockets.h).
+    ClientEnds ends;
+    int fd = accept_now(acceptor.native_handle(), ends.peer);
     asio::error_code ec;
-    tcp::socket sock = acceptor.accept(w.io(), ec);
+    if (fd < 0) ec = asio::error_code(errno, asio::system_category());
     if (ec) {
       fe.sessions().leave();
       rt.sessions().leave();
@@ -125,18 +135,29 @@ asio::awaitable<void> accept_loop(Worker& w, std::shared_ptr<AcceptSlot> slot) {
         if (wait_ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;
       }
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (!acceptor.is_open()) co_return;
+      // The connection went away before it was accepted (as asio's accept
+      // does, ignored), or a signal: take the next one.
+      if (ec == asio::error::connection_aborted || ec.value() == EPROTO || ec == asio::error::interrupted) continue;
       // EMFILE/ENFILE and friends: back off instead of spinning.
       log::warning(fe.name(), ": accept: ", ec.message());
       pause.expires_after(std::chrono::milliseconds(100));
       (void)co_await pause.async_wait(use_nothrow);
       continue;
     }
+    tcp::socket sock = adopt_accepted(w.io(), fd, ends.peer, ec);
+    if (!ec && slot->local) ends.local = *slot->local;
+    else if (!ec) ends.local = sock.local_endpoint(ec);
+    if (ec) {
+      fe.sessions().leave();
+      rt.sessions().leave();
+      continue;
+    }
     fe.counters().add(w.index(), runtime::Ctr::sessions_total);
     if (fe.mode() == config::Mode::http)
-      asio::co_spawn(w.io(), serve_http(w, rt, fe, std::move(sock), t.tls), asio::detached);
+      asio::co_spawn(w.io(), serve_http(w, rt, fe, std::move(sock), ends, t.tls), asio::detached);
     else
-      asio::co_spawn(w.io(), serve_tcp(w, rt, fe, std::move(sock), t.tls), asio::detached);
+      asio::co_spawn(w.io(), serve_tcp(w, rt, fe, std::move(sock), ends, t.tls), asio::detached);
   }
 }
 
@@ -150,6 +171,14 @@ std::shared_ptr<AcceptSlot> start_slot(Worker& w, const config::Bind& bind, int 
   socklen_t len = sizeof ss;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
   slot->acceptor.assign(ss.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+  if (!ec) {
+    slot->local = fixed_local_end(fd, bind.transparent);
+    // Accepted sockets inherit TCP_NODELAY from the listener (Linux copies
+    // the listener's TCP state into each child): one call here instead of
+    // one per connection.
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
   if (ec) {
     log::alert(bind.origin.where(), ": bind ", bind.text(), ": ", ec.message());
     ::close(fd);

@@ -3,9 +3,8 @@
 
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
+#include "balancer/proxy/sockets.h"
 #include "balancer/runtime/server.h"
 #include "balancer/tls/tls_conn.h"
 #include "common/log.h"
@@ -58,13 +57,14 @@ asio::awaitable<asio::error_code> connect_once(Worker& w, Side& side, asio::ip::
                                                const asio::ip::tcp::endpoint& ep, Millis timeout) {
   side.socket = &sock;
   side.timed_out = false;
-  if (timeout.count() > 0) w.arm(side.deadline, timeout);
-  auto [ec] = co_await sock.async_connect(ep, use_nothrow);
-  side.deadline.disarm();
-  if (ec && side.timed_out) ec = asio::error::timed_out;
-  if (!ec) {
-    int one = 1;
-    ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  asio::error_code ec;
+  // Usually done at once (a local server); else wait for writability.
+  if (start_connect(sock, ep, ec) == ConnectState::in_progress) {
+    if (timeout.count() > 0) w.arm(side.deadline, timeout);
+    auto [wait_ec] = co_await sock.async_wait(asio::ip::tcp::socket::wait_write, use_nothrow);
+    side.deadline.disarm();
+    ec = wait_ec ? wait_ec : connect_result(sock);
+    if (ec && side.timed_out) ec = asio::error::timed_out;
   }
   co_return ec;
 }

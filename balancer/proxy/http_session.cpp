@@ -101,12 +101,19 @@ class LazySticks final : public rules::StickHooks {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession>, private SessionHook {
  public:
-  HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, const tls::BindContext* tls)
+  HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, const ClientEnds& ends,
+              const tls::BindContext* tls)
       : w_(w),
         rt_(rt),
         fe_(fe),
         client_(std::move(client)),
-        tls_ctx_(tls) {
+        tls_ctx_(tls),
+        client_addr_(ends.peer.address()),
+        local_addr_(ends.local.address()),
+        client_port_(ends.peer.port()),
+        local_port_(ends.local.port()) {
+    if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
+      client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
     client_side_.socket = &client_;
     SessionHook::rt = &rt;
     SessionHook::hard_stop = [](SessionHook* h) { static_cast<HttpSession*>(h)->hard_stop_now(); };
@@ -249,7 +256,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   const tls::BindContext* tls_ctx_;     // set on a `bind ... ssl` listener
   std::unique_ptr<tls::TlsConn> tls_;   // the client's TLS, once accepted
   Side client_side_;
-  // The addresses as read once; their text is made when needed (a log
+  // The addresses as the accept loop passed them; their text is made when needed (a log
   // line, X-Forwarded-For), not kept by every idle connection.
   asio::ip::address client_addr_;
   asio::ip::address local_addr_;
@@ -277,7 +284,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   // The small fields together, last: no padding between them (every idle
   // connection holds this object; see DECISIONS.md).
   unsigned requests_ = 0;
-  bool set_up_ = false;              // addresses read, socket options set
+  bool set_up_ = false;              // the connection's set-up (logs, rules, TLS) done
   bool request_started_ = false;     // bytes of a request arrived (for 408 vs silent close)
   bool verdict_keep_alive_ = false;  // a rule answered and the connection stays open
   bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx, not denies)
@@ -295,23 +302,13 @@ awaitable<void> HttpSession::run() {
   asio::error_code ec;
   if (!set_up_) {
     set_up_ = true;
-    auto remote = client_.remote_endpoint(ec);
-    if (ec) co_return;
-    client_addr_ = remote.address();
-    if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
-      client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
-    client_port_ = remote.port();
-    auto local = client_.local_endpoint(ec);
-    local_addr_ = local.address();
-    local_port_ = local.port();
     x_ = w_.exchanges().take(limits());
     if (fe_.traffic_log()) {
       reqlog().reset(Worker::now());
       accept_unix_us_ = reqlog().start_unix_us;
       reqlog().accept_unix_us = accept_unix_us_;
     }
-    int one = 1;
-    ::setsockopt(client_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // TCP_NODELAY: inherited from the listener (see start_slot).
     // tcp-request connection rules run before the handshake (as HAProxy's):
     // a rejected client costs no TLS work.
     if (fe_.rules().has_tcp_connection_rules()) {
@@ -1257,9 +1254,9 @@ void HttpSession::log_reject(int status, std::string_view reason) {
 
 }  // namespace
 
-awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client,
+awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, ClientEnds ends,
                            const tls::BindContext* tls) {
-  auto s = std::make_shared<HttpSession>(w, rt, fe, std::move(client), tls);
+  auto s = std::make_shared<HttpSession>(w, rt, fe, std::move(client), ends, tls);
   co_await s->run();
 }
 

@@ -7,6 +7,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include "balancer/proxy/sockets.h"
 #include "balancer/proxy/worker.h"
 #include "balancer/runtime/runtime.h"
 #include "balancer/tls/tls_context.h"
@@ -15,8 +16,9 @@ namespace tandem::balancer::proxy {
 
 // Runs until the connection ends. The frontend's and the runtime's session
 // gauges were entered by the caller and are left here.
+// `ends`: the connection's addresses, as the accept loop learned them.
 // `tls`: the bind's TLS context when the listener terminates TLS.
 asio::awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, asio::ip::tcp::socket client,
-                                 const tls::BindContext* tls = nullptr);
+                                 ClientEnds ends, const tls::BindContext* tls = nullptr);
 
 }  // namespace tandem::balancer::proxy

@@ -103,7 +103,7 @@ asio::awaitable<std::unique_ptr<tls::TlsConn>> accept_tls(Worker& w, runtime::Fr
 }  // namespace
 
 asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client,
-                                const tls::BindContext* tls_bind) {
+                                ClientEnds ends, const tls::BindContext* tls_bind) {
   GaugeGuard guard{rt, fe};
   TcpHook hook;
   hook.rt = &rt;
@@ -111,11 +111,10 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   hook.hard_stop = &TcpHook::stop;
   ScopedSessionHook attached(w.sessions(), hook);
   runtime::Backend* be = fe.default_backend();
-  asio::error_code ec;
-  auto remote = client.remote_endpoint(ec);
+  const tcp::endpoint& remote = ends.peer;
+  const tcp::endpoint& local = ends.local;
   const rules::RuleSet& rs = fe.rules();
-  if (ec || (!be && !rs.has_switching_rules())) co_return;
-  auto local = client.local_endpoint(ec);
+  if (!be && !rs.has_switching_rules()) co_return;
   std::optional<TcpLog> tlog;
   if (fe.traffic_log()) {
     tlog.emplace(rt, fe);
@@ -127,8 +126,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
     tlog->local_ip = local.address().to_string();
     tlog->ctx = LogContext{&rt, &fe, be, nullptr, {}, {}, remote.port(), local.port(), nullptr};
   }
-  int one = 1;
-  ::setsockopt(client.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // TCP_NODELAY: inherited from the listener (see start_slot).
   asio::ip::address addr = remote.address();
   if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
 
@@ -267,6 +265,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   d.server->counters().add(w.index(), Ctr::bytes_out, r.server_to_client);
   if (sticks.any()) sticks.count_bytes(stick::stick_now(SystemClock::instance()), r.client_to_server, r.server_to_client);
   d.server->sessions().leave();
+  asio::error_code ec;
   d.conn->socket.close(ec);
   client.close(ec);
   be->release(*d.server);

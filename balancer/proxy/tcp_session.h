@@ -7,6 +7,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include "balancer/proxy/sockets.h"
 #include "balancer/proxy/worker.h"
 #include "balancer/runtime/runtime.h"
 
@@ -16,7 +17,8 @@ class BindContext;
 
 namespace tandem::balancer::proxy {
 
+// `ends`: the connection's addresses, as the accept loop learned them.
 asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, asio::ip::tcp::socket client,
-                                const tls::BindContext* tls = nullptr);
+                                ClientEnds ends, const tls::BindContext* tls = nullptr);
 
 }  // namespace tandem::balancer::proxy

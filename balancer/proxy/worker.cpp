@@ -63,7 +63,10 @@ void Worker::schedule_tick() {
 void Worker::start() {
   thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(*io_);
-    io_->run();
+    // One handler at a time, so that the time now() caches is forgotten
+    // after each one.
+    t_loop_clock.in_loop = true;
+    while (io_->run_one()) t_loop_clock.valid = false;
   });
 }
 

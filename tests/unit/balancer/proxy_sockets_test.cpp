@@ -1,0 +1,186 @@
+// The socket set-up of balancer/proxy/sockets.h (accept4 with the peer's
+// address, the connect without asio's connect operation, the local end of a
+// listener) and the kernel behaviour it relies on (TCP_NODELAY inherited
+// from the listener); and the worker's per-handler clock (Worker::now).
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "balancer/proxy/sockets.h"
+#include "balancer/proxy/worker.h"
+
+namespace tandem::balancer::proxy {
+namespace {
+
+using asio::ip::tcp;
+
+// A listening socket on 127.0.0.1 (or `any`), port chosen by the kernel.
+struct Listener {
+  int fd = -1;
+  tcp::endpoint ep;
+  explicit Listener(bool any = false, bool nodelay = false) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (nodelay) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(any ? INADDR_ANY : INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(fd, 16), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ep = tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), ntohs(a.sin_port));
+  }
+  ~Listener() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+TEST(ProxySockets, AcceptNowGivesPeerAndANonBlockingSocketThatInheritsNodelay) {
+  asio::io_context io;
+  Listener l(false, /*nodelay=*/true);
+  tcp::socket client(io);
+  client.connect(l.ep);
+  tcp::endpoint peer;
+  int fd = accept_now(l.fd, peer);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(peer, client.local_endpoint());
+  EXPECT_NE(::fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+  EXPECT_NE(::fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+  // start_slot sets TCP_NODELAY on the listener only: Linux copies it into
+  // every accepted socket.
+  int nodelay = 0;
+  socklen_t len = sizeof nodelay;
+  ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len);
+  EXPECT_EQ(nodelay, 1);
+
+  asio::error_code ec;
+  tcp::socket s = adopt_accepted(io, fd, peer, ec);
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(s.remote_endpoint(), peer);
+  // Asynchronous operations work on the adopted socket (asio was told it is
+  // non-blocking already).
+  asio::write(client, asio::buffer("ping", 4));
+  char buf[8];
+  std::size_t got = 0;
+  s.async_read_some(asio::buffer(buf), [&](asio::error_code e, std::size_t n) {
+    EXPECT_FALSE(e);
+    got = n;
+  });
+  io.run();
+  EXPECT_EQ(std::string(buf, got), "ping");
+}
+
+TEST(ProxySockets, AcceptNowOnAnEmptyBacklogSaysWouldBlock) {
+  Listener l;
+  ::fcntl(l.fd, F_SETFL, ::fcntl(l.fd, F_GETFL) | O_NONBLOCK);
+  tcp::endpoint peer;
+  EXPECT_EQ(accept_now(l.fd, peer), -1);
+  EXPECT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+TEST(ProxySockets, FixedLocalEndOnlyForOneAddressAndNotTransparent) {
+  Listener one;
+  auto e = fixed_local_end(one.fd, false);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(*e, one.ep);
+  EXPECT_FALSE(fixed_local_end(one.fd, true).has_value());  // TPROXY: other destinations
+  Listener any(true);
+  EXPECT_FALSE(fixed_local_end(any.fd, false).has_value());  // a wildcard: getsockname per connection
+}
+
+TEST(ProxySockets, StartConnectToALocalListenerCompletesAtOnce) {
+  asio::io_context io;
+  Listener l;
+  tcp::socket s(io);
+  asio::error_code ec;
+  ConnectState st = start_connect(s, l.ep, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  // Over loopback the handshake completes within connect(2).
+  EXPECT_EQ(st, ConnectState::connected);
+  if (st == ConnectState::in_progress) {
+    EXPECT_FALSE(connect_result(s));
+  }
+  int nodelay = 0;
+  socklen_t len = sizeof nodelay;
+  ::getsockopt(s.native_handle(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &len);
+  EXPECT_EQ(nodelay, 1);
+  EXPECT_NE(::fcntl(s.native_handle(), F_GETFL) & O_NONBLOCK, 0);
+  // The server side sees it, and data flows.
+  tcp::endpoint peer;
+  int fd = accept_now(l.fd, peer);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(peer, s.local_endpoint());
+  EXPECT_EQ(::send(fd, "pong", 4, 0), 4);
+  char buf[8];
+  std::size_t got = 0;
+  s.async_read_some(asio::buffer(buf), [&](asio::error_code e, std::size_t n) {
+    EXPECT_FALSE(e);
+    got = n;
+  });
+  io.run();
+  EXPECT_EQ(std::string(buf, got), "pong");
+  ::close(fd);
+}
+
+TEST(ProxySockets, StartConnectToAClosedPortFails) {
+  asio::io_context io;
+  tcp::endpoint closed;
+  {
+    Listener l;  // a port that was just free, closed again
+    closed = l.ep;
+  }
+  tcp::socket s(io);
+  asio::error_code ec;
+  ConnectState st = start_connect(s, closed, ec);
+  if (st == ConnectState::in_progress) {
+    s.async_wait(tcp::socket::wait_write, [](asio::error_code) {});
+    io.run();
+    ec = connect_result(s);
+  } else {
+    EXPECT_EQ(st, ConnectState::failed);
+  }
+  EXPECT_EQ(ec, asio::error::connection_refused) << ec.message();
+}
+
+TEST(WorkerClock, OneReadPerHandlerOnAWorkerThread) {
+  Worker w(0, 16384);
+  w.start();
+  auto in_handler = [&] {
+    std::promise<std::pair<net::SteadyTime, net::SteadyTime>> p;
+    asio::post(w.io(), [&] {
+      auto a = Worker::now();
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      p.set_value({a, Worker::now()});
+    });
+    return p.get_future().get();
+  };
+  auto [a1, b1] = in_handler();
+  EXPECT_EQ(a1, b1);  // the same handler: the time read first
+  auto [a2, b2] = in_handler();
+  EXPECT_GE(a2 - a1, std::chrono::milliseconds(3));  // the next handler reads it again
+  EXPECT_EQ(a2, b2);
+  w.stop();
+  w.join();
+  // Elsewhere (this thread runs no worker loop) every read is fresh.
+  auto c = Worker::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_GT(Worker::now(), c);
+}
+
+}  // namespace
+}  // namespace tandem::balancer::proxy
