@@ -64,9 +64,18 @@ Result<void> parse_stats_line(Proxy& p, const Line& l, bool in_defaults) {
 }
 
 Result<void> parse_capture_line(Proxy& p, const Line& l) {
+  // capture cookie NAME len N
+  if (l.words.size() >= 2 && l.words[1] == "cookie") {
+    if (l.words.size() != 5 || l.words[3] != "len") return fail(line_error(l, "expects 'capture cookie NAME len N'"));
+    auto n = arg_u32(l, 4, "capture len", 1, 65536);
+    if (!n) return std::unexpected(n.error());
+    // HAProxy keeps only the last one; lengths above 63 are cut to 63 by
+    // the parser's final pass, with HAProxy's warning.
+    p.capture_cookie = l.words[2];
+    p.capture_cookie_len = *n;
+    return {};
+  }
   // capture request|response header NAME len N
-  if (l.words.size() >= 2 && l.words[1] == "cookie")
-    return fail(keyword_error(l, "capture cookie", "not supported (use 'capture request header Cookie len N')"));
   if (l.words.size() != 6 || (l.words[1] != "request" && l.words[1] != "response") || l.words[2] != "header" ||
       l.words[4] != "len")
     return fail(line_error(l, "expects 'capture request|response header NAME len N'"));

@@ -199,6 +199,11 @@ class Parser {
         if (p.mode == Mode::tcp && p.forwardfor.enabled)
           warn(p.origin, cat(what, ": option forwardfor has no effect in tcp mode"));
         if (p.mode == Mode::tcp && p.httplog) warn(p.origin, cat(what, ": option httplog in tcp mode logs as tcplog"));
+        // HAProxy's capture slots hold 63 bytes of a cookie.
+        if (p.capture_cookie_len > kMaxCookieCapture) {
+          warn(p.origin, cat("truncating capture length to ", kMaxCookieCapture, " bytes for ", what));
+          p.capture_cookie_len = kMaxCookieCapture;
+        }
       }
       if (p.is_backend()) {
         for (const Server& s : p.servers)
