@@ -332,6 +332,57 @@ def test_typed_output_matches_haproxy_26(workdir, lb, backends):
     assert len(ours_info) >= 20 and ("I", 6, "Pid") in ours_info
 
 
+def described_fields(text, info=False):
+    """`show stat typed desc` / `show info typed desc` lines: {name: description}."""
+    out = {}
+    for ln in text.splitlines():
+        if not ln:
+            continue
+        assert ln.endswith('"') and ':"' in ln, ln
+        head, desc = ln[:-1].rsplit(':"', 1)
+        name = head.split(":", 1)[0].split(".")[1 if info else 4]
+        assert out.setdefault(name, desc) == desc, (name, desc, out[name])  # one description per field
+    return out
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_field_descriptions_match_haproxy_26(workdir, lb, backends):
+    """`show stat typed desc`, `show info desc` and `show info typed desc`:
+    each field ends with HAProxy 2.6's description of it, for every field
+    both print; `desc` changes neither the CSV nor the JSON forms."""
+    hdir = workdir / "hap"
+    hdir.mkdir()
+    sp, wp = free_port(), free_port()
+    cfg = hdir / "hap.cfg"
+    cfg.write_text(config(hdir, backends, sp, wp).replace("    http-request use-service prometheus-exporter if { path /metrics }\n", ""))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_socket(hdir / "admin.sock", h)
+        theirs_stat = described_fields(cli(hdir / "admin.sock", "show stat typed desc"))
+        theirs_info = described_fields(cli(hdir / "admin.sock", "show info typed desc"), info=True)
+        theirs_plain = cli(hdir / "admin.sock", "show info desc")
+    ours_stat = described_fields(cli(workdir / "user.sock", "show stat typed desc"))
+    ours_info = described_fields(cli(workdir / "user.sock", "show info typed desc"), info=True)
+    for ours, theirs in ((ours_stat, theirs_stat), (ours_info, theirs_info)):
+        both = ours.keys() & theirs.keys()
+        assert {k: ours[k] for k in both} == {k: theirs[k] for k in both}
+        assert len(both) >= 0.8 * len(ours), sorted(ours.keys() - theirs.keys())
+    assert ours_stat["scur"] == "Number of current sessions on the frontend, backend or server"
+    # The plain form: "Name: value:"description"".
+    plain = cli(workdir / "user.sock", "show info desc")
+    assert f'Pid: {lb.proc.pid}:"{ours_info["Pid"]}"' in plain.splitlines()
+    assert 'Nbproc: 1:"Number of started worker processes (historical, always 1)"' in plain.splitlines()
+    assert 'Nbproc: 1:"Number of started worker processes (historical, always 1)"' in theirs_plain.splitlines()
+    # The last format word wins; desc alone is the plain form.
+    assert cli(workdir / "user.sock", "show info json typed desc").splitlines()[0].endswith(':"Product name"')
+    assert '"Product name"' not in cli(workdir / "user.sock", "show info typed json desc")
+    # CSV and JSON are the same with or without desc (as HAProxy's).
+    def no_times(t):
+        return t.split("\n", 1)[0]
+    assert no_times(cli(workdir / "user.sock", "show stat desc")) == no_times(cli(workdir / "user.sock", "show stat"))
+    assert "Number of current sessions" not in cli(workdir / "user.sock", "show stat json desc")
+    assert "Number of current sessions" not in cli(workdir / "user.sock", "show stat desc")
+
+
 def test_show_servers_state(workdir, lb, backends):
     out = cli(workdir / "oper.sock", "show servers state farm")
     lines = out.splitlines()
