@@ -233,6 +233,13 @@ class Parser {
         if (!known)
           return fail(cat(t.file, ":", t.line, ": stick-table: no peers section named '", t.peers, "'"));
       }
+      // HAProxy refuses both ways of guarding the page in one proxy.
+      bool stats_rules = std::any_of(p.rules.begin(), p.rules.end(), [](const Statement& st) {
+        return st.words.size() >= 2 && st.words[0] == "stats" && st.words[1] == "http-request";
+      });
+      if (stats_rules && (!p.stats.users.empty() || !p.stats.realm.empty()))
+        return fail(cat(p.origin.where(), ": proxy '", p.name,
+                        "': stats 'auth'/'realm' and 'http-request' can't be used at the same time"));
       for (StatsPage::Scope& sc : p.stats.scope) {
         if (sc.name == ".") sc.name = p.name;  // "." is the section the line is in (or inherited into)
         // HAProxy accepts any name; one that matches nothing only hides rows.
