@@ -527,7 +527,8 @@ awaitable<bool> HttpSession::deny_keeping_alive(int status, runtime::Backend* be
       fe_.config().http_conn_mode == config::HttpConnMode::close)
     co_return false;
   const std::string& page = keep_alive_error(status);
-  fe_.counters().add_status(wi(), status);
+  note_status(status);
+  reqlog().set_error_status(status, false);  // the log line's status and PR termination
   cbuf_.consume(x_->req.head_length);
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(page), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);

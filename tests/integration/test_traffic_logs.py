@@ -136,6 +136,14 @@ def test_dontlognull_and_a_denied_request(workdir, syslog, app):
         # ...so the first line is the denied request's.
         assert f["ST"] == "403" and f["tsc"] == "PR--" and f["b"] == "web" and f["s"] == "<NOSRV>"
         assert severity == 6  # info: no log-separate-errors here
+        # A deny on a keep-alive connection (the connection stays open) too.
+        with Connection("127.0.0.1", port) as c:
+            assert c.request("GET", "/forbidden", {"Host": "x"}).status == 403
+            assert c.request("GET", "/", {"Host": "x"}).status == 200
+        f = HTTPLOG.match(syslog_line(syslog.next())[3]).groupdict()
+        assert (f["ST"], f["tsc"], f["s"], f["r"]) == ("403", "PR--", "<NOSRV>", "GET /forbidden HTTP/1.1")
+        f = HTTPLOG.match(syslog_line(syslog.next())[3]).groupdict()
+        assert (f["ST"], f["tsc"], f["s"]) == ("200", "----", "a")
 
 
 def test_tcplog_over_a_unix_datagram_socket(workdir, app):
