@@ -624,3 +624,67 @@ def test_log_tag_in_syslog_headers_as_haproxys(workdir, app):
     assert ours == theirs
     assert ours == sorted(["<134> gtag rfc3164", "<134> ptag rfc3164", "<142> - gtag rfc5424", "<142> - ptag rfc5424",
                            "<150> utag rfc3164"])
+
+
+def tcp_queue_config(port, app):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode tcp\n    option tcplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    timeout queue 5s\n"
+            f"frontend raw\n    bind 127.0.0.1:{port}\n    option dontlognull\n    default_backend farm\n"
+            f"backend farm\n    server a {app.address} maxconn 1\n")
+
+
+def tcp_queue_traffic(port, app):
+    """Two connections to a server that takes one: the second waits in the
+    queue until the first (a 500ms request, then the server closes) ends.
+    The readiness probe's connection went to the server too (TCP mode): it
+    is given time to be gone first, or the first connection would queue
+    behind it."""
+    import threading
+    answers = []
+    time.sleep(0.3)
+
+    def one():
+        answers.append(exchange_from(port, b"GET /slow/500 HTTP/1.0\r\n\r\n", src="127.0.0.1")[:12])
+
+    first = threading.Thread(target=one)
+    first.start()
+    wait_for(lambda: len(app.received()) == 1, what="the first request at the server")
+    second = threading.Thread(target=one)
+    second.start()
+    first.join()
+    second.join()
+    return answers
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_tcplog_queue_wait_as_haproxys(workdir, app):
+    """In TCP mode the slot is the connection's: the second one's %Tw is
+    the first one's lifetime, %bq 1, as HAProxy's tcplog says."""
+    def lines(output):
+        return sorted((m.groupdict() for m in map(TCPLOG.match, output.splitlines()) if m), key=lambda f: int(f["Tw"]))
+
+    results = []
+    for name in ("tandem", "haproxy"):
+        app.clear()
+        port = free_port()
+        if name == "tandem":
+            with BalancerProcess(workdir, tcp_queue_config(port, app), ports=[port]) as p:
+                assert tcp_queue_traffic(port, app) == [b"HTTP/1.1 200"] * 2
+                wait_for(lambda: len(lines(p.output())) == 2, what="two lines")
+                results.append(lines(p.output()))
+        else:
+            cfg = workdir / "hap-tcpq.cfg"
+            cfg.write_text(tcp_queue_config(port, app))
+            with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+                wait_for_port("127.0.0.1", port, h)
+                assert tcp_queue_traffic(port, app) == [b"HTTP/1.1 200"] * 2
+                wait_for(lambda: len(lines(h.output())) == 2, what="two lines")
+                results.append(lines(h.output()))
+    for who, (first, second) in zip(("tandem", "haproxy"), results):
+        # Not queued: 0 or a millisecond of dispatch (HAProxy's TCP %Tw counts from the accept).
+        assert int(first["Tw"]) <= 5 and (first["sq"], first["bq"], first["ts"]) == ("0", "0", "--"), (who, first)
+        life = int(first["Tt"])
+        assert life >= 500 and life - 150 <= int(second["Tw"]) <= life + 150, (who, first, second)
+        assert (second["sq"], second["bq"], second["ts"]) == ("0", "1", "--"), (who, second)
+        assert int(second["Tc"]) >= 0 and int(second["Tt"]) >= int(second["Tw"]) + 500, (who, second)
