@@ -119,9 +119,10 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
   }
   r.TR = ms_between(s.start, s.head_done);
   if (s.queue.until != RequestLogState::Steady{}) {
-    // %Tw runs from the end of the request head (HTTP) or the dispatch (TCP)
-    // until a server slot was had or waiting was given up; %Tc from then.
-    RequestLogState::Steady from = s.head_done != RequestLogState::Steady{} ? s.head_done : s.connect_start;
+    // %Tw runs from the end of the request head (HTTP) or the accept (TCP:
+    // tcp-request inspection included, as HAProxy counts it) until a server
+    // slot was had or waiting was given up; %Tc from then.
+    RequestLogState::Steady from = s.head_done != RequestLogState::Steady{} ? s.head_done : s.start;
     r.Tw = std::max(0, ms_between(from, s.queue.until));
     r.Tc = ms_between(s.queue.until, s.connected);
   } else {
