@@ -101,6 +101,7 @@ void peer_json(JsonWriter& j, const ps::PeerView& peer, const ps::PeerLink* link
   } else {
     j.begin_object().key("state").value(sync_state_word(link->state())).key("reason").value(link->reason());
     j.key("inbound_connected").value(link->inbound_connected());
+    j.key("inbound_lag_ms").value(static_cast<long long>(link->inbound_lag_ms()));
     j.key("last_heartbeat_unix_ms").value(static_cast<long long>(link->last_heartbeat_unix_ms()));
     j.key("lag_entries").value(static_cast<unsigned long long>(lag_entries(*link)));
     j.key("lag_ms").value(static_cast<long long>(lag_ms(*link)));

@@ -8,6 +8,12 @@
 
 namespace tandem::cli {
 
+std::string inbound_text(bool connected, std::int64_t lag_ms) {
+  if (!connected) return "down";
+  if (lag_ms <= 0) return "up";
+  return "up (lag " + std::to_string(lag_ms) + " ms)";
+}
+
 std::string duration_text(std::int64_t ms) {
   if (ms <= 0) return "0ms";
   if (ms < 1000) return cat(ms, "ms");

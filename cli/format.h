@@ -13,6 +13,11 @@ namespace tandem::cli {
 // Negative durations print as "0ms".
 std::string duration_text(std::int64_t ms);
 
+// The INBOUND column of `tandemctl peers`: the peer's stream to this node,
+// "down", "up", or "up (lag N ms)" while this node's balancer has not yet
+// applied a batch received N ms after the peer sent it.
+std::string inbound_text(bool connected, std::int64_t lag_ms);
+
 // 2026-11-21T03:05:25.123Z (UTC, millisecond precision).
 std::string utc_time_text(std::int64_t unix_ms);
 

@@ -31,7 +31,7 @@ int cmd_peers(const Options& o) {
     peer_json(j, p, link);
     const std::string reachable = p.reachable() ? "yes" : "unreachable";
     const std::string outgoing = link ? sync_state_word(link->state()) : "-";
-    const std::string inbound = link ? (link->inbound_connected() ? "up" : "down") : "-";
+    const std::string inbound = link ? inbound_text(link->inbound_connected(), link->inbound_lag_ms()) : "-";
     std::string reason = !p.reachable() ? p.error() : link ? link->reason() : "no replication link";
     if (!link || link->tables().empty()) {
       t.add(

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
+#include <optional>
 
 #include "balancer/admin/stick_codec.h"
 #include "balancer/stick/stick_time.h"
@@ -83,21 +83,42 @@ grpc::Status StickTablesService::Watch(grpc::ServerContext* ctx, const pb::Watch
 
   WatchOutput out;
   auto mem = std::make_unique<StreamArena>();
-  const std::size_t max_batch =
-      std::min(req->max_batch() ? req->max_batch() : WatchParams::kDefaultBatch, WatchParams::kMaxBatch);
+  using Steady = std::chrono::steady_clock;
+  // A cursor-only batch held back (see Options::cursor_only_every).
+  std::optional<Cursor> held;
+  Steady::time_point last_write{};
+  auto write = [&](const WatchOutput& o) {
+    mem->arena.Reset();
+    auto* batch = google::protobuf::Arena::CreateMessage<pb::WatchBatch>(&mem->arena);
+    to_proto(o, reg_.nodes(), batch);
+    last_write = Steady::now();
+    held.reset();
+    return writer->Write(*batch);
+  };
   while (!stopping_ && !ctx->IsCancelled()) {
     // Arm before reading: a change that lands after the read wakes the wait.
     const std::uint64_t seen = reg_.signal().arm();
     if (!(*watch)->next(out, stick_now(clock_))) {
-      reg_.signal().wait_until(seen, std::chrono::steady_clock::now() + options_.poll);
+      auto deadline = Steady::now() + options_.poll;
+      if (held) {
+        const auto due = last_write + options_.cursor_only_every;
+        if (Steady::now() >= due) {
+          WatchOutput o;
+          o.cursor = *held;
+          if (!write(o)) break;
+          continue;
+        }
+        deadline = std::min(deadline, due);
+      }
+      reg_.signal().wait_until(seen, deadline);
       continue;
     }
-    mem->arena.Reset();
-    auto* batch = google::protobuf::Arena::CreateMessage<pb::WatchBatch>(&mem->arena);
-    to_proto(out, reg_.nodes(), batch);
-    if (!writer->Write(*batch)) break;  // the peer went away
-    if (!(*watch)->in_snapshot() && !out.snapshot_end && out.images.entries.size() < max_batch)
-      std::this_thread::sleep_for(options_.coalesce);
+    if (out.images.entries.empty() && !out.snapshot_begin && !out.snapshot_end && !(*watch)->in_snapshot() &&
+        Steady::now() - last_write < options_.cursor_only_every) {
+      held = out.cursor;
+      continue;
+    }
+    if (!write(out)) break;  // the peer went away
   }
   if (stopping_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down");
   return grpc::Status::OK;

@@ -23,14 +23,17 @@ namespace tandem::balancer::admin {
 
 class StickTablesService final : public tandem::balancer::v1::StickTables::Service {
  public:
+  // Batching is adaptive, with no timer: a change after a quiet spell is sent
+  // at once, and whatever changes while a Write is under way (the reader
+  // busy, flow control) is the next batch; a key changed many times meanwhile
+  // is sent once, in its latest state (stick_watch.h).
   struct Options {
-    // After sending a live batch that was not full, wait this long before the
-    // next one, so that a key changing thousands of times a second costs its
-    // peer at most 1/coalesce updates a second (and batches grow). The first
-    // change after a quiet spell is sent at once.
-    std::chrono::microseconds coalesce{500};
     // How often an idle stream checks for cancellation.
     std::chrono::milliseconds poll{100};
+    // A live batch without entries (only echoes of the peer's own changes,
+    // or superseded records) only moves the cursor: such batches go at most
+    // this often, the next batch's cursor covering a held one.
+    std::chrono::milliseconds cursor_only_every{100};
   };
 
   StickTablesService(stick::StickRegistry& registry, const Clock& clock);

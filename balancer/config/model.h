@@ -343,6 +343,7 @@ struct Proxy {
   bool tcplog = false;
   bool dontlognull = false;
   bool log_separate_errors = false;
+  bool http_ignore_probes = false;  // a new connection that sends nothing gets no 408, no log, no count
   bool log_global = false;
   std::vector<LogTarget> logs;
   std::string log_format;  // `log-format`; empty: the mode's default line

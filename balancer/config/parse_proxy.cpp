@@ -348,6 +348,7 @@ Result<void> kw_option(Ctx& c, bool negate) {
   }
   if (o == "dontlognull") return flag(c.p.dontlognull, kFe);
   if (o == "log-separate-errors") return flag(c.p.log_separate_errors, kFe);
+  if (o == "http-ignore-probes") return flag(c.p.http_ignore_probes, kFe);
   if (o == "allbackups") return flag(c.p.allbackups, kBe);
   if (o == "httpchk") {
     if (auto r = caps_ok(kBe); !r) return r;

@@ -27,19 +27,21 @@ std::optional<stats::PageResponse> answer_stats_page(runtime::Runtime& rt, const
     pr.access = a.verdict == V::allow ? A::allow : a.verdict == V::deny ? A::deny : a.verdict == V::auth ? A::auth : A::none;
     pr.realm = a.realm;
   }
-  pr.keep_alive = req.wants_keep_alive();
+  // A retired runtime (after a reload) keeps no connection: the client's
+  // next request belongs to the new configuration.
+  pr.keep_alive = req.wants_keep_alive() && !rt.retired();
   return stats::serve_stats(proxy.stats, pr, *rt.stats());
 }
 
 stats::PageResponse answer_service(runtime::Runtime& rt, std::string_view service, const http::RequestHead& req) {
   if (service == "prometheus-exporter" && rt.stats()) {
     std::string body = stats::render_prometheus(*rt.stats());
+    bool keep = req.wants_keep_alive() && !rt.retired();
     std::string r = cat("HTTP/1.1 200 OK\r\ncache-control: no-cache\r\ncontent-type: text/plain; version=0.0.4\r\n"
-                        "content-length: ", body.size(), "\r\n", req.wants_keep_alive() ? "" : "connection: close\r\n",
-                        "\r\n", body);
-    return {200, std::move(r)};
+                        "content-length: ", body.size(), "\r\n", keep ? "" : "connection: close\r\n", "\r\n", body);
+    return {200, std::move(r), !keep};
   }
-  return {503, http::make_error_response(503, true)};
+  return {503, http::make_error_response(503, true), true};
 }
 
 }  // namespace tandem::balancer::proxy

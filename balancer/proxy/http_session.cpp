@@ -144,9 +144,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   // hard-stop-after: both connections shut down; whatever the session waits
   // on fails, and it ends through its ordinary error paths.
   void hard_stop_now() {
-    asio::error_code ec;
-    if (client_.is_open()) client_.shutdown(tcp::socket::shutdown_both, ec);
-    if (sconn_ && sconn_->socket.is_open()) sconn_->socket.shutdown(tcp::socket::shutdown_both, ec);
+    shut_down_now(&client_);
+    if (sconn_) shut_down_now(&sconn_->socket);
   }
   void log_reject(int status, std::string_view reason);
   void park();
@@ -183,12 +182,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   // `option dontlognull`; an idle keep-alive connection closing is not logged.
   void log_aborted_request();
   void end_stick_request();
+  // A request whose head never arrived whole (timeout, parse error, the
+  // client gone): HAProxy counts it as a request of its own (req_tot and
+  // ereq, the stick counters' http_req_cnt and, when `http_error`,
+  // http_err_cnt). The status class is counted where it is answered.
+  void count_failed_head(bool http_error);
   // Sends what a rule decided (deny, tarpit, auth, redirect, return): true
   // when the request was answered here.
   awaitable<bool> answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy);
   // A deny answered on a connection that stays open (HAProxy keeps
   // keep-alive connections after a deny): false when it must close instead.
   awaitable<bool> deny_keeping_alive(int status, runtime::Backend* be);
+  // Whether an answer of the balancer's own may keep the connection: nothing
+  // of the request left unread, the client and the configuration keeping
+  // connections, and the runtime not retired.
+  bool answer_keeps_alive() const;
   // How an exchange answered by a rule ends.
   Exchange answered() const {
     Exchange x;
@@ -331,19 +339,29 @@ awaitable<void> HttpSession::run() {
       park();
       co_return;
     }
+    // A connection's first request, or a started one, that never arrived
+    // whole is a failed request (count_failed_head); an idle keep-alive
+    // connection closing or timing out is not. `option http-ignore-probes`
+    // lets a new connection that sent nothing go unanswered and uncounted
+    // (browsers' speculative pre-connects).
+    const bool failed_head = request_started_ || (requests_ == 0 && !fe_.config().http_ignore_probes);
     if (hs == HeadStatus::closed) {
-      if (requests_ == 0 || request_started_) log_aborted_request();
+      if (failed_head) {
+        count_failed_head(true);
+        note_status(400);
+        log_aborted_request();
+        end_stick_request();
+      }
       break;
     }
     if (hs == HeadStatus::timed_out) {
-      // A client that started a request and stalled gets 408; an idle
-      // keep-alive connection is simply closed, as HAProxy does.
-      if (request_started_) {
-        fe_.counters().add(wi(), Ctr::request_errors);
-        log_reject(408, "timeout while receiving the request");
-        http_err_ = true;
+      // 408, also to a new connection that sent nothing (as HAProxy).
+      if (failed_head) {
+        count_failed_head(false);  // HAProxy counts no http error for a timeout
+        log_reject(408, request_started_ ? "timeout while receiving the request" : "no request before timeout http-request");
         co_await send_error(408, "", nullptr);
-        log_request();
+        reqlog().bytes_out = 0;  // answered by HAProxy's connection layer: its line counts no bytes
+        log_request(true);
       }
       end_stick_request();
       break;
@@ -400,10 +418,14 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
       http::ParseStatus st = x_->rparser.parse(cbuf_.view(), x_->req, err);
       if (st == http::ParseStatus::complete) co_return HeadStatus::ok;
       if (st == http::ParseStatus::error) {
-        fe_.counters().add(wi(), Ctr::request_errors);
+        count_failed_head(err.status >= 400 && err.status < 500);
         log_reject(err.status, err.reason);
-        http_err_ = err.status >= 400 && err.status < 500;
         co_await send_error(err.status, err.reason, nullptr);
+        // As HAProxy logs a request its connection layer refused: the proxy
+        // ended it (PR), no bytes counted.
+        reqlog().term[0] = 'P';
+        reqlog().term[1] = 'R';
+        reqlog().bytes_out = 0;
         co_return HeadStatus::error;
       }
     }
@@ -443,12 +465,7 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
       if (hot && read_limit != limit) co_return HeadStatus::park;
       co_return HeadStatus::timed_out;
     }
-    if (!r.ok() || r.n == 0) {
-      if (request_started_) {
-        fe_.counters().add(wi(), Ctr::request_errors);
-      }
-      co_return HeadStatus::closed;
-    }
+    if (!r.ok() || r.n == 0) co_return HeadStatus::closed;
     if (idle_phase) {
       idle_phase = false;
       head_deadline = Worker::now() + http_request;
@@ -501,6 +518,13 @@ awaitable<bool> HttpSession::accept_tls() {
   co_return false;
 }
 
+void HttpSession::count_failed_head(bool http_error) {
+  fe_.counters().add(wi(), Ctr::http_requests);
+  fe_.counters().add(wi(), Ctr::request_errors);
+  if (sticks_.any()) sticks_.begin_request(stick::stick_now(SystemClock::instance()));
+  http_err_ = http_error;
+}
+
 void HttpSession::end_stick_request() {
   sticks_.set_in_request(false);
   if (sticks_.any()) sticks_.end_request(stick::stick_now(SystemClock::instance()), http_err_, x_->stick_in, x_->stick_out);
@@ -518,17 +542,22 @@ const std::string& keep_alive_error(int status) {
   return it->second;
 }
 
+bool HttpSession::answer_keeps_alive() const {
+  // A retired runtime (after a reload) keeps no connection: the client's
+  // next request belongs to the new configuration.
+  return x_->req.body == http::BodyKind::none && x_->req.wants_keep_alive() &&
+         fe_.config().http_conn_mode != config::HttpConnMode::close && !rt_.retired();
+}
+
 awaitable<bool> HttpSession::deny_keeping_alive(int status, runtime::Backend* be) {
   // Only when nothing of the request is left unread (no body), the client
   // and the configuration keep connections, and no errorfile replaces the
   // page (an errorfile is sent as written, with its own framing).
   bool custom = (be && be->config().errorfiles.contains(status)) || fe_.config().errorfiles.contains(status);
-  if (custom || x_->req.body != http::BodyKind::none || !x_->req.wants_keep_alive() ||
-      fe_.config().http_conn_mode == config::HttpConnMode::close)
-    co_return false;
+  if (custom || !answer_keeps_alive()) co_return false;
   const std::string& page = keep_alive_error(status);
   note_status(status);
-  reqlog().set_error_status(status, false);  // the log line's status and PR termination
+  reqlog().set_error_status(status, false);  // the log line's status and PR, as send_error's
   cbuf_.consume(x_->req.head_length);
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(page), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
@@ -540,6 +569,10 @@ awaitable<bool> HttpSession::deny_keeping_alive(int status, runtime::Backend* be
 awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime::Backend* be, const config::Proxy& proxy) {
   using K = rules::HttpVerdict::Kind;
   verdict_keep_alive_ = false;
+  // Redirects, returns and auth challenges keep the connection as HAProxy
+  // does (a redirect to HTTPS costs the client no new connection here), and
+  // are logged as answered locally (LR).
+  const bool keep = answer_keeps_alive();
   std::string response;
   switch (v.kind) {
     case K::next:
@@ -564,7 +597,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
     }
     case K::auth: {
       std::string realm = v.realm.empty() ? proxy.name : v.realm;
-      response = http::make_error_response(401, true, cat("www-authenticate: Basic realm=\"", realm, "\"\r\n"));
+      response = http::make_error_response(401, !keep, cat("www-authenticate: Basic realm=\"", realm, "\"\r\n"));
       http_err_ = true;
       note_status(401);
       break;
@@ -575,19 +608,27 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
       if (v.action)
         for (const auto& [n, val] : v.action->redirect.set_cookie)
           append(response, "set-cookie: ", n, '=', val == "\x01" ? "; Expires=Thu, 01-Jan-1970 00:00:01 GMT" : val, "\r\n");
-      response += "connection: close\r\n\r\n";
+      append(response, keep ? "" : "connection: close\r\n", "\r\n");
       note_status(v.status);
       break;
     case K::return_:
       response = cat("HTTP/1.1 ", v.status, ' ', http::reason_phrase(v.status), "\r\ncontent-length: ", v.body.size(),
                      "\r\ncache-control: no-cache\r\n");
       if (!v.content_type.empty()) append(response, "content-type: ", v.content_type, "\r\n");
-      append(response, "connection: close\r\n\r\n", v.body);
+      append(response, keep ? "" : "connection: close\r\n", "\r\n", v.body);
       note_status(v.status);
       break;
   }
+  reqlog().term[0] = 'L';
+  reqlog().term[1] = 'R';
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
+  if (keep && wr.ok()) {
+    cbuf_.consume(x_->req.head_length);
+    cbuf_.release_if_empty();
+    verdict_keep_alive_ = true;
+    co_return true;
+  }
   asio::error_code ec;
   if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
   client_.shutdown(tcp::socket::shutdown_send, ec);
@@ -619,7 +660,7 @@ awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const ru
   note_status(resp->status);
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(resp->bytes), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
-  x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive();
+  x.client_keep_alive = wr.ok() && !resp->close;
   co_return true;
 }
 
@@ -675,13 +716,16 @@ awaitable<Exchange> HttpSession::exchange() {
     // condition holds.
     prepare_context(nullptr);
     bool failing = fe_.rules().monitor_fails(x_->ctx);
-    std::string r = failing ? http::make_error_response(503, false)
-                            : "HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
-                              "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n";
+    // A retired runtime says `connection: close`, as its proxied responses do.
+    bool keep = x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none && !rt_.retired();
+    std::string r = failing ? http::make_error_response(503, !keep)
+                            : cat("HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n",
+                                  keep ? "" : "connection: close\r\n",
+                                  "\r\n<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n");
     note_status(failing ? 503 : 200);
     cbuf_.consume(x_->req.head_length);
     IoResult wr = co_await write_all(w_, client_side_, asio::buffer(r), {}, client_timeout());
-    x.client_keep_alive = wr.ok() && x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none;
+    x.client_keep_alive = wr.ok() && keep;
     co_return x;
   }
   prepare_context(nullptr);

@@ -75,6 +75,15 @@ asio::awaitable<IoResult> tls_handshake(Worker& w, Side& side, Millis timeout);
 // Waits until the socket is readable, holding no buffer (idle keep-alive).
 asio::awaitable<IoResult> wait_readable(Worker& w, Side& side, Millis timeout);
 
+// Ends a connection now (hard-stop-after): shuts the socket down both ways
+// but never closes it, so no descriptor can be reused under its session,
+// which unwinds through its ordinary error paths on its next wake-up.
+// Null or closed sockets are skipped.
+inline void shut_down_now(asio::ip::tcp::socket* s) {
+  asio::error_code ec;
+  if (s && s->is_open()) s->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+}
+
 // The optional timeout as a duration, 0 meaning none.
 inline Millis or_none(const std::optional<Millis>& t) { return t ? *t : Millis(0); }
 

@@ -69,9 +69,8 @@ struct TcpHook : SessionHook {
   tcp::socket* server = nullptr;
   static void stop(SessionHook* h) {
     auto* t = static_cast<TcpHook*>(h);
-    asio::error_code ec;
-    if (t->client && t->client->is_open()) t->client->shutdown(tcp::socket::shutdown_both, ec);
-    if (t->server && t->server->is_open()) t->server->shutdown(tcp::socket::shutdown_both, ec);
+    shut_down_now(t->client);
+    shut_down_now(t->server);
   }
 };
 

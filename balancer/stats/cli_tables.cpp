@@ -1,5 +1,8 @@
 #include "balancer/stats/cli_tables.h"
 
+#include <algorithm>
+#include <array>
+
 #include "balancer/stick/entry_image.h"
 #include "balancer/stick/stick_key.h"
 #include "balancer/stick/stick_table.h"
@@ -55,6 +58,32 @@ std::uint32_t server_id(const runtime::Runtime& rt, const EntryImage& e) {
   return 0;
 }
 
+// HAProxy prints an entry's data in the order of its own data-type numbers,
+// whatever the order of `store`; scripts that compare dumps rely on it.
+int haproxy_rank(DataType t) {
+  switch (t) {
+    case DataType::server_id: return 0;
+    case DataType::gpc0: return 2;  // (1 is gpt0)
+    case DataType::gpc0_rate: return 3;
+    case DataType::conn_cnt: return 4;
+    case DataType::conn_rate: return 5;
+    case DataType::conn_cur: return 6;
+    case DataType::sess_cnt: return 7;
+    case DataType::sess_rate: return 8;
+    case DataType::http_req_cnt: return 9;
+    case DataType::http_req_rate: return 10;
+    case DataType::http_err_cnt: return 11;
+    case DataType::http_err_rate: return 12;
+    case DataType::bytes_in_cnt: return 13;
+    case DataType::bytes_in_rate: return 14;
+    case DataType::bytes_out_cnt: return 15;
+    case DataType::bytes_out_rate: return 16;
+    case DataType::gpc1: return 17;
+    case DataType::gpc1_rate: return 18;
+  }
+  return 99;
+}
+
 void entry_line(std::string& out, const runtime::Runtime& rt, const ImageBatch& b, const EntryImage& e) {
   // HAProxy prints the entry's address; Tandem an id of the key (FNV-1a),
   // stable across calls so that two dumps can be compared.
@@ -65,8 +94,14 @@ void entry_line(std::string& out, const runtime::Runtime& rt, const ImageBatch& 
   std::snprintf(id, sizeof id, "0x%012llx", static_cast<unsigned long long>(h & 0xffffffffffffull));
   append(out, id, ": key=", format_key_text(e.table->key_format(), key), " use=", e.refs, " exp=", e.expire_in_ms);
   if (e.table->def().stores(DataType::server_id)) append(out, " server_id=", server_id(rt, e));
-  for (const DatumImage& d : b.datums(e)) {
-    if (d.type == DataType::server_id) continue;
+  std::array<const DatumImage*, kDataTypeCount> data{};
+  std::size_t n = 0;
+  for (const DatumImage& d : b.datums(e))
+    if (d.type != DataType::server_id && n < data.size()) data[n++] = &d;
+  std::sort(data.begin(), data.begin() + n,
+            [](const DatumImage* a, const DatumImage* z) { return haproxy_rank(a->type) < haproxy_rank(z->type); });
+  for (std::size_t i = 0; i < n; ++i) {
+    const DatumImage& d = *data[i];
     append(out, ' ', data_type_name(d.type));
     if (is_rate(d.type)) append(out, '(', d.period_ms, ')');
     append(out, '=', d.value);

@@ -294,6 +294,7 @@ PageResponse serve_any(const config::StatsPage& page, const PageRequest& req, St
 // HEAD gets GET's head (same content-length) and no body.
 PageResponse serve_stats(const config::StatsPage& page, const PageRequest& req, StatsSource& src) {
   PageResponse r = serve_any(page, req, src);
+  r.close = !req.keep_alive;  // every answer here says `connection: close` exactly then
   if (req.method == "HEAD") {
     auto end = r.bytes.find("\r\n\r\n");
     if (end != std::string::npos) r.bytes.resize(end + 4);

@@ -33,6 +33,7 @@ struct PageRequest {
 struct PageResponse {
   int status = 200;
   std::string bytes;
+  bool close = false;  // the bytes say `connection: close`: the session closes after them
 };
 
 PageResponse serve_stats(const config::StatsPage& page, const PageRequest& req, StatsSource& src);

@@ -12,6 +12,26 @@ namespace {
 std::int64_t ms_between(SteadyTime a, SteadyTime b) { return std::chrono::duration_cast<Millis>(b - a).count(); }
 }  // namespace
 
+namespace {
+bool is_live(const BatchSummary& b) { return !b.cursor.empty() && !b.snapshot_begin && !b.snapshot_end; }
+}  // namespace
+
+std::uint64_t entry_count(const BatchSummary& b) {
+  std::uint64_t n = 0;
+  for (const auto& [name, k] : b.entries_per_table) n += k;
+  return n;
+}
+
+bool mergeable(const BatchSummary& pending, const BatchSummary& next, std::size_t max_entries) {
+  return is_live(pending) && is_live(next) && pending.cursor.instance_id == next.cursor.instance_id &&
+         entry_count(pending) + entry_count(next) <= max_entries;
+}
+
+void merge_into(BatchSummary& pending, const BatchSummary& next) {
+  pending.cursor = next.cursor;
+  for (const auto& [name, n] : next.entries_per_table) pending.entries_per_table[name] += n;
+}
+
 OutboundLink::OutboundLink(std::string peer, LinkTimers timers)
     : peer_(std::move(peer)), timers_(timers), backoff_(timers.backoff_base, timers.backoff_cap) {
   counters_.peer = peer_;
@@ -123,24 +143,33 @@ std::uint64_t OutboundLink::sending(const BatchSummary& b, SteadyTime now) {
   return next_batch_++;
 }
 
+bool OutboundLink::may_send(const BatchSummary& next) const {
+  const bool snapshot = in_snapshot_ || !is_live(next);
+  return unacked_.size() < (snapshot ? timers_.snapshot_unacked : timers_.live_unacked);
+}
+
 Result<void> OutboundLink::acked(const AckView& a, SteadyTime now) {
   last_heard_ = now;
   if (unacked_.empty()) return fail(cat("ack for batch ", a.batch_id, " with nothing in flight"));
-  const InFlight& f = unacked_.front();
-  if (a.batch_id != f.id) return fail(cat("ack for batch ", a.batch_id, ", expected ", f.id));
-  if (!(a.applied == f.cursor))
-    return fail(cat("ack of batch ", a.batch_id, " holds seq ", a.applied.seq, ", the batch ended at ", f.cursor.seq));
-  ++counters_.batches_acked;
-  for (const auto& [name, n] : f.entries) counters_.entries_acked += n;
+  if (a.batch_id < unacked_.front().id || a.batch_id > unacked_.back().id)
+    return fail(cat("ack for batch ", a.batch_id, ", in flight: ", unacked_.front().id, " to ", unacked_.back().id));
+  const InFlight& last = unacked_[a.batch_id - unacked_.front().id];  // ids are consecutive
+  if (!(a.applied == last.cursor))
+    return fail(cat("ack of batch ", a.batch_id, " holds seq ", a.applied.seq, ", the batch ended at ", last.cursor.seq));
   counters_.entries_refused += a.refused;
   if (a.refused) reason_ = cat(peer_, "'s balancer refused ", a.refused, " entries: ", a.first_error);
-  if (!f.cursor.empty()) counters_.acked = f.cursor;
-  if (f.snapshot_end) {
-    for (auto& [name, t] : tables_)
-      if (t.replicated && t.st.state == SyncState::syncing) t.st.state = SyncState::synced;
-    if (state_ == SyncState::syncing) state_ = SyncState::synced;
+  while (!unacked_.empty() && unacked_.front().id <= a.batch_id) {
+    const InFlight& f = unacked_.front();
+    ++counters_.batches_acked;
+    for (const auto& [name, n] : f.entries) counters_.entries_acked += n;
+    if (!f.cursor.empty()) counters_.acked = f.cursor;
+    if (f.snapshot_end) {
+      for (auto& [name, t] : tables_)
+        if (t.replicated && t.st.state == SyncState::syncing) t.st.state = SyncState::synced;
+      if (state_ == SyncState::syncing) state_ = SyncState::synced;
+    }
+    unacked_.pop_front();
   }
-  unacked_.pop_front();
   return {};
 }
 

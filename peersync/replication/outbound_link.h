@@ -30,8 +30,14 @@ struct LinkTimers {
   Millis welcome_timeout{5000};  // a Hello unanswered for this long
   Millis backoff_base{200};
   Millis backoff_cap{5000};
-  std::size_t max_unacked = 1024;  // batches in flight before the sender waits (small live
-                                   // batches: 64 capped the rate at 64 per ack round trip)
+  // Batches in flight (sent, not acked) before the next one waits. Live
+  // changes: one, so a change after a quiet spell goes at once and whatever
+  // arrives while a batch is out merges into the next one (adaptive
+  // batching: batches grow with the rate and the round trip, no timer).
+  // Snapshot batches (already full) overlap a few round trips.
+  std::size_t live_unacked = 1;
+  std::size_t snapshot_unacked = 16;  // x 8192 entries: covers the receiver's queue (2 applying + 1 merging)
+  std::size_t max_merged_entries = 8192;  // a merged live batch; under InboundLimits' 16384
 };
 
 // What the peer said in its Welcome.
@@ -64,6 +70,14 @@ struct BatchSummary {
   std::map<std::string, std::uint64_t> entries_per_table;
 };
 
+// Whether `next` may join `pending` (both about to be sent) as one batch:
+// only live batches (a cursor, no snapshot flags), up to `max_entries`. The
+// merged batch ends at `next`'s cursor: the peer applies both in order, so
+// acking it acknowledges both.
+bool mergeable(const BatchSummary& pending, const BatchSummary& next, std::size_t max_entries);
+void merge_into(BatchSummary& pending, const BatchSummary& next);
+std::uint64_t entry_count(const BatchSummary& b);
+
 struct AckView {
   std::uint64_t batch_id = 0;
   Cursor applied;
@@ -87,9 +101,13 @@ class OutboundLink {
   Result<StartPlan> welcomed(const WelcomeView& w, const LocalView& local, SteadyTime now);
   // A batch is being sent: returns its batch id (increasing per session).
   std::uint64_t sending(const BatchSummary& b, SteadyTime now);
-  // The sender must wait for acks before sending more.
-  bool window_full() const { return unacked_.size() >= timers_.max_unacked; }
-  // An ack: it must name the oldest unacked batch (acks come in order).
+  // Whether `next` may be sent now, or must wait for acks (and meanwhile
+  // absorb what follows it, see mergeable()).
+  bool may_send(const BatchSummary& next) const;
+  std::size_t in_flight() const { return unacked_.size(); }
+  // An ack is cumulative: batch k acknowledges every batch up to k (the peer
+  // applies in order and acks only the newest it holds). It must name a batch
+  // in flight and carry that batch's cursor.
   Result<void> acked(const AckView& a, SteadyTime now);
   // Anything was received from the peer (ack, heartbeat, welcome).
   void heard(SteadyTime now) { last_heard_ = now; }
@@ -103,6 +121,7 @@ class OutboundLink {
   Millis lost(const std::string& reason, SteadyTime now, const RandomSource& random);
 
   bool established() const { return established_; }
+  const LinkTimers& timers() const { return timers_; }
   LinkStatus status(SteadyTime now) const;
 
  private:

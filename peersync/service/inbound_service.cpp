@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <tuple>
 #include <thread>
 
 #include "common/log.h"
@@ -74,7 +75,7 @@ grpc::Status InboundService::Replicate(
   ppb::ReplicateRequest req;
   if (!stream->Read(&req)) return grpc::Status(grpc::StatusCode::CANCELLED, "no Hello");
   last_heard_ms = unix_ms(clock_.wall());
-  if (!req.has_hello()) {
+  if (!req.has_hello() || req.has_batch() || req.has_heartbeat()) {
     log::warning("refused a Replicate stream from ", ctx->peer(), ": the first message must be a Hello");
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message must be a Hello");
   }
@@ -93,6 +94,7 @@ grpc::Status InboundService::Replicate(
     std::lock_guard lock(peer.mu);
     generation = ++peer.inbound_generation;
     peer.inbound.connected = true;
+    peer.inbound.unapplied_since_us = 0;
     ++peer.inbound.sessions;
   }
   auto still_current = [&] {
@@ -109,7 +111,9 @@ grpc::Status InboundService::Replicate(
     std::uint64_t gen;
     ~Disconnect() {
       std::lock_guard lock(p.mu);
-      if (p.inbound_generation == gen) p.inbound.connected = false;
+      if (p.inbound_generation != gen) return;
+      p.inbound.connected = false;
+      p.inbound.unapplied_since_us = 0;
     }
   } disconnect{peer, generation};
 
@@ -155,53 +159,126 @@ grpc::Status InboundService::Replicate(
   log::info("from ", peer.name, ": replicating, holding seq ", holding->seq(), " of ",
             holding->instance_id().empty() ? "nothing" : holding->instance_id());
 
-  // The balancer's Apply stream; its acks go back to the peer in order.
+  // The balancer's Apply stream, at most kApplyWindow ApplyBatches in flight.
+  // A peer batch that finds nothing waiting and room in the window is written
+  // by this handler thread at once (no thread hop); otherwise it merges into
+  // `pending`, which the writer thread sends when an ack makes room
+  // (adaptive, no timer). One thread writes at a time (`writing`), so nothing
+  // overtakes `pending`. The balancer's ack goes back to the peer as one
+  // cumulative Ack for the newest batch it covers. Messages are swapped;
+  // their entries keep their allocations from batch to batch.
   grpc::ClientContext apply_ctx;
-  auto apply = balancer_.stub().Apply(&apply_ctx);
-  std::mutex pending_mu;
-  std::deque<std::pair<std::uint64_t, std::int64_t>> pending;  // batch id, sent_unix_us
+  auto apply = balancer_.apply_wire(&apply_ctx);  // entries forwarded as the peer's bytes
   std::atomic<bool> balancer_lost{false};
   std::atomic<bool> finishing{false};  // the handler ends the call itself: keep its status
+  std::mutex apply_mu;  // guards the block below
+  std::condition_variable apply_cv;
+  ppb::ApplyBatchWire pending;
+  bool has_pending = false;
+  std::uint64_t pending_id = 0;     // the newest peer batch merged into `pending`
+  std::int64_t pending_sent_us = 0;  // the oldest one's sent_unix_us
+  // Apply batches written, not yet acked by the balancer: newest peer batch
+  // id, oldest sent_unix_us. Two: the balancer parses the next one while it
+  // applies this one (a resync keeps it busy), and live changes still merge
+  // whenever it is slower than the peer.
+  constexpr std::size_t kApplyWindow = 2;
+  std::deque<std::pair<std::uint64_t, std::int64_t>> in_flight;
+  bool writing = false;  // a thread is writing to the Apply stream
+  bool apply_stop = false;
+  pending.set_source_node(peer.name);
+  // PeerLink.inbound_lag_ms's start: the oldest batch not yet applied.
+  auto note_unapplied = [&] {  // with apply_mu held
+    std::lock_guard peer_lock(peer.mu);  // lock order: apply_mu -> peer.mu
+    peer.inbound.unapplied_since_us = !in_flight.empty() ? in_flight.front().second
+                                      : has_pending      ? pending_sent_us
+                                                         : 0;
+  };
+  // After a failed Write: the peer's stream ends (the caller's own thread may be the handler).
+  auto apply_broke = [&] {
+    if (!finishing) {
+      balancer_lost = true;
+      ctx->TryCancel();
+    }
+  };
+  auto done_writing = [&] {
+    {
+      std::lock_guard lock(apply_mu);
+      writing = false;
+    }
+    apply_cv.notify_all();
+  };
+  // An older sender wants one Ack per batch: its batches are never merged.
+  const std::size_t merge_cap = hello.cumulative_acks() ? options_.limits.max_entries_per_batch : 0;
+
+  std::thread writer([&] {
+    ppb::ApplyBatchWire out;
+    out.set_source_node(peer.name);
+    while (true) {
+      {
+        std::unique_lock lock(apply_mu);
+        apply_cv.wait(lock, [&] {
+          return apply_stop || (has_pending && !writing && in_flight.size() < kApplyWindow);
+        });
+        if (apply_stop) return;
+        out.Swap(&pending);
+        has_pending = false;
+        writing = true;
+        in_flight.emplace_back(pending_id, pending_sent_us);
+      }
+      apply_cv.notify_all();  // the handler may merge into `pending` again
+      const bool ok = apply->Write(out);
+      if (!ok) apply_broke();
+      done_writing();  // also wakes a handler waiting for room in `pending`
+      if (!ok) return;
+    }
+  });
   std::thread acker([&] {
     bpb::ApplyAck a;
     ppb::ReplicateResponse out;
     while (apply->Read(&a)) {
-      std::pair<std::uint64_t, std::int64_t> p;
+      std::uint64_t id;
+      std::int64_t sent_us;
       {
-        std::lock_guard lock(pending_mu);
-        if (pending.empty()) break;
-        p = pending.front();
-        pending.pop_front();
+        std::lock_guard lock(apply_mu);
+        if (in_flight.empty()) break;
+        std::tie(id, sent_us) = in_flight.front();
+        in_flight.pop_front();
+        note_unapplied();
       }
+      apply_cv.notify_all();
       auto* ack = out.mutable_ack();
       ack->Clear();
-      ack->set_batch_id(p.first);
+      ack->set_batch_id(id);
       *ack->mutable_applied() = a.applied();
       ack->mutable_errors()->Swap(a.mutable_errors());
       {
         std::lock_guard lock(peer.mu);
-        peer.inbound.lag_ms = unix_ms(clock_.wall()) - p.second / 1000;
+        peer.inbound.lag_ms = unix_ms(clock_.wall()) - sent_us / 1000;
       }
       std::lock_guard lock(write_mu);
       if (!stream->Write(out)) break;
     }
     // The balancer went away (or the peer did): end the peer's stream, so
     // that it reconnects and is told afresh what the balancer holds.
-    if (!finishing) {
-      balancer_lost = true;
-      ctx->TryCancel();
-    }
+    apply_broke();
+    { std::lock_guard lock(apply_mu); }
+    apply_cv.notify_all();
   });
 
   InboundGate gate(peer.name, agreed, options_.limits);
+  ppb::ApplyBatchWire direct;  // what the handler writes itself
+  direct.set_source_node(peer.name);
   grpc::Status result = grpc::Status::OK;
-  bpb::ApplyBatch ab;
-  ab.set_source_node(peer.name);
   while (stream->Read(&req)) {
     last_heard_ms = unix_ms(clock_.wall());
     if (!still_current()) {
       result = grpc::Status(grpc::StatusCode::ABORTED, "a newer stream from the same peer replaced this one, or a "
                                                        "reload removed the peer");
+      break;
+    }
+    if (req.has_hello() + req.has_batch() + req.has_heartbeat() != 1) {
+      result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            req.has_hello() ? "a second Hello" : "a message must carry one of hello, batch, heartbeat");
       break;
     }
     if (req.has_heartbeat()) {
@@ -216,14 +293,16 @@ grpc::Status InboundService::Replicate(
       break;
     }
     ppb::Batch& b = *req.mutable_batch();
-    if (auto r = gate.check(view_of(b)); !r) {
+    auto view = view_of(b);
+    if (!view) {
+      note_error(view.error().message);
+      result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, view.error().message);
+      break;
+    }
+    if (auto r = gate.check(*view); !r) {
       note_error(r.error().message);
       result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, r.error().message);
       break;
-    }
-    {
-      std::lock_guard lock(pending_mu);
-      pending.emplace_back(b.batch_id(), b.sent_unix_us());
     }
     {
       std::lock_guard lock(peer.mu);
@@ -231,18 +310,56 @@ grpc::Status InboundService::Replicate(
       peer.inbound.entries += b.entries_size();
       peer.inbound.last_unix_ms = unix_ms(clock_.wall());
     }
-    *ab.mutable_source_cursor() = b.cursor();
-    ab.mutable_entries()->Swap(b.mutable_entries());
-    if (!apply->Write(ab)) {
-      result = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the local balancer's Apply stream broke");
-      break;
+    {
+      std::unique_lock lock(apply_mu);
+      apply_cv.wait(lock, [&] {
+        return !has_pending ||
+               (merge_cap && pending.entries_size() + static_cast<std::size_t>(b.entries_size()) <= merge_cap) ||
+               balancer_lost;
+      });
+      if (balancer_lost) break;
+      if (!has_pending && !writing && in_flight.size() < kApplyWindow) {
+        // Nothing waits: this thread writes the batch now.
+        writing = true;
+        in_flight.emplace_back(b.batch_id(), b.sent_unix_us());
+        note_unapplied();
+        lock.unlock();
+        direct.mutable_entries()->Swap(b.mutable_entries());  // keeps both sides' allocations
+        *direct.mutable_source_cursor() = b.cursor();
+        const bool ok = apply->Write(direct);
+        if (!ok) apply_broke();
+        done_writing();
+        if (!ok) break;
+        continue;
+      }
+      if (!has_pending) {
+        pending.mutable_entries()->Swap(b.mutable_entries());  // keeps both sides' allocations
+        pending_sent_us = b.sent_unix_us();
+        has_pending = true;
+        note_unapplied();
+      } else {
+        // Add() reuses a string cleared earlier (and its capacity); swap moves the bytes.
+        for (auto& e : *b.mutable_entries()) pending.add_entries()->swap(e);
+      }
+      // Applying the merged batch then storing the newest cursor leaves the
+      // balancer where applying each in turn would.
+      *pending.mutable_source_cursor() = b.cursor();
+      pending_id = b.batch_id();
     }
+    apply_cv.notify_all();
   }
   if (result.ok() && balancer_lost)
     result = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the local balancer's Apply stream ended");
   finishing = true;
-  apply->WritesDone();
+  {
+    std::lock_guard lock(apply_mu);
+    apply_stop = true;
+  }
+  apply_cv.notify_all();
+  // Batches not yet acked are the peer's to send again (it resumes from what
+  // the balancer holds): ending the Apply call here loses nothing.
   apply_ctx.TryCancel();
+  writer.join();
   acker.join();
   apply->Finish();
   if (!result.ok()) note_error(result.error_message());

@@ -2,10 +2,12 @@
 // tandem.peersync.v1.PeerSync, served on `listen` to the peer: the receiving
 // end of Replicate (Hello checked against the certificate, Welcome with what
 // the local balancer holds, batches checked by InboundGate then applied
-// through the balancer's Apply stream, acks back in order) and NodeStatus.
+// through the balancer's Apply stream, cumulative acks back) and NodeStatus.
 //
 // Threads: gRPC's synchronous API. A Replicate call uses its handler thread to
-// read the peer, one thread to read the balancer's acks, one watchdog that
+// read the peer, one thread to write the balancer's Apply stream (two batches
+// in flight; what arrives meanwhile merges into the next), one to read the
+// balancer's acks and ack the newest peer batch applied, one watchdog that
 // cancels a silent peer. One stream per peer: a newer one ends the older.
 
 #include <functional>

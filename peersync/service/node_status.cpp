@@ -61,11 +61,14 @@ ppb::NodeStatus NodeStatusSource::collect() {
   s.set_balancer_reachable(h.health == DaemonHealth::serving || h.health == DaemonHealth::not_serving);
   s.set_balancer_health(h.detail.empty() ? std::string(health_word(h.health))
                                          : cat(health_word(h.health), ": ", h.detail));
+  fp->set_tables_unknown(true);
+  fp->set_backends_unknown(true);
   if (s.balancer_reachable()) {
     grpc::ClientContext c1;
     deadline(c1);
     bpb::ListTablesResponse lt;
     if (tables_->ListTables(&c1, {}, &lt).ok()) {
+      fp->set_tables_unknown(false);
       s.set_balancer_instance_id(lt.instance_id());
       for (auto& p : peer_name_problems(lt, node_, peers_.names())) s.add_peer_name_problems(std::move(p));
       for (auto d : lt.tables()) {
@@ -79,6 +82,7 @@ ppb::NodeStatus NodeStatusSource::collect() {
     deadline(c2);
     bpb::ListBackendsResponse lb;
     if (admin_->ListBackends(&c2, {}, &lb).ok()) {
+      fp->set_backends_unknown(false);
       for (const auto& b : lb.backends()) {
         auto* sum = s.add_backends();
         sum->set_name(b.name());
@@ -96,6 +100,7 @@ ppb::NodeStatus NodeStatusSource::collect() {
   vpb::ListInstancesResponse li;
   auto st = vrrp_->ListInstances(&c3, {}, &li);
   s.set_vrrpd_reachable(st.ok());
+  fp->set_vrrp_unknown(!st.ok());
   if (!st.ok()) s.set_vrrpd_error(cat(vrrpd_socket_, ": ", st.error_message()));
   for (const auto& i : li.instances()) {
     *s.add_vrrp_instances() = i;
@@ -106,7 +111,7 @@ ppb::NodeStatus NodeStatusSource::collect() {
     v->set_advert_interval_ms(i.advert_interval_ms());
     v->set_version(i.version());
   }
-  peers_.fill(&s, clock_.now());
+  peers_.fill(&s, clock_.now(), clock_.wall());
   return s;
 }
 
@@ -114,6 +119,11 @@ std::vector<ppb::ConfigDifference> compare_fingerprints(const ppb::ConfigFingerp
                                                         const ppb::ConfigFingerprint& peer) {
   // Everything is put in words per item, then the words compared: one rule
   // for every kind of item, and the words are what tandemctl shows.
+  // A part one side could not read (its balancer or vrrpd is down) is
+  // unknown there, not missing: not compared.
+  const bool vrrp = !local.vrrp_unknown() && !peer.vrrp_unknown();
+  const bool tables = !local.tables_unknown() && !peer.tables_unknown();
+  const bool backends = !local.backends_unknown() && !peer.backends_unknown();
   std::map<std::string, std::pair<std::string, std::string>> items;
   auto add = [&](const ppb::ConfigFingerprint& fp, bool is_local) {
     auto put = [&](const std::string& what, std::string words) {
@@ -121,13 +131,16 @@ std::vector<ppb::ConfigDifference> compare_fingerprints(const ppb::ConfigFingerp
       (is_local ? slot.first : slot.second) = std::move(words);
     };
     for (const auto& v : fp.vrrp()) {
+      if (!vrrp) break;
       put(cat("vrrp ", v.name(), " virtual_router_id"), cat(v.vrid()));
       put(cat("vrrp ", v.name(), " virtual_ipaddress"), join(v.vips()));
       put(cat("vrrp ", v.name(), " advert_int"), cat(v.advert_interval_ms(), " ms"));
       put(cat("vrrp ", v.name(), " version"), cat(v.version()));
     }
-    for (const auto& t : fp.tables()) put(cat("table ", t.name()), describe(from_proto(t)));
-    for (const auto& b : fp.backends()) put(cat("backend ", b.backend(), " servers"), join(b.servers()));
+    if (tables)
+      for (const auto& t : fp.tables()) put(cat("table ", t.name()), describe(from_proto(t)));
+    if (backends)
+      for (const auto& b : fp.backends()) put(cat("backend ", b.backend(), " servers"), join(b.servers()));
   };
   add(local, true);
   add(peer, false);

@@ -15,7 +15,6 @@ namespace ppb = tandem::peersync::v1;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr auto kCursorOnlyEvery = 100ms;
 constexpr std::uint32_t kWatchBatch = 8192;  // under InboundLimits' 16384 and 8 MiB
 }  // namespace
 
@@ -150,7 +149,6 @@ std::string OutboundDriver::session() {
   // The ticker: heartbeats, a silent peer, a missing Welcome.
   std::atomic<bool> done{false};
   std::atomic<bool> ending{false};  // the peer ended the stream: the pump stops quietly
-  std::condition_variable window_cv;
   std::thread ticker([&] {
     while (!done) {
       std::this_thread::sleep_for(100ms);
@@ -161,8 +159,7 @@ std::string OutboundDriver::session() {
         if (a.send_heartbeat) peer_.link.said(clock_.now());
       }
       if (a.give_up) {
-        end_with(*a.give_up);
-        window_cv.notify_all();
+        end_with(*a.give_up);  // cancels both calls: the session ends, its pump stops
         return;
       }
       if (a.send_heartbeat) {
@@ -188,6 +185,7 @@ std::string OutboundDriver::session() {
   hello.mutable_hello()->set_node(node_);
   hello.mutable_hello()->set_balancer_instance_id(local.instance_id);
   hello.mutable_hello()->set_version(kVersion);
+  hello.mutable_hello()->set_cumulative_acks(true);
   for (const auto& d : tables->tables())
     if (!d.peers().empty()) *hello.mutable_hello()->add_tables() = d;
   {
@@ -224,85 +222,164 @@ std::string OutboundDriver::session() {
   log::info("peer ", target_.name, ": connected, ", plan->full_resync ? "full resync" : "resuming at seq ",
             plan->full_resync ? "" : cat(plan->from.seq));
 
-  // The pump: balancer Watch -> Batches, at most max_unacked in flight.
-  std::thread pump;
+  // The pump: the reader takes the balancer's Watch batches; when nothing
+  // waits and the link allows it (may_send: a live batch when nothing is in
+  // flight) it sends the batch itself, at once, with no thread hop. Otherwise
+  // the batch goes into `pending`, merging with what is there (live batches),
+  // and the sender thread sends `pending` when an ack opens the window. No
+  // timer: what accumulates during a round trip is the next batch. One
+  // thread writes at a time (`writing`), so batch ids go out in order, and a
+  // batch never overtakes `pending`. Messages are swapped, never
+  // reallocated: their entries keep their allocations (a resync is 1M).
+  std::mutex pump_mu;  // guards the five below; lock order pump_mu -> peer_.mu
+  std::condition_variable pump_cv;
+  ppb::ReplicateRequest pending;
+  BatchSummary pending_sum;
+  bool has_pending = false;
+  bool writing = false;  // a thread is between sending() and the end of its Write
+  bool pump_stop = false;
+  auto stopped = [&] { return pump_stop || ending || !reason().empty(); };
+  auto wake_pump = [&] {
+    { std::lock_guard lock(pump_mu); }  // a waiter between its check and its wait sees this
+    pump_cv.notify_all();
+  };
+  auto may_send = [&](const BatchSummary& s) {
+    std::lock_guard link_lock(peer_.mu);
+    return peer_.link.may_send(s);
+  };
+  // Numbers and writes one batch (the caller holds the `writing` turn).
+  auto send = [&](ppb::ReplicateRequest& msg, const BatchSummary& s) {
+    ppb::Batch* b = msg.mutable_batch();
+    b->set_sent_unix_us(
+        std::chrono::duration_cast<std::chrono::microseconds>(clock_.wall().time_since_epoch()).count());
+    {
+      std::lock_guard lock(peer_.mu);
+      b->set_batch_id(peer_.link.sending(s, clock_.now()));
+    }
+    std::lock_guard lock(write_mu);
+    if (stream->Write(msg)) return true;
+    if (!ending) end_with("the stream to the peer broke");
+    return false;
+  };
+  auto done_writing = [&] {
+    {
+      std::lock_guard lock(pump_mu);
+      writing = false;
+    }
+    pump_cv.notify_all();
+  };
+  std::size_t merge_cap;
+  {
+    std::lock_guard lock(peer_.mu);
+    merge_cap = peer_.link.timers().max_merged_entries;
+  }
+  std::thread reader, sender;
   if (!plan->tables.empty()) {
-    pump = std::thread([&] {
+    reader = std::thread([&] {
       bpb::WatchRequest req;
       *req.mutable_from() = to_proto(plan->from);
       for (const auto& t : plan->tables) req.add_tables(t);
       req.set_peer_node(target_.name);
       // Bigger batches than the balancer's default (1024) during a resync:
       // each batch costs both nodes a round trip, and entries are ~60 bytes.
-      // Live batches are as small as the changes coalesced, whatever this is.
+      // Live batches are as small as the changes read at once, whatever this is.
       req.set_max_batch(kWatchBatch);
-      auto watch = balancer_.stub().Watch(&watch_ctx, req);
-      bpb::WatchBatch wb;
-      ppb::ReplicateRequest out;
-      SteadyTime last_sent = clock_.now();
+      auto watch = balancer_.watch_wire(&watch_ctx, req);
+      ppb::WatchBatchWire wb;  // entries stay the balancer's bytes, forwarded as they are
+      ppb::ReplicateRequest direct;  // what the reader sends itself
       while (watch->Read(&wb)) {
-        // A live batch without entries only moves the cursor (its changes
-        // were echoes of the peer's own). Each batch costs both nodes a round
-        // trip, so such batches go at most every kCursorOnlyEvery: the next
-        // batch's cursor covers a skipped one, and a peer holding an older
-        // cursor only re-reads echoes that are filtered again.
-        if (wb.entries_size() == 0 && !wb.snapshot_begin() && !wb.snapshot_end() &&
-            clock_.now() - last_sent < kCursorOnlyEvery)
-          continue;
-        {
-          std::unique_lock lock(peer_.mu);
-          window_cv.wait(lock, [&] { return !peer_.link.window_full() || ending || !reason().empty(); });
-          if (ending || !reason().empty()) break;
-        }
         BatchSummary s = summarize(wb);
-        ppb::Batch* b = out.mutable_batch();
-        b->Clear();
+        std::unique_lock lock(pump_mu);
+        pump_cv.wait(lock, [&] {
+          return !has_pending || mergeable(pending_sum, s, merge_cap) || stopped();
+        });
+        if (stopped()) break;
+        const bool now = !has_pending && !writing && may_send(s);
+        if (now) writing = true;
+        ppb::Batch* b = now ? direct.mutable_batch() : pending.mutable_batch();
+        if (now || !has_pending) {
+          b->clear_cursor();
+          b->set_snapshot_begin(wb.snapshot_begin());
+          b->set_snapshot_end(wb.snapshot_end());
+          b->mutable_entries()->Swap(wb.mutable_entries());  // keeps both sides' allocations
+        } else {
+          // Add() reuses a string cleared earlier (and its capacity); swap moves the bytes.
+          for (auto& e : *wb.mutable_entries()) b->add_entries()->swap(e);
+        }
         *b->mutable_cursor() = wb.cursor();
-        b->set_snapshot_begin(wb.snapshot_begin());
-        b->set_snapshot_end(wb.snapshot_end());
-        b->mutable_entries()->Swap(wb.mutable_entries());
-        b->set_sent_unix_us(
-            std::chrono::duration_cast<std::chrono::microseconds>(clock_.wall().time_since_epoch()).count());
-        {
-          std::lock_guard lock(peer_.mu);
-          b->set_batch_id(peer_.link.sending(s, clock_.now()));
+        if (now) {
+          lock.unlock();
+          if (!send(direct, s)) break;
+          done_writing();
+          continue;
         }
-        last_sent = clock_.now();
-        std::lock_guard lock(write_mu);
-        if (!stream->Write(out)) {
-          if (!ending) end_with("the stream to the peer broke");
-          break;
+        if (has_pending) {
+          merge_into(pending_sum, s);
+        } else {
+          pending_sum = std::move(s);
+          has_pending = true;
         }
+        lock.unlock();
+        pump_cv.notify_all();
       }
       auto st = watch->Finish();
       if (!ending) end_with(cat("balancer Watch ended: ", st.ok() ? "by the balancer" : st.error_message()));
+      wake_pump();
+    });
+    sender = std::thread([&] {
+      ppb::ReplicateRequest out;
+      while (true) {
+        BatchSummary s;
+        {
+          std::unique_lock lock(pump_mu);
+          pump_cv.wait(lock, [&] { return stopped() || (has_pending && !writing && may_send(pending_sum)); });
+          if (stopped()) break;
+          out.Swap(&pending);
+          s = std::move(pending_sum);
+          has_pending = false;
+          writing = true;
+        }
+        pump_cv.notify_all();  // the reader may fill `pending` again
+        if (!send(out, s)) break;
+        done_writing();
+      }
+      wake_pump();
     });
   }
 
   // This thread: acks and heartbeats from the peer.
   while (stream->Read(&resp)) {
-    std::lock_guard lock(peer_.mu);
-    peer_.link.heard(clock_.now());
-    if (resp.has_heartbeat()) {
-      peer_.last_heartbeat_unix_ms = resp.heartbeat().unix_ms();
-    } else if (resp.has_ack()) {
-      const auto& a = resp.ack();
-      auto r = peer_.link.acked({a.batch_id(), from_proto(a.applied()), static_cast<std::size_t>(a.errors_size()),
-                                 a.errors_size() ? a.errors(0) : std::string()},
-                                clock_.now());
-      if (!r) {
-        end_with(r.error().message);
-        break;
+    Result<void> r;
+    {
+      std::lock_guard lock(peer_.mu);
+      peer_.link.heard(clock_.now());
+      if (resp.has_heartbeat()) {
+        peer_.last_heartbeat_unix_ms = resp.heartbeat().unix_ms();
+        continue;
       }
-      window_cv.notify_all();
+      if (!resp.has_ack()) continue;
+      const auto& a = resp.ack();
+      r = peer_.link.acked({a.batch_id(), from_proto(a.applied()), static_cast<std::size_t>(a.errors_size()),
+                            a.errors_size() ? a.errors(0) : std::string()},
+                           clock_.now());
     }
+    if (!r) {
+      end_with(r.error().message);
+      break;
+    }
+    wake_pump();  // the sender may send again (peer_.mu released: lock order)
   }
   // The peer's side is over: stop the pump without making its Watch's end
   // the reason, then read the call's status.
   ending = true;
   watch_ctx.TryCancel();
-  window_cv.notify_all();
-  if (pump.joinable()) pump.join();
+  {
+    std::lock_guard lock(pump_mu);
+    pump_stop = true;
+  }
+  pump_cv.notify_all();
+  if (reader.joinable()) reader.join();
+  if (sender.joinable()) sender.join();
   auto st = stream->Finish();
   end_with(st.ok() ? "the peer closed the stream" : cat("stream: ", st.error_message()));
   return reason();

@@ -1,5 +1,7 @@
 #include "peersync/service/peer_book.h"
 
+#include <algorithm>
+
 #include "peersync/service/proto_convert.h"
 
 namespace tandem::peersync {
@@ -57,7 +59,13 @@ void PeerBook::readdress(const config::Peer& peer) {
   e->peer = peer;
 }
 
-void PeerBook::fill(tandem::peersync::v1::NodeStatus* out, SteadyTime now) {
+std::int64_t inbound_lag_ms(const InboundStatus& in, std::int64_t now_unix_us) {
+  if (in.unapplied_since_us == 0) return 0;
+  return std::max<std::int64_t>(0, (now_unix_us - in.unapplied_since_us) / 1000);
+}
+
+void PeerBook::fill(tandem::peersync::v1::NodeStatus* out, SteadyTime now, WallTime wall) {
+  const std::int64_t wall_us = std::chrono::duration_cast<std::chrono::microseconds>(wall.time_since_epoch()).count();
   for (const auto& p : all()) {
     auto* link = out->add_peers();
     std::lock_guard lock(p->mu);
@@ -65,6 +73,7 @@ void PeerBook::fill(tandem::peersync::v1::NodeStatus* out, SteadyTime now) {
     link->set_address(p->peer.address.text());
     link->set_inbound_connected(p->inbound.connected);
     link->set_last_heartbeat_unix_ms(p->last_heartbeat_unix_ms);
+    link->set_inbound_lag_ms(p->inbound.connected ? inbound_lag_ms(p->inbound, wall_us) : 0);
   }
 }
 

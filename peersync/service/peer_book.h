@@ -3,8 +3,9 @@
 // driver (one thread per peer), the inbound handler (gRPC threads) and the
 // status calls. A reload adds and removes peers while those run: entries are
 // shared, so a handler or driver keeps the one it holds until it ends.
-// Locks: the book's mutex guards the map only; one mutex per entry; nothing
-// holds two at once.
+// Locks: the book's mutex guards the map only; one mutex per entry, always
+// taken last (a pump's or stream's own mutex may be held around it), never
+// with the book's.
 
 #include <map>
 #include <memory>
@@ -25,8 +26,14 @@ struct InboundStatus {
   std::uint64_t entries = 0;
   std::int64_t last_unix_ms = 0;  // the last message received
   std::int64_t lag_ms = 0;        // sent_unix_us of the last batch to its ack here
+  // sent_unix_us of the oldest batch received and not yet applied by the
+  // balancer; 0 when everything received is applied.
+  std::int64_t unapplied_since_us = 0;
   std::string last_error;
 };
+
+// How far behind this node is in applying the peer's changes (PeerLink.inbound_lag_ms).
+std::int64_t inbound_lag_ms(const InboundStatus& in, std::int64_t now_unix_us);
 
 struct PeerEntry {
   PeerEntry(const config::Peer& p, LinkTimers t) : name(p.name), peer(p), link(p.name, t) {}
@@ -46,7 +53,7 @@ class PeerBook {
   std::shared_ptr<PeerEntry> find(const std::string& name) const;
   std::vector<std::string> names() const;
   std::vector<std::shared_ptr<PeerEntry>> all() const;
-  void fill(tandem::peersync::v1::NodeStatus* out, SteadyTime now);
+  void fill(tandem::peersync::v1::NodeStatus* out, SteadyTime now, WallTime wall);
 
   // ---- Reload ----
   std::shared_ptr<PeerEntry> add(const config::Peer& peer);

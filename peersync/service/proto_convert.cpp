@@ -2,6 +2,9 @@
 
 #include <set>
 
+#include "common/strings.h"
+#include "peersync/replication/entry_wire.h"
+
 namespace tandem::peersync {
 
 namespace bpb = tandem::balancer::v1;
@@ -29,34 +32,32 @@ std::vector<TableSchema> replicated(const google::protobuf::RepeatedPtrField<bpb
   return out;
 }
 
-BatchSummary summarize(const bpb::WatchBatch& b) {
+BatchSummary summarize(const ppb::WatchBatchWire& b) {
   BatchSummary s{from_proto(b.cursor()), b.snapshot_begin(), b.snapshot_end(), {}};
   // Batches are mostly of one table: count runs, not one map lookup per entry.
-  const std::string* run = nullptr;
+  std::string_view run;
   std::uint64_t n = 0;
   for (const auto& e : b.entries()) {
-    if (run && *run == e.table()) {
+    const std::string_view t = entry_table(e);
+    if (n && run == t) {
       ++n;
       continue;
     }
-    if (run) s.entries_per_table[*run] += n;
-    run = &e.table();
+    if (n) s.entries_per_table[std::string(run)] += n;
+    run = t;
     n = 1;
   }
-  if (run) s.entries_per_table[*run] += n;
+  if (n) s.entries_per_table[std::string(run)] += n;
   return s;
 }
 
-BatchView view_of(const ppb::Batch& b) {
+Result<BatchView> view_of(const ppb::Batch& b) {
   BatchView v{b.batch_id(), from_proto(b.cursor()), b.snapshot_begin(), b.snapshot_end(), {}};
   v.entries.reserve(b.entries_size());
-  for (const auto& e : b.entries()) {
-    const auto& k = e.key();
-    std::size_t key_bytes = k.has_ip()       ? k.ip().size()
-                            : k.has_str()    ? k.str().size()
-                            : k.has_binary() ? k.binary().size()
-                                             : 8;
-    v.entries.push_back({e.table(), e.origin_node(), key_bytes});
+  for (int i = 0; i < b.entries_size(); ++i) {
+    auto f = scan_entry(b.entries(i));
+    if (!f) return fail(cat("batch ", b.batch_id(), " entry ", i, ": malformed: ", f.error().message));
+    v.entries.push_back({f->table, f->origin_node, f->key_bytes});
   }
   return v;
 }

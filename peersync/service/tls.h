@@ -37,5 +37,6 @@ std::vector<std::string> certificate_names(const grpc::ServerContext& ctx);
 
 // Largest replication message either side accepts.
 inline constexpr int kMaxMessageBytes = 8 << 20;
+inline constexpr int kMaxApplyBytes = 64 << 20;  // to the local balancer (common/grpc/admin_server.h)
 
 }  // namespace tandem::peersync

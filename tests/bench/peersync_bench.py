@@ -17,11 +17,13 @@ How each side is written and observed:
            (the answer awaited) and polled on B until present, while another
            process writes the 10k/s load: each sample includes a runtime-API
            round trip on each side, as in docs/TARGETS.md's reference.
-Both sides' B stores also pass through the same coalescing (Tandem: the
-balancer's Watch waits 500 us after a partial batch; HAProxy: its own
-peers scheduling). Prints one line per figure with the ratio.
+Tandem's writer is stick_tool with two threads sharing the schedule (one
+alone was bound by its SetTableEntry round trips, ~7k/s); the latency line
+shows the rate it reached (write_rate). Prints one line per figure with the
+ratio and the load average.
 
   peersync_bench.py [--rate 10000] [--seconds 5] [--throughput 500000] [--resync 1000000]
+                    [--rounds 2] [--only latency,throughput,resync]
 """
 
 import argparse
@@ -313,26 +315,38 @@ def main():
     ap.add_argument("--throughput", type=int, default=500000)
     ap.add_argument("--resync", type=int, default=1000000)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--only", default="latency,throughput,resync",
+                    help="comma-separated figures to measure (e.g. --only resync to profile one)")
     args = ap.parse_args()
+    only = set(args.only.split(","))
+    unknown = only - {"latency", "throughput", "resync"}
+    if unknown:
+        ap.error(f"--only: unknown figure(s) {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="tandem-bench-peersync-") as d:
         pki = Pki(d)
         pki.certs = {n: pki.issue(n) for n in ("lb1", "lb2")}
-        rows = {k: ([], []) for k in ("p50_ms", "p99_ms", "changes_per_s", "resync_s")}
+        figures = ((("p50_ms", "p99_ms") if "latency" in only else ()) +
+                   (("changes_per_s",) if "throughput" in only else ()) + (("resync_s",) if "resync" in only else ()))
+        rows = {k: ([], []) for k in figures}
         for r in range(args.rounds):
             # Interleaved: Tandem, HAProxy, each figure, each round.
-            t = tandem_latency(d, pki, args.rate, args.seconds)
-            h = haproxy_latency(d, args.rate, args.seconds)
-            print(f"round {r}: tandem latency {t}; haproxy samples {len(h)}", flush=True)
-            rows["p50_ms"][0].append(float(t["p50_ms"]))
-            rows["p99_ms"][0].append(float(t["p99_ms"]))
-            rows["p50_ms"][1].append(pct(h, 0.5))
-            rows["p99_ms"][1].append(pct(h, 0.99))
-            rows["changes_per_s"][0].append(tandem_throughput(d, pki, args.throughput))
-            rows["changes_per_s"][1].append(haproxy_throughput(d, args.throughput))
-            rows["resync_s"][0].append(tandem_resync(d, pki, args.resync))
-            rows["resync_s"][1].append(haproxy_resync(d, args.resync))
+            if "latency" in only:
+                t = tandem_latency(d, pki, args.rate, args.seconds)
+                h = haproxy_latency(d, args.rate, args.seconds)
+                print(f"round {r}: tandem latency {t}; haproxy samples {len(h)}", flush=True)
+                rows["p50_ms"][0].append(float(t["p50_ms"]))
+                rows["p99_ms"][0].append(float(t["p99_ms"]))
+                rows["p50_ms"][1].append(pct(h, 0.5))
+                rows["p99_ms"][1].append(pct(h, 0.99))
+            if "throughput" in only:
+                rows["changes_per_s"][0].append(tandem_throughput(d, pki, args.throughput))
+                rows["changes_per_s"][1].append(haproxy_throughput(d, args.throughput))
+            if "resync" in only:
+                rows["resync_s"][0].append(tandem_resync(d, pki, args.resync))
+                rows["resync_s"][1].append(haproxy_resync(d, args.resync))
+            load = open("/proc/loadavg").read().split()[0]
             for k, (tv, hv) in rows.items():
-                print(f"round {r}: {k}: tandem {tv[-1]:.3f} haproxy {hv[-1]:.3f}", flush=True)
+                print(f"round {r}: {k}: tandem {tv[-1]:.3f} haproxy {hv[-1]:.3f} (load {load})", flush=True)
         print(f"\nreplication, {args.rounds} interleaved rounds, medians (lower is better except changes/s):")
         for k, (tv, hv) in rows.items():
             tm, hm = statistics.median(tv), statistics.median(hv)

@@ -282,9 +282,15 @@ def test_http_request_timeout_is_408(workdir, backends):
         out = raw_exchange("127.0.0.1", port, b"GET / HTTP/1.1\r\nHost: h\r\n", timeout=5)
         assert out.startswith(b"HTTP/1.1 408 ")
         assert 0.25 < time.monotonic() - t0 < 2.0
-        # An idle connection that never sent anything is closed without a 408.
+        # A new connection that sends nothing gets its 408 too, as from
+        # HAProxy 2.6 (an idle keep-alive connection is closed without one).
         out = raw_exchange("127.0.0.1", port, b"", timeout=5)
-        assert out == b""
+        assert out.startswith(b"HTTP/1.1 408 ")
+    # ...unless `option http-ignore-probes`: closed without an answer.
+    with start(workdir, f"frontend web\n    bind 127.0.0.1:{port}\n    option http-ignore-probes\n"
+               "    default_backend farm\n" + farm(backends[:1]), [port], defaults=d):
+        assert raw_exchange("127.0.0.1", port, b"", timeout=5) == b""
+        assert raw_exchange("127.0.0.1", port, b"GET / HTTP/1.1\r\nHost: h\r\n", timeout=5).startswith(b"HTTP/1.1 408 ")
 
 
 def test_keep_alive_timeout_closes_idle_connections(workdir, backends):

@@ -180,6 +180,8 @@ def test_schema_mismatch_is_reported_not_skipped(workdir, pki):
     ("unknown-table", "3", "table 'nosuchtable' is not replicated with lb1"),
     ("backwards", "3", "batch 4 after batch 5"),
     ("no-hello", "3", "the first message must be a Hello"),
+    ("malformed", "3", "batch 5 entry 1: malformed: field 1: length past the end"),
+    ("not-utf8", "3", "batch 5 entry 0: malformed: field 1: not UTF-8"),
 ])
 def test_a_misbehaving_peer_is_cut_off_and_changes_nothing(pair, kind, status, words):
     """lb1's own certificate, but a broken sender: the stream ends with the
@@ -193,6 +195,17 @@ def test_a_misbehaving_peer_is_cut_off_and_changes_nothing(pair, kind, status, w
     assert out[0] == "status" and out[1] == status and words in out[2], out
     assert dump(b) == before
     wait_for(lambda: words in pair.sync["lb2"].output(), timeout=5, what="lb2 logs the refusal")
+
+
+def test_a_sender_without_cumulative_acks_gets_one_ack_per_batch(pair):
+    """An older peersync (no Hello.cumulative_acks) sends 200 batches at once:
+    the receiver never merges them, so every batch gets its own Ack, in order."""
+    wait_for(lambda: synced(pair.sync["lb2"]), timeout=20, what="lb2 synced")
+    pair.sync["lb1"].kill()
+    crt, key = pair.pki.certs["lb1"]
+    out = stick("misbehave", f"127.0.0.1:{pair.port['lb2']}", "lb1", "lb2", pair.pki.ca, crt, key,
+                "per-batch-acks").split()
+    assert out == ["acks", "200", "in-order"], out
 
 
 def reload_ctl(sync):

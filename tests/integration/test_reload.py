@@ -196,6 +196,44 @@ def test_keep_alive_connection_is_closed_after_its_response(workdir, backends):
         wait_for(lambda: "configuration 1 released" in p.output(), what="configuration 1 released")
 
 
+def read_until_closed(s):
+    data = b""
+    s.settimeout(5)
+    while chunk := s.recv(65536):
+        data += chunk
+    return data.decode()
+
+
+@pytest.mark.parametrize("path,status", [("/alive", 200), ("/stats", 200), ("/metrics", 200), ("/denied", 403)])
+def test_answers_of_the_balancer_itself_close_an_old_connection(workdir, backends, path, status):
+    """After a reload, the answers the balancer gives itself (monitor-uri,
+    stats page, a use-service, a deny) on an old connection say
+    `connection: close` and close it, as its proxied responses do: the
+    client's next request reaches the new configuration."""
+    port = free_port()
+    extra = ("    monitor-uri /alive\n    stats enable\n    stats uri /stats\n"
+             "    http-request use-service prometheus-exporter if { path /metrics }\n"
+             "    http-request deny if { path /denied }\n")
+
+    def cfg(tag):
+        return config(port, backends, tag).replace("    default_backend farm\n", extra + "    default_backend farm\n")
+
+    with BalancerProcess(workdir, cfg("A"), ports=[port], name="balancer") as p:
+        s = socket.create_connection(("127.0.0.1", port))
+        request = f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        s.sendall(request)
+        s.settimeout(5)
+        first = s.recv(65536).decode()
+        assert first.startswith(f"HTTP/1.1 {status}") and "connection: close" not in first.lower(), first
+        p.config_path.write_text(cfg("B"))
+        assert reload_ctl(p).returncode == 0
+        s.sendall(request)
+        text = read_until_closed(s)  # ends: the balancer closed the connection
+        s.close()
+        assert text.startswith(f"HTTP/1.1 {status}") and "connection: close" in text.lower(), text
+        assert served_config(port) == "B"
+
+
 def test_hard_stop_after_ends_old_connections(workdir, backends):
     port, tport = free_port(), free_port()
     hold = socket.socket()

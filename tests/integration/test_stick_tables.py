@@ -453,3 +453,47 @@ def test_sc_fetches_and_table_converters_on_another_table(workdir, backends):
     [e] = shown["abuse"]
     assert e["key"]["ip"] == ip_key("127.0.0.1")
     assert {d["type"]: int(d["value"]) for d in e["data"]}["DATA_TYPE_GPC0"] == 2
+
+
+# Every data type Tandem stores, listed in reverse of HAProxy's order.
+ALL_TYPES_REVERSED = ("gpc1_rate(10s),gpc1,bytes_out_rate(10s),bytes_out_cnt,bytes_in_rate(10s),bytes_in_cnt,"
+                      "http_err_rate(10s),http_err_cnt,http_req_rate(10s),http_req_cnt,sess_rate(10s),sess_cnt,"
+                      "conn_cur,conn_rate(10s),conn_cnt,gpc0_rate(10s),gpc0,server_id")
+
+
+def shown_data_names(sock):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(sock))
+    s.sendall(b"show table web\n")
+    out = b""
+    while chunk := s.recv(65536):
+        out += chunk
+    s.close()
+    [entry] = [l for l in out.decode().splitlines() if "key=127.0.0.4 " in l]
+    return [w.split("=")[0] for w in entry.split()[4:]]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_show_table_prints_data_in_haproxys_order(workdir):
+    """`show table` lists an entry's data in HAProxy's order whatever the
+    order of `store`, as HAProxy 2.6 prints them (dump-comparing scripts)."""
+    def cfg(port, sock):
+        return (f"global\n    stats socket {sock} level admin\n" + DEFAULTS +
+                f"frontend web\n    bind 127.0.0.1:{port}\n"
+                f"    stick-table type ip size 1k expire 1m store {ALL_TYPES_REVERSED}\n"
+                "    tcp-request connection track-sc0 src\n    http-request return status 200\n")
+    names = []
+    for proxy in ("tandem", "haproxy"):
+        port, sock = free_port(), workdir / f"{proxy}.sock"
+        (workdir / f"{proxy}.cfg").write_text(cfg(port, sock))
+        proc = (BalancerProcess(workdir, cfg(port, sock), ports=[port]) if proxy == "tandem"
+                else Daemon(["haproxy", "-db", "-f", workdir / f"{proxy}.cfg"], name="haproxy"))
+        with proc:
+            wait_for_port("127.0.0.1", port, proc)
+            with socket.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.4", 0)) as c:
+                c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert c.recv(65536).startswith(b"HTTP/1.1 200")
+            wait_for(lambda: sock.exists(), what="the stats socket")
+            names.append(shown_data_names(sock))
+    assert names[0] == names[1]
+    assert names[0][:4] == ["server_id", "gpc0", "gpc0_rate(10000)", "conn_cnt"]

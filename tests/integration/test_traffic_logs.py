@@ -115,12 +115,12 @@ def test_termination_flags_and_separate_errors(workdir, syslog, app):
         f = HTTPLOG.match(msg).groupdict()
         assert severity == 3  # err: log-separate-errors
         assert f["ST"] == "503" and f["tsc"] == "SC--" and f["s"] == "<NOSRV>"
-        # A malformed request: refused by the proxy, the client's fault.
+        # A malformed request: refused by the proxy (PR, as HAProxy 2.6 says).
         out = raw_exchange("127.0.0.1", port, b"GET / HTTP/1.1\r\nHost : bad\r\n\r\n")
         assert out.startswith(b"HTTP/1.1 400")
         _, severity, _, msg = syslog_line(syslog.next())
         f = HTTPLOG.match(msg).groupdict()
-        assert f["ST"] == "400" and f["tsc"] == "CR--" and f["r"] == "<BADREQ>"
+        assert f["ST"] == "400" and f["tsc"] == "PR--" and f["r"] == "<BADREQ>"
 
 
 def test_dontlognull_and_a_denied_request(workdir, syslog, app):
@@ -688,3 +688,176 @@ def test_tcplog_queue_wait_as_haproxys(workdir, app):
         assert life >= 500 and life - 150 <= int(second["Tw"]) <= life + 150, (who, first, second)
         assert (second["sq"], second["bq"], second["ts"]) == ("0", "1", "--"), (who, second)
         assert int(second["Tc"]) >= 0 and int(second["Tt"]) >= int(second["Tw"]) + 500, (who, second)
+
+
+# ------------------------------------------------ requests that never arrived
+
+def failed_head_config(port, sock, extra=""):
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    timeout http-request 400ms\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n{extra}"
+            "    stick-table type ip size 1k expire 1m store http_req_cnt,http_err_cnt\n"
+            "    tcp-request connection track-sc0 src\n"
+            "    http-request return status 200\n")
+
+
+FAILED_HEAD_KINDS = ("silent", "partial", "abort", "bad", "silentclose", "kaidle")
+FAILED_HEAD_SRC = "127.0.0.3"  # apart from the readiness probes (127.0.0.1)
+
+
+def failed_head_connection(port, kind):
+    """One connection of `kind`; returns the first line of what came back."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(FAILED_HEAD_SRC, 0))
+    try:
+        if kind in ("abort", "partial"):
+            s.sendall(b"GET / HTTP/1.1\r\nHo")
+        elif kind == "bad":
+            s.sendall(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
+        elif kind == "kaidle":
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        if kind in ("abort", "silentclose", "kaidle"):
+            first = s.recv(65536) if kind == "kaidle" else b""
+            time.sleep(0.1)
+            return first.split(b"\r\n")[0].decode()
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+        return out.split(b"\r\n")[0].decode()
+    finally:
+        s.close()
+
+
+def runtime_command(sock, command):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(sock))
+    s.sendall(command.encode() + b"\n")
+    out = b""
+    while chunk := s.recv(65536):
+        out += chunk
+    s.close()
+    return out.decode()
+
+
+def failed_head_counts(sock):
+    """The frontend's req_tot, ereq and hrsp_4xx, and the client's stick counters."""
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    row = next(l.split(",") for l in stat if l.startswith("web,FRONTEND,"))
+    counts = {k: int(row[header.index(k)] or 0) for k in ("req_tot", "ereq", "hrsp_4xx")}
+    entry = next((l for l in runtime_command(sock, "show table web").splitlines() if f"key={FAILED_HEAD_SRC} " in l), "")
+    fields = dict(w.split("=", 1) for w in entry.split()[1:] if "=" in w)
+    counts.update({k: int(fields.get(k, 0)) for k in ("http_req_cnt", "http_err_cnt")})
+    return counts
+
+
+def failed_head_run(port, sock, output):
+    """Each kind in turn: (kind, first answer line, counter deltas, new log lines)."""
+    seen = []
+    time.sleep(0.3)  # the readiness probe's connection (it sends nothing) is counted too: settle first
+    before = failed_head_counts(sock)
+    lines = len(aborted_lines(output()))
+    for kind in FAILED_HEAD_KINDS:
+        answer = failed_head_connection(port, kind)
+        time.sleep(0.3)  # the proxy notices the close and logs
+        after = failed_head_counts(sock)
+        now = aborted_lines(output())
+        seen.append((kind, answer, {k: after[k] - before[k] for k in after}, now[lines:]))
+        before, lines = after, len(now)
+    return seen
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+@pytest.mark.parametrize("extra", ["", "    option dontlognull\n", "    option http-ignore-probes\n"])
+def test_requests_that_never_arrive_are_answered_counted_and_logged_as_haproxys(workdir, extra):
+    """A new connection that sends nothing until `timeout http-request` gets
+    a 408, a head cut short by a timeout too; one that closes before its
+    head is whole, or sends a malformed one, is a failed request: HAProxy
+    counts each as a request (req_tot, ereq, hrsp_4xx, the stick counters'
+    http_req_cnt; http_err_cnt but for timeouts) and logs it as "<BADREQ>"
+    (cR-- for a timeout, CR-- for a close, PR-- for a malformed head, with
+    no bytes). `option http-ignore-probes` lets a connection that sent
+    nothing go unanswered, uncounted and unlogged. An idle keep-alive
+    connection closing is none of these. Compared kind by kind with HAProxy."""
+    port, sock = free_port(), workdir / "t.sock"
+    with BalancerProcess(workdir, failed_head_config(port, sock, extra), ports=[port]) as p:
+        wait_for(lambda: sock.exists(), what="the stats socket")
+        ours = failed_head_run(port, sock, p.output)
+    hport, hsock = free_port(), workdir / "h.sock"
+    cfg = workdir / "hap-failed.cfg"
+    cfg.write_text(failed_head_config(hport, hsock, extra))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        theirs = failed_head_run(hport, hsock, h.output)
+    for o, t in zip(ours, theirs):
+        # Both answer with the same status; each proxy words its reason. The
+        # timers and byte count of an answered request are each proxy's own.
+        def lines(x):
+            return [re.sub(r" \S+ (\d{3}) \d+ ", r" T \1 B ", l) for l in x[3]] if x[0] == "kaidle" else x[3]
+        assert (o[0], o[1].split(" ")[:2], o[2], lines(o)) == (t[0], t[1].split(" ")[:2], t[2], lines(t)), \
+            f"tandem: {o}\nhaproxy: {t}"
+    # And what they say, in case both are wrong the same way.
+    by_kind = {k: (a, c, l) for k, a, c, l in ours}
+    if "ignore-probes" in extra:
+        assert by_kind["silent"] == ("", dict.fromkeys(by_kind["silent"][1], 0), [])
+    else:
+        assert by_kind["silent"][0].startswith("HTTP/1.1 408")
+        assert by_kind["silent"][1] == {"req_tot": 1, "ereq": 1, "hrsp_4xx": 1, "http_req_cnt": 1, "http_err_cnt": 0}
+        assert by_kind["silent"][2] == ([] if "dontlognull" in extra else
+                                        ['127.0.0.3 web web/<NOSRV> -1/-1/-1/-1 408 0 - - cR-- 0 0/0 "<BADREQ>"'])
+    assert by_kind["bad"][2] == ['127.0.0.3 web web/<NOSRV> -1/-1/-1/-1 400 0 - - PR-- 0 0/0 "<BADREQ>"']
+    assert by_kind["abort"][1] == {"req_tot": 1, "ereq": 1, "hrsp_4xx": 1, "http_req_cnt": 1, "http_err_cnt": 1}
+    assert by_kind["kaidle"][1] == {"req_tot": 1, "ereq": 0, "hrsp_4xx": 0, "http_req_cnt": 1, "http_err_cnt": 0}
+
+
+def local_answers_config(port):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n"
+            "    http-request deny if { path /deny }\n"
+            "    http-request redirect location /x if { path /redir }\n"
+            "    http-request return status 201 content-type text/plain string hello if { path /ret }\n"
+            "    http-request auth if { path /auth }\n"
+            "    http-request return status 200\n")
+
+
+LOCAL_PATHS = ("/ret", "/redir", "/deny", "/auth", "/")
+
+
+def local_answers(port, output):
+    """The five paths on one keep-alive connection: each answer's status
+    line, then the log lines with the timers and byte counts masked (each
+    proxy's own page sizes)."""
+    statuses = []
+    with Connection("127.0.0.1", port) as c:
+        for path in LOCAL_PATHS:
+            r = c.request("GET", path, {"Host": "x"})
+            statuses.append((path, r.status, r.header("connection")))
+    # (The readiness probes' <BADREQ> lines aside.)
+    def requests():
+        return [re.sub(r" \S+ (\d{3}) \d+ ", r" T \1 B ", l) for l in aborted_lines(output()) if '"GET ' in l]
+    wait_for(lambda: len(requests()) == len(LOCAL_PATHS), what="a line per request")
+    return statuses, requests()
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_local_answers_keep_the_connection_and_log_as_haproxys(workdir):
+    """Answers of the balancer's own (return, redirect, deny, auth) keep a
+    keep-alive connection open, as HAProxy 2.6 does: the five requests go
+    over one connection. Logged with their status and LR-- (PR-- for the
+    deny), as HAProxy logs them."""
+    port = free_port()
+    with BalancerProcess(workdir, local_answers_config(port), ports=[port]) as p:
+        ours = local_answers(port, p.output)
+    hport = free_port()
+    cfg = workdir / "hap-local.cfg"
+    cfg.write_text(local_answers_config(hport))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        theirs = local_answers(hport, h.output)
+    assert ours == theirs, f"tandem: {ours}\nhaproxy: {theirs}"
+    assert ours[0] == [("/ret", 201, None), ("/redir", 302, None), ("/deny", 403, None), ("/auth", 401, None), ("/", 200, None)]
+    assert [(l.split(" ")[4], l.split(" ")[8]) for l in ours[1]] == \
+        [("201", "LR--"), ("302", "LR--"), ("403", "PR--"), ("401", "LR--"), ("200", "LR--")]

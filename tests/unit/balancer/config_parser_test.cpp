@@ -174,6 +174,10 @@ TEST(BalancerConfig, OptionsAndTimeouts) {
   EXPECT_EQ(p.timeouts.check, Millis(5000));
   EXPECT_EQ(p.timeouts.server_fin, Millis(2000));
   EXPECT_EQ(p.backlog, 10000u);
+  EXPECT_FALSE(p.http_ignore_probes);
+  EXPECT_TRUE(ok("defaults\n  mode http\n  option http-ignore-probes\nfrontend f\n  bind :80\n").proxies[0].http_ignore_probes);
+  EXPECT_FALSE(ok("defaults\n  mode http\n  option http-ignore-probes\nfrontend f\n  bind :80\n"
+                  "  no option http-ignore-probes\n").proxies[0].http_ignore_probes);
 }
 
 TEST(BalancerConfig, UserlistAndPeers) {

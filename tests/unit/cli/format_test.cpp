@@ -16,6 +16,14 @@ TEST(CliFormat, DurationsUseTwoUnitsAtMost) {
   for (const Case& c : cases) EXPECT_EQ(duration_text(c.ms), c.text) << c.ms;
 }
 
+TEST(CliFormat, InboundShowsALagOnlyWhenThereIsOne) {
+  EXPECT_EQ(inbound_text(false, 0), "down");
+  EXPECT_EQ(inbound_text(false, 40), "down");
+  EXPECT_EQ(inbound_text(true, 0), "up");
+  EXPECT_EQ(inbound_text(true, -3), "up");  // the peer's clock ahead of ours
+  EXPECT_EQ(inbound_text(true, 12), "up (lag 12 ms)");
+}
+
 TEST(CliFormat, UtcTimesHaveMilliseconds) {
   EXPECT_EQ(utc_time_text(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(utc_time_text(1'795'230'325'123), "2026-11-21T03:05:25.123Z");

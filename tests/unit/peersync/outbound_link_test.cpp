@@ -85,14 +85,38 @@ TEST_F(OutboundLinkTest, TheBalancerMayChooseASnapshotWhenAskedToResume) {
   EXPECT_EQ(link.status(clock.now()).state, SyncState::syncing);
 }
 
-TEST_F(OutboundLinkTest, AcksMustComeInOrderWithTheBatchCursor) {
+TEST_F(OutboundLinkTest, AnAckIsCumulativeAndMustNameABatchInFlightWithItsCursor) {
   welcome({"inst-A", 500});
+  link.local_head(530);
   auto a = link.sending({{"inst-A", 510}, false, false, {{"web", 10}}}, clock.now());
   link.sending({{"inst-A", 520}, false, false, {{"web", 10}}}, clock.now());
-  EXPECT_FALSE(link.acked({a + 1, {"inst-A", 520}, 0, ""}, clock.now()));
-  EXPECT_FALSE(link.acked({a, {"inst-A", 999}, 0, ""}, clock.now()));
-  EXPECT_TRUE(link.acked({a, {"inst-A", 510}, 0, ""}, clock.now()));
-  EXPECT_FALSE(link.acked({a + 7, {"inst-A", 520}, 0, ""}, clock.now()));
+  link.sending({{"inst-A", 530}, false, false, {{"web", 10}}}, clock.now());
+  EXPECT_FALSE(link.acked({a + 1, {"inst-A", 999}, 0, ""}, clock.now()));  // not that batch's cursor
+  EXPECT_FALSE(link.acked({a + 3, {"inst-A", 540}, 0, ""}, clock.now()));  // never sent
+  EXPECT_EQ(link.in_flight(), 3u);
+  // Batch a+1 acknowledges a too.
+  ASSERT_TRUE(link.acked({a + 1, {"inst-A", 520}, 0, ""}, clock.now()));
+  auto s = link.status(clock.now());
+  EXPECT_EQ(link.in_flight(), 1u);
+  EXPECT_EQ(s.batches_acked, 2u);
+  EXPECT_EQ(s.entries_acked, 20u);
+  EXPECT_EQ(s.acked, (Cursor{"inst-A", 520}));
+  EXPECT_EQ(s.lag_entries, 10u);
+  EXPECT_FALSE(link.acked({a, {"inst-A", 510}, 0, ""}, clock.now()));  // already acknowledged
+  ASSERT_TRUE(link.acked({a + 2, {"inst-A", 530}, 0, ""}, clock.now()));
+  EXPECT_EQ(link.in_flight(), 0u);
+  EXPECT_FALSE(link.acked({a + 2, {"inst-A", 530}, 0, ""}, clock.now()));  // nothing in flight
+}
+
+TEST_F(OutboundLinkTest, ACumulativeAckOverASnapshotEndMakesTheLinkSynced) {
+  welcome({});
+  link.sending({{}, true, false, {{"web", 200}}}, clock.now());
+  auto end = link.sending({{"inst-A", 500}, false, true, {{"web", 100}}}, clock.now());
+  ASSERT_TRUE(link.acked({end, {"inst-A", 500}, 0, ""}, clock.now()));
+  auto s = link.status(clock.now());
+  EXPECT_EQ(s.state, SyncState::synced);
+  EXPECT_EQ(table(s, "web").state, SyncState::synced);
+  EXPECT_EQ(s.entries_acked, 300u);
 }
 
 TEST_F(OutboundLinkTest, LagCountsUnackedChangesAndTheAgeOfTheOldestBatch) {
@@ -109,15 +133,55 @@ TEST_F(OutboundLinkTest, LagCountsUnackedChangesAndTheAgeOfTheOldestBatch) {
   EXPECT_EQ(s.lag_ms, 0);
 }
 
-TEST_F(OutboundLinkTest, WindowLimitsBatchesInFlight) {
+TEST_F(OutboundLinkTest, ALiveBatchGoesAtOnceOnlyWhenNothingIsInFlight) {
   welcome({"inst-A", 500});
-  for (std::size_t i = 0; i < LinkTimers{}.max_unacked; ++i) {
-    EXPECT_FALSE(link.window_full());
-    link.sending({{"inst-A", 500 + i}, false, false, {}}, clock.now());
+  const BatchSummary live{{"inst-A", 501}, false, false, {{"web", 1}}};
+  EXPECT_TRUE(link.may_send(live));
+  auto a = link.sending(live, clock.now());
+  EXPECT_FALSE(link.may_send({{"inst-A", 502}, false, false, {{"web", 1}}}));
+  ASSERT_TRUE(link.acked({a, {"inst-A", 501}, 0, ""}, clock.now()));
+  EXPECT_TRUE(link.may_send({{"inst-A", 502}, false, false, {{"web", 1}}}));
+}
+
+TEST_F(OutboundLinkTest, SnapshotBatchesOverlapAFewRoundTrips) {
+  welcome({});
+  const std::size_t window = LinkTimers{}.snapshot_unacked;
+  ASSERT_GT(window, 1u);
+  EXPECT_TRUE(link.may_send({{}, true, false, {{"web", 10}}}));
+  link.sending({{}, true, false, {{"web", 10}}}, clock.now());
+  for (std::size_t i = 1; i < window; ++i) {
+    EXPECT_TRUE(link.may_send({{}, false, false, {{"web", 10}}})) << i;
+    link.sending({{}, false, false, {{"web", 10}}}, clock.now());
   }
-  EXPECT_TRUE(link.window_full());
-  ASSERT_TRUE(link.acked({1, {"inst-A", 500}, 0, ""}, clock.now()));
-  EXPECT_FALSE(link.window_full());
+  EXPECT_FALSE(link.may_send({{"inst-A", 500}, false, true, {{"web", 10}}}));
+  ASSERT_TRUE(link.acked({1, {}, 0, ""}, clock.now()));
+  EXPECT_TRUE(link.may_send({{"inst-A", 500}, false, true, {{"web", 10}}}));
+  auto end = link.sending({{"inst-A", 500}, false, true, {{"web", 10}}}, clock.now());
+  // The first live batch after the snapshot waits for all of it.
+  EXPECT_FALSE(link.may_send({{"inst-A", 501}, false, false, {{"web", 1}}}));
+  ASSERT_TRUE(link.acked({end, {"inst-A", 500}, 0, ""}, clock.now()));
+  EXPECT_TRUE(link.may_send({{"inst-A", 501}, false, false, {{"web", 1}}}));
+}
+
+TEST(BatchMerge, OnlyLiveBatchesOfOneInstanceMergeUpToTheCap) {
+  BatchSummary a{{"inst-A", 10}, false, false, {{"web", 3}}};
+  const BatchSummary b{{"inst-A", 14}, false, false, {{"web", 2}, {"api", 1}}};
+  EXPECT_TRUE(mergeable(a, b, 6));
+  EXPECT_FALSE(mergeable(a, b, 5));
+  EXPECT_FALSE(mergeable(a, {{"inst-B", 14}, false, false, {}}, 100));
+  EXPECT_FALSE(mergeable(a, {{}, false, false, {{"web", 1}}}, 100));                // inside a snapshot
+  EXPECT_FALSE(mergeable(a, {{}, true, false, {{"web", 1}}}, 100));                 // a snapshot starts
+  EXPECT_FALSE(mergeable(a, {{"inst-A", 20}, false, true, {{"web", 1}}}, 100));     // a snapshot ends
+  EXPECT_FALSE(mergeable({{"inst-A", 20}, false, true, {{"web", 1}}}, b, 100));
+  merge_into(a, b);
+  EXPECT_EQ(a.cursor, (Cursor{"inst-A", 14}));
+  EXPECT_EQ(entry_count(a), 6u);
+  EXPECT_EQ(a.entries_per_table.at("web"), 5u);
+  EXPECT_EQ(a.entries_per_table.at("api"), 1u);
+  // A cursor-only batch (echoes filtered) merges too and moves the cursor.
+  merge_into(a, {{"inst-A", 30}, false, false, {}});
+  EXPECT_EQ(a.cursor.seq, 30u);
+  EXPECT_EQ(entry_count(a), 6u);
 }
 
 TEST_F(OutboundLinkTest, SchemaMismatchIsDegradedWithBothDefinitionsAndNotShipped) {

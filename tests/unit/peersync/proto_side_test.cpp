@@ -2,7 +2,9 @@
 // and the conversions the drivers feed the core with.
 #include <gtest/gtest.h>
 
+#include "peersync/replication/entry_wire.h"
 #include "peersync/service/node_status.h"
+#include "peersync/service/peer_book.h"
 #include "peersync/service/proto_convert.h"
 
 namespace tandem::peersync {
@@ -55,9 +57,29 @@ TEST(CompareFingerprints, MissingOnOneSide) {
   for (const auto& x : d) EXPECT_EQ(x.local(), "missing") << x.what();
 }
 
+TEST(CompareFingerprints, APartOneSideCouldNotReadIsNotCompared) {
+  // The peer's balancer is down: its tables and backends are unknown, not
+  // missing; its vrrpd answered, so VRRP is still compared.
+  ppb::ConfigFingerprint down = fingerprint(52, {}, false);
+  down.clear_tables();
+  down.clear_backends();
+  down.set_tables_unknown(true);
+  down.set_backends_unknown(true);
+  auto d = compare_fingerprints(fingerprint(51, {"a"}, true), down);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].what(), "vrrp VI_1 virtual_router_id");
+  // And the other way round.
+  EXPECT_EQ(compare_fingerprints(down, fingerprint(52, {"a"}, true)).size(), 0u);
+}
+
 TEST(ProtoConvert, SummarizeCountsEntriesPerTable) {
-  bpb::WatchBatch b;
-  for (const char* t : {"a", "a", "b", "a"}) b.add_entries()->set_table(t);
+  ppb::WatchBatchWire b;
+  for (const char* t : {"a", "a", "b", "a"}) {
+    bpb::StickEntry e;
+    e.set_table(t);
+    e.set_server_name("s1");
+    e.SerializeToString(b.add_entries());
+  }
   b.set_snapshot_begin(true);
   b.mutable_cursor()->set_instance_id("i");
   b.mutable_cursor()->set_seq(9);
@@ -71,17 +93,52 @@ TEST(ProtoConvert, SummarizeCountsEntriesPerTable) {
 TEST(ProtoConvert, ViewOfABatchMeasuresKeys) {
   ppb::Batch b;
   b.set_batch_id(4);
-  auto* e = b.add_entries();
-  e->set_table("web");
-  e->set_origin_node("lb1");
-  e->mutable_key()->set_str(std::string(300, 'x'));
-  b.add_entries()->mutable_key()->set_integer(5);
-  auto v = view_of(b);
+  bpb::StickEntry e;
+  e.set_table("web");
+  e.set_origin_node("lb1");
+  e.mutable_key()->set_str(std::string(300, 'x'));
+  e.SerializeToString(b.add_entries());
+  bpb::StickEntry e2;
+  e2.mutable_key()->set_integer(5);
+  e2.SerializeToString(b.add_entries());
+  auto r = view_of(b);
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& v = *r;
   ASSERT_EQ(v.entries.size(), 2u);
   EXPECT_EQ(v.entries[0].key_bytes, 300u);
   EXPECT_EQ(v.entries[0].table, "web");
   EXPECT_EQ(v.entries[1].key_bytes, 8u);
   EXPECT_TRUE(v.entries[1].origin_node.empty());
+}
+
+TEST(ProtoConvert, TheWireScanReadsWhatProtobufWrites) {
+  bpb::StickEntry e;
+  e.set_table("web");
+  e.mutable_key()->set_ip(std::string("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16));
+  e.set_server_name("s\xc3\xa9");
+  auto* d = e.add_data();
+  d->set_type(bpb::DATA_TYPE_GPC0);
+  d->set_value(7);
+  auto* rate = e.add_data();
+  rate->mutable_rate()->set_period_ms(10000);
+  rate->mutable_rate()->set_current(3);
+  e.set_expire_in_ms(60000);
+  e.set_origin_node("lb1");
+  e.set_origin_unix_us(1'700'000'000'000'000);
+  e.set_deleted(true);
+  const std::string wire = e.SerializeAsString();
+  auto f = scan_entry(wire);
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_EQ(f->table, "web");
+  EXPECT_EQ(f->origin_node, "lb1");
+  EXPECT_EQ(f->key_bytes, 16u);
+  // Every prefix cut inside a field is refused, never read past its end.
+  for (std::size_t n = 1; n < wire.size(); ++n) {
+    bpb::StickEntry parsed;
+    if (!parsed.ParseFromString(wire.substr(0, n))) {
+      EXPECT_FALSE(scan_entry(wire.substr(0, n))) << n;
+    }
+  }
 }
 
 TEST(ProtoConvert, OnlyTablesWithPeersReplicate) {
@@ -101,6 +158,43 @@ TEST(ProtoConvert, OnlyTablesWithPeersReplicate) {
   EXPECT_EQ(t[0].key_len, 32u);
   ASSERT_EQ(t[0].data.size(), 1u);
   EXPECT_EQ(t[0].data[0], (DataSpec{12, 10000}));
+}
+
+TEST(PeerBookStatus, InboundLagIsTheAgeOfTheOldestBatchNotYetApplied) {
+  auto where = parse_host_port("198.18.0.2:7400");
+  ASSERT_TRUE(where);
+  PeerBook book({config::Peer{"lb2", *where, "peersync.conf:3"}}, LinkTimers{});
+  const auto wall = WallTime{} + std::chrono::seconds(1'700'000'000);
+  const std::int64_t wall_us = std::chrono::duration_cast<std::chrono::microseconds>(wall.time_since_epoch()).count();
+  auto lag = [&] {
+    ppb::NodeStatus s;
+    book.fill(&s, SteadyTime{}, wall);
+    EXPECT_EQ(s.peers_size(), 1);
+    return s.peers(0).inbound_lag_ms();
+  };
+  auto entry = book.find("lb2");
+  EXPECT_EQ(lag(), 0);  // no stream
+  {
+    std::lock_guard lock(entry->mu);
+    entry->inbound.connected = true;
+  }
+  EXPECT_EQ(lag(), 0);  // nothing waiting
+  {
+    std::lock_guard lock(entry->mu);
+    entry->inbound.unapplied_since_us = wall_us - 42'500;
+  }
+  EXPECT_EQ(lag(), 42);
+  {
+    std::lock_guard lock(entry->mu);
+    entry->inbound.unapplied_since_us = wall_us + 5'000;  // the peer's clock runs ahead
+  }
+  EXPECT_EQ(lag(), 0);
+  {
+    std::lock_guard lock(entry->mu);
+    entry->inbound.unapplied_since_us = wall_us - 42'500;
+    entry->inbound.connected = false;  // a stream that ended says nothing
+  }
+  EXPECT_EQ(lag(), 0);
 }
 
 }  // namespace
