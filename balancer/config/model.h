@@ -102,6 +102,10 @@ struct Global {
   std::string group;
   std::string chroot;
   std::vector<LogTarget> logs;
+  std::string log_tag;  // `log-tag`; empty: "haproxy"
+  // `log-send-hostname [NAME]`: the syslog header carries a hostname (NAME,
+  // or the system's when empty). Unset: none (rfc5424 prints "-").
+  std::optional<std::string> log_send_hostname;
   std::vector<StatsSocket> stats_sockets;
   Millis stats_timeout{10000};
   std::uint32_t bufsize = 16384;       // tune.bufsize
@@ -297,6 +301,9 @@ struct StatsPage {
   Origin origin;
 };
 
+// The longest cookie capture HAProxy keeps (`capture cookie NAME len N`).
+inline constexpr std::uint32_t kMaxCookieCapture = 63;
+
 // `capture request|response header NAME len N`.
 struct Capture {
   bool request = true;
@@ -342,6 +349,12 @@ struct Proxy {
   std::string log_format;  // `log-format`; empty: the mode's default line
   Origin log_format_origin;
   std::vector<Capture> captures;  // in declaration order (request ones first in logs)
+  // `capture cookie NAME len N` (one per proxy, the last one wins): the first
+  // request cookie and the first response cookie whose "name=value" starts
+  // with NAME, logged as %CC / %CS. Empty name: none.
+  std::string capture_cookie;
+  std::uint32_t capture_cookie_len = 0;
+  std::string log_tag;  // `log-tag`; empty: the global one
   StatsPage stats;
   std::map<int, ErrorFile> errorfiles;
 

@@ -192,6 +192,12 @@ Result<void> parse_global_line(Global& g, const Line& l) {
     g.hard_stop_after = *t;
     return {};
   }
+  if (k == "log-tag") return set_string(g.log_tag, l);
+  if (k == "log-send-hostname") {
+    if (l.words.size() > 2) return fail(keyword_error(l, k, "expects at most a host name"));
+    g.log_send_hostname = l.words.size() == 2 ? l.words[1] : std::string();
+    return {};
+  }
   if (k == "log") {
     auto t = parse_log_target(l);
     if (!t) return std::unexpected(t.error());

@@ -141,6 +141,12 @@ Result<void> kw_log(Ctx& c) {
   return {};
 }
 
+Result<void> kw_log_tag(Ctx& c) {
+  if (auto r = expect_args(c.l, 1, 1, "a tag"); !r) return r;
+  c.p.log_tag = c.l.words[1];
+  return {};
+}
+
 Result<void> kw_errorfile(Ctx& c) {
   if (auto r = expect_args(c.l, 1, 2, "a status code and a file"); !r) return r;
   static constexpr int allowed[] = {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504};
@@ -495,6 +501,7 @@ constexpr Keyword kKeywords[] = {
     {"retries", kBe, kw_retries},
     {"timeout", kAll, kw_timeout},
     {"log", kAll, kw_log},
+    {"log-tag", kAll, kw_log_tag},
     {"errorfile", kAll, kw_errorfile},
     {"default-server", kBe, kw_default_server},
     {"server", kCapBackend, kw_server},

@@ -40,6 +40,21 @@ Result<void> parse_stats_line(Proxy& p, const Line& l, bool in_defaults) {
     if (l.words.size() < 4 || (l.words[2] != "if" && l.words[2] != "unless"))
       return fail(keyword_error(l, kw, "expects 'if CONDITION' or 'unless CONDITION'"));
     p.rules.push_back(Statement{l.words, origin_of(l)});
+  } else if (k == "http-request") {
+    // stats http-request allow|deny|auth [realm R] [if|unless COND]: the
+    // action's syntax here, the condition when the rules are compiled.
+    if (in_defaults) return fail(keyword_error(l, kw, "not allowed in a defaults section"));
+    if (l.words.size() < 3 || (l.words[2] != "allow" && l.words[2] != "deny" && l.words[2] != "auth"))
+      return fail(keyword_error(l, kw, "expects 'allow', 'deny' or 'auth [realm REALM]', then optionally 'if|unless CONDITION'"));
+    std::size_t i = 3;
+    if (l.words[2] == "auth" && i < l.words.size() && l.words[i] == "realm") {
+      if (i + 1 >= l.words.size()) return fail(keyword_error(l, kw, "'realm' expects a realm"));
+      if (l.words[i + 1].find('"') != std::string::npos) return fail(keyword_error(l, kw, "the realm must not contain '\"'"));
+      i += 2;
+    }
+    if (i < l.words.size() && ((l.words[i] != "if" && l.words[i] != "unless") || i + 1 >= l.words.size()))
+      return fail(keyword_error(l, kw, cat("unexpected '", l.words[i], "' (expected 'if CONDITION' or 'unless CONDITION')")));
+    p.rules.push_back(Statement{l.words, origin_of(l)});
   } else if (k == "scope") {
     if (auto r = one_arg("a proxy name or '.'"); !r) return r;
     s.scope.push_back({l.words[2], origin_of(l)});
@@ -64,9 +79,18 @@ Result<void> parse_stats_line(Proxy& p, const Line& l, bool in_defaults) {
 }
 
 Result<void> parse_capture_line(Proxy& p, const Line& l) {
+  // capture cookie NAME len N
+  if (l.words.size() >= 2 && l.words[1] == "cookie") {
+    if (l.words.size() != 5 || l.words[3] != "len") return fail(line_error(l, "expects 'capture cookie NAME len N'"));
+    auto n = arg_u32(l, 4, "capture len", 1, 65536);
+    if (!n) return std::unexpected(n.error());
+    // HAProxy keeps only the last one; lengths above 63 are cut to 63 by
+    // the parser's final pass, with HAProxy's warning.
+    p.capture_cookie = l.words[2];
+    p.capture_cookie_len = *n;
+    return {};
+  }
   // capture request|response header NAME len N
-  if (l.words.size() >= 2 && l.words[1] == "cookie")
-    return fail(keyword_error(l, "capture cookie", "not supported (use 'capture request header Cookie len N')"));
   if (l.words.size() != 6 || (l.words[1] != "request" && l.words[1] != "response") || l.words[2] != "header" ||
       l.words[4] != "len")
     return fail(line_error(l, "expects 'capture request|response header NAME len N'"));

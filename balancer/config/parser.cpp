@@ -199,6 +199,11 @@ class Parser {
         if (p.mode == Mode::tcp && p.forwardfor.enabled)
           warn(p.origin, cat(what, ": option forwardfor has no effect in tcp mode"));
         if (p.mode == Mode::tcp && p.httplog) warn(p.origin, cat(what, ": option httplog in tcp mode logs as tcplog"));
+        // HAProxy's capture slots hold 63 bytes of a cookie.
+        if (p.capture_cookie_len > kMaxCookieCapture) {
+          warn(p.origin, cat("truncating capture length to ", kMaxCookieCapture, " bytes for ", what));
+          p.capture_cookie_len = kMaxCookieCapture;
+        }
       }
       if (p.is_backend()) {
         for (const Server& s : p.servers)
@@ -228,6 +233,13 @@ class Parser {
         if (!known)
           return fail(cat(t.file, ":", t.line, ": stick-table: no peers section named '", t.peers, "'"));
       }
+      // HAProxy refuses both ways of guarding the page in one proxy.
+      bool stats_rules = std::any_of(p.rules.begin(), p.rules.end(), [](const Statement& st) {
+        return st.words.size() >= 2 && st.words[0] == "stats" && st.words[1] == "http-request";
+      });
+      if (stats_rules && (!p.stats.users.empty() || !p.stats.realm.empty()))
+        return fail(cat(p.origin.where(), ": proxy '", p.name,
+                        "': stats 'auth'/'realm' and 'http-request' can't be used at the same time"));
       for (StatsPage::Scope& sc : p.stats.scope) {
         if (sc.name == ".") sc.name = p.name;  // "." is the section the line is in (or inherited into)
         // HAProxy accepts any name; one that matches nothing only hides rows.

@@ -285,8 +285,8 @@ void LogFormat::render(const RequestLog& r, std::string& out) const {
         break;
       }
       case Var::HV: out += r.version; break;
-      case Var::CC:
-      case Var::CS: out += '-'; break;
+      case Var::CC: text_field(out, r.cookie_req, p.quote); break;
+      case Var::CS: text_field(out, r.cookie_res, p.quote); break;
       case Var::capture_req:
       case Var::capture_res: {
         const auto& caps = p.var == Var::capture_req ? r.request_captures : r.response_captures;

@@ -56,6 +56,7 @@ struct RequestLog {
   std::uint64_t actconn = 0, feconn = 0, beconn = 0, srv_conn = 0, retries = 0, srv_queue = 0, backend_queue = 0;
   std::string_view method, target, version;  // the request line's parts
   std::vector<std::string_view> request_captures, response_captures;
+  std::string_view cookie_req, cookie_res;  // `capture cookie`: "name=value", cut ("" when none)
   bool http = false;
   int pid = 0;
   std::string_view hostname;

@@ -36,7 +36,24 @@ LogSink::~LogSink() {
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
 }
 
-Result<std::unique_ptr<LogSink>> LogSink::open(const config::LogTarget& t, std::string_view where) {
+LogSink::Header LogSink::header_for(const config::Proxy& proxy, const config::Global& g) {
+  Header h;
+  // The name log tooling written for HAProxy selects on, unless configured.
+  if (!proxy.log_tag.empty()) h.tag = proxy.log_tag;
+  else if (!g.log_tag.empty()) h.tag = g.log_tag;
+  if (g.log_send_hostname) {
+    h.host = *g.log_send_hostname;
+    if (h.host.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      h.host = host;
+    }
+  }
+  return h;
+}
+
+Result<std::unique_ptr<LogSink>> LogSink::open(const config::LogTarget& t, std::string_view where,
+                                               const Header& header) {
   std::unique_ptr<LogSink> s(new LogSink());
   s->facility_ = facility_number(t.facility);
   if (!t.level.empty()) s->max_severity_ = static_cast<int>(*tandem::log::parse_level(t.level));
@@ -44,9 +61,7 @@ Result<std::unique_ptr<LogSink>> LogSink::open(const config::LogTarget& t, std::
   s->format_ = t.format.empty() ? "rfc3164" : t.format;
   s->max_len_ = t.max_len;
   s->pid_ = static_cast<int>(::getpid());
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  s->host_ = host;
+  s->header_ = header;
   std::string a = t.address;
   std::string err = cat(where, ": log ", a, ": ");
   if (a == "stdout" || a == "stderr") {
@@ -109,11 +124,16 @@ void LogSink::frame(std::string& out, std::string_view format, int facility, Sev
     std::snprintf(buf, sizeof buf, "<%d>", pri);
     out += buf;
   } else if (format == "rfc5424") {
-    // RFC 5424 §6: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG
-    ::gmtime_r(&secs, &tm);
-    std::snprintf(buf, sizeof buf, "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06dZ ", pri, tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_us % 1000000));
-    append(out, buf, host, ' ', tag, ' ', pid, " - - ");
+    // RFC 5424 §6: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG,
+    // the timestamp in local time with its offset, as HAProxy writes it.
+    ::localtime_r(&secs, &tm);
+    long off = tm.tm_gmtoff / 60;
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0) off = -off;
+    std::snprintf(buf, sizeof buf, "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06d%c%02ld:%02ld ", pri, tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_us % 1000000),
+                  sign, off / 60, off % 60);
+    append(out, buf, host.empty() ? std::string_view("-") : host, ' ', tag, ' ', pid, " - - ");
   } else {
     // RFC 3164 §4.1 as HAProxy writes it: <PRI>Mmm dd hh:mm:ss TAG[PID]: MSG
     static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -121,7 +141,9 @@ void LogSink::frame(std::string& out, std::string_view format, int facility, Sev
     ::localtime_r(&secs, &tm);
     std::snprintf(buf, sizeof buf, "<%d>%s %2d %02d:%02d:%02d ", pri, kMonths[tm.tm_mon], tm.tm_mday, tm.tm_hour,
                   tm.tm_min, tm.tm_sec);
-    append(out, buf, tag, '[', pid, "]: ");
+    out += buf;
+    if (!host.empty()) append(out, host, ' ');  // log-send-hostname
+    append(out, tag, '[', pid, "]: ");
   }
   out += msg;
   if (out.size() > max_len) out.resize(max_len);
@@ -129,7 +151,7 @@ void LogSink::frame(std::string& out, std::string_view format, int facility, Sev
 }
 
 void LogSink::send(Severity s, std::string_view msg, std::int64_t unix_us, std::string& scratch) {
-  frame(scratch, format_, facility_, s, unix_us, host_, kLogTag, pid_, msg, max_len_);
+  frame(scratch, format_, facility_, s, unix_us, header_.host, header_.tag, pid_, msg, max_len_);
   ssize_t n;
   if (!owns_fd_) {
     n = ::write(fd_, scratch.data(), scratch.size());

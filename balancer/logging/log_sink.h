@@ -23,8 +23,18 @@ enum class Severity : std::uint8_t { emerg, alert, crit, err, warning, notice, i
 
 class LogSink {
  public:
+  // The syslog header's names: the tag (`log-tag`, HAProxy's default
+  // "haproxy") and the hostname (`log-send-hostname`; empty: none).
+  struct Header {
+    std::string tag{"haproxy"};
+    std::string host;
+  };
   // Opens the target. `where` prefixes errors ("FILE:LINE").
-  static Result<std::unique_ptr<LogSink>> open(const config::LogTarget& t, std::string_view where);
+  static Result<std::unique_ptr<LogSink>> open(const config::LogTarget& t, std::string_view where,
+                                               const Header& header);
+  // The header `proxy`'s lines carry: its log-tag, else the global one; the
+  // global log-send-hostname.
+  static Header header_for(const config::Proxy& proxy, const config::Global& g);
   ~LogSink();
   LogSink(const LogSink&) = delete;
   LogSink& operator=(const LogSink&) = delete;
@@ -35,7 +45,7 @@ class LogSink {
   void send(Severity s, std::string_view msg, std::int64_t unix_us, std::string& scratch);
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
-  // The framing alone (tests).
+  // The framing alone (tests). `host` empty: none (rfc5424 prints "-").
   static void frame(std::string& out, std::string_view format, int facility, Severity s, std::int64_t unix_us,
                     std::string_view host, std::string_view tag, int pid, std::string_view msg, std::size_t max_len);
 
@@ -49,13 +59,9 @@ class LogSink {
   int min_severity_ = 0;
   std::string format_ = "rfc3164";
   std::size_t max_len_ = 1024;
-  std::string host_;
+  Header header_;
   int pid_ = 0;
   std::atomic<std::uint64_t> dropped_{0};
 };
-
-// The name HAProxy's log lines carry (`log-tag`'s default): log tooling
-// written for HAProxy selects on it.
-inline constexpr std::string_view kLogTag = "haproxy";
 
 }  // namespace tandem::balancer::logging

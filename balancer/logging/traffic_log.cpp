@@ -26,8 +26,9 @@ Result<std::unique_ptr<TrafficLog>> TrafficLog::create(const config::Proxy& fe, 
   if (targets.empty()) return std::unique_ptr<TrafficLog>();
   std::unique_ptr<TrafficLog> t(new TrafficLog());
   t->format_ = std::move(*f);
+  const LogSink::Header header = LogSink::header_for(fe, g);
   for (const config::LogTarget& lt : targets) {
-    auto s = LogSink::open(lt, fe.origin.where());
+    auto s = LogSink::open(lt, fe.origin.where(), header);
     if (!s) return std::unexpected(s.error());
     t->sinks_.push_back(std::move(*s));
   }
@@ -37,6 +38,8 @@ Result<std::unique_ptr<TrafficLog>> TrafficLog::create(const config::Proxy& fe, 
   t->n_req_caps_ = t->captures_.size();
   for (const config::Capture& c : fe.captures)
     if (!c.request) t->captures_.push_back(c);
+  t->cookie_name_ = fe.capture_cookie;
+  t->cookie_len_ = fe.capture_cookie_len;
   t->dontlognull_ = fe.dontlognull;
   t->separate_errors_ = fe.log_separate_errors;
   return t;

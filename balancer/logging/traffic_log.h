@@ -35,6 +35,11 @@ class TrafficLog {
   bool dontlognull() const { return dontlognull_; }
   const std::vector<config::Capture>& captures() const { return captures_; }
   std::size_t request_captures() const { return n_req_caps_; }
+  // `capture cookie NAME len N`: NAME (empty: none) and N.
+  const std::string& cookie_capture() const { return cookie_name_; }
+  std::size_t cookie_capture_len() const { return cookie_len_; }
+  // Anything to capture from the headers (header or cookie captures).
+  bool captures_any() const { return !captures_.empty() || !cookie_name_.empty(); }
   // The line has %[...] parts: the session passes its rule context.
   bool uses_samples() const { return format_.uses_samples(); }
 
@@ -48,6 +53,8 @@ class TrafficLog {
   std::vector<std::unique_ptr<LogSink>> sinks_;
   std::vector<config::Capture> captures_;
   std::size_t n_req_caps_ = 0;
+  std::string cookie_name_;
+  std::size_t cookie_len_ = 0;
   bool dontlognull_ = false;
   bool separate_errors_ = false;
 };

@@ -20,6 +20,13 @@ std::optional<stats::PageResponse> answer_stats_page(runtime::Runtime& rt, const
   if (const http::Header* h = req.find("authorization")) pr.authorization = h->value;
   pr.body = body;
   pr.admin_allowed = rules.stats_admin_allowed(ctx);
+  if (rules.has_stats_access_rules()) {
+    rules::RuleSet::StatsAccess a = rules.stats_access(ctx);
+    using V = rules::RuleSet::StatsAccess::Verdict;
+    using A = stats::PageRequest::Access;
+    pr.access = a.verdict == V::allow ? A::allow : a.verdict == V::deny ? A::deny : a.verdict == V::auth ? A::auth : A::none;
+    pr.realm = a.realm;
+  }
   // A retired runtime (after a reload) keeps no connection: the client's
   // next request belongs to the new configuration.
   pr.keep_alive = req.wants_keep_alive() && !rt.retired();

@@ -29,12 +29,14 @@ Millis queue_timeout(const config::Proxy& p) {
 }
 
 // Takes a slot (possibly after waiting in the queue). nullptr: none to be had.
+// `wait` (when given) learns how long and where it waited.
 asio::awaitable<runtime::Server*> take_slot(Worker& w, runtime::Backend& be, const runtime::Backend::PickInput& in,
-                                            runtime::Server* forced, const char*& reason) {
+                                            runtime::Server* forced, const char*& reason, QueueWait* wait) {
   auto ticket = std::make_shared<WaitTicket>(w.io());
   runtime::Backend::Pick p = forced ? be.acquire_on(*forced, ticket) : be.acquire(in, ticket);
   switch (p.outcome) {
     case runtime::Backend::Outcome::granted:
+      if (wait) wait->until = Worker::now();
       co_return p.server;
     case runtime::Backend::Outcome::no_server:
       reason = "no server available";
@@ -50,6 +52,12 @@ asio::awaitable<runtime::Server*> take_slot(Worker& w, runtime::Backend& be, con
   (void)co_await ticket->timer.async_wait(use_nothrow);
   runtime::Server* s = be.abandon(ticket);
   if (!s) reason = "timeout in the queue";
+  if (wait) {
+    wait->until = Worker::now();
+    wait->timed_out = !s;
+    // The ticket is settled now (granted or abandoned): its position is final.
+    (ticket->server_queue >= 0 ? wait->server_pos : wait->backend_pos) = ticket->position;
+  }
   co_return s;
 }
 
@@ -130,7 +138,7 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
   const config::Proxy& cfg = be.config();
   Dispatched out;
   runtime::Backend::PickInput in{req.hash, nullptr};
-  runtime::Server* server = co_await take_slot(w, be, in, req.forced, out.reason);
+  runtime::Server* server = co_await take_slot(w, be, in, req.forced, out.reason, &out.queue);
   if (!server) {
     out.error_status = 503;
     co_return out;
@@ -185,7 +193,7 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
     if (redispatch) {
       be.release(*server);
       runtime::Backend::PickInput again{req.hash, server};
-      runtime::Server* next = co_await take_slot(w, be, again, nullptr, out.reason);
+      runtime::Server* next = co_await take_slot(w, be, again, nullptr, out.reason, nullptr);
       if (!next) {
         out.error_status = 503;
         co_return out;

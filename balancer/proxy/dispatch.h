@@ -11,6 +11,7 @@
 
 #include "balancer/proxy/conn_pool.h"
 #include "balancer/proxy/io.h"
+#include "balancer/proxy/queue_wait.h"
 #include "balancer/rules/context.h"
 #include "balancer/runtime/backend.h"
 
@@ -31,6 +32,7 @@ struct Dispatched {
   bool reused = false;
   int error_status = 0;               // 503 when no server could be had
   const char* reason = "";            // why, for the log
+  QueueWait queue;                    // the first slot's wait (%Tw, %sq/%bq)
 };
 
 asio::awaitable<Dispatched> dispatch(Worker& w, Side& server_side, const DispatchRequest& req);

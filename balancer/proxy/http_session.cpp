@@ -372,7 +372,7 @@ awaitable<void> HttpSession::run() {
       reqlog().head_done = Worker::now();
       reqlog().any_request = true;
       reqlog().note_request(x_->req);
-      if (!tl->captures().empty()) reqlog().capture_request(*tl, x_->req);
+      if (tl->captures_any()) reqlog().capture_request(*tl, x_->req);
     }
     Exchange x = co_await exchange();
     log_request();
@@ -895,7 +895,7 @@ awaitable<Exchange> HttpSession::exchange() {
   const config::HttpConnMode mode = fe_.config().http_conn_mode;
   bool switching = x_->resp.status == 101 && x_->req.upgrade;
   reqlog().response_head = Worker::now();
-  if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && !tl->captures().empty()) reqlog().capture_response(*tl, x_->resp);
+  if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && tl->captures_any()) reqlog().capture_response(*tl, x_->resp);
   bool client_keep = x_->req.wants_keep_alive() && x_->resp.body != http::BodyKind::until_close &&
                      mode != config::HttpConnMode::close && !switching && !rt_.retired();
   // An answer that arrives before the request body is complete leaves the
@@ -1046,6 +1046,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   for (int attempt = 0;; ++attempt) {
     reqlog().connect_start = Worker::now();
     Dispatched d = co_await dispatch(w_, x_->server_side, dr);
+    if (attempt == 0) reqlog().queue = d.queue;
     if (!d.conn) {
       log_reject(d.error_status, d.reason);
       co_await send_error(d.error_status, "", &be);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "balancer/logging/cookie_capture.h"
 #include "balancer/runtime/backend.h"
 #include "common/strings.h"
 
@@ -35,12 +36,15 @@ void capture(std::vector<std::string>& out, const std::vector<http::Header>& hs,
 void RequestLogState::reset(Steady now) {
   start = now;
   head_done = connect_start = connected = response_head = Steady{};
+  queue = QueueWait{};
   start_unix_us = unix_us_now();
   status = -1;
   bytes_out = bytes_in = 0;
   term[0] = term[1] = '-';
   any_request = false;
   captures.clear();
+  cookie_req.clear();
+  cookie_res.clear();
   has_request_line = false;
 }
 
@@ -61,7 +65,12 @@ void RequestLogState::set_error_status(int st, bool server_involved) {
     case 401: case 403: case 429: term[0] = 'P'; term[1] = 'R'; break;  // the proxy refused it
     case 502: term[0] = 'S'; term[1] = 'H'; break;          // bad or no answer from the server
     case 504: term[0] = 's'; term[1] = 'H'; break;          // server timeout
-    case 503: term[0] = 'S'; term[1] = server_involved ? 'C' : 'C'; break;  // no server could be reached
+    case 503:
+      // Gave up waiting in the queue (timeout queue), or no server could be reached.
+      term[0] = queue.timed_out ? 's' : 'S';
+      term[1] = queue.timed_out ? 'Q' : 'C';
+      (void)server_involved;
+      break;
     default:
       if (st >= 500) {
         term[0] = 'P';
@@ -73,10 +82,22 @@ void RequestLogState::set_error_status(int st, bool server_involved) {
 void RequestLogState::capture_request(const logging::TrafficLog& t, const http::RequestHead& req) {
   captures.clear();
   for (std::size_t i = 0; i < t.request_captures(); ++i) capture(captures, req.headers, t.captures()[i]);
+  cookie_req.clear();
+  if (!t.cookie_capture().empty())
+    for (const http::Header& h : req.headers)
+      if (iequals(h.name, "cookie") &&
+          logging::capture_cookie(h.value, false, t.cookie_capture(), t.cookie_capture_len(), cookie_req))
+        break;
 }
 
 void RequestLogState::capture_response(const logging::TrafficLog& t, const http::ResponseHead& resp) {
   for (std::size_t i = t.request_captures(); i < t.captures().size(); ++i) capture(captures, resp.headers, t.captures()[i]);
+  cookie_res.clear();
+  if (!t.cookie_capture().empty())
+    for (const http::Header& h : resp.headers)
+      if (iequals(h.name, "set-cookie") &&
+          logging::capture_cookie(h.value, true, t.cookie_capture(), t.cookie_capture_len(), cookie_res))
+        break;
 }
 
 void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,
@@ -97,8 +118,19 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
     r.server_port = c.server->config().port;
   }
   r.TR = ms_between(s.start, s.head_done);
-  r.Tc = ms_between(s.connect_start, s.connected);
-  r.Tw = r.Tc < 0 ? -1 : 0;  // queue time is inside the connect phase (see DECISIONS.md)
+  if (s.queue.until != RequestLogState::Steady{}) {
+    // %Tw runs from the end of the request head (HTTP) or the accept (TCP:
+    // tcp-request inspection included, as HAProxy counts it) until a server
+    // slot was had or waiting was given up; %Tc from then.
+    RequestLogState::Steady from = s.head_done != RequestLogState::Steady{} ? s.head_done : s.start;
+    r.Tw = std::max(0, ms_between(from, s.queue.until));
+    r.Tc = ms_between(s.queue.until, s.connected);
+  } else {
+    r.Tc = ms_between(s.connect_start, s.connected);
+    r.Tw = r.Tc < 0 ? -1 : 0;
+  }
+  r.srv_queue = s.queue.server_pos;
+  r.backend_queue = s.queue.backend_pos;
   r.Tr = ms_between(s.connected, s.response_head);
   r.Ta = std::max(0, ms_between(s.start, now));
   r.Tt = r.Ta;
@@ -122,7 +154,6 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
     std::uint64_t in_flight = 0;
     for (const auto& sv : c.be->servers()) in_flight += sv->in_flight();
     r.beconn = c.req ? in_flight + (c.server ? 1 : 0) : c.be->sessions().current();
-    r.backend_queue = c.be->queued();
   }
   if (c.server) r.srv_conn = c.req ? c.server->in_flight() + 1 : c.server->sessions().current();
   if (c.req && s.has_request_line) {
@@ -138,6 +169,8 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
     std::string_view v = i < s.captures.size() ? std::string_view(s.captures[i]) : std::string_view();
     (i < nreq ? r.request_captures : r.response_captures).push_back(v);
   }
+  r.cookie_req = s.cookie_req;
+  r.cookie_res = s.cookie_res;
   static const int pid = static_cast<int>(::getpid());
   r.pid = pid;
   bool error = s.status >= 500 || s.term[0] != '-';

@@ -11,6 +11,7 @@
 
 #include "balancer/http/message.h"
 #include "balancer/logging/traffic_log.h"
+#include "balancer/proxy/queue_wait.h"
 #include "balancer/runtime/runtime.h"
 
 namespace tandem::balancer::proxy {
@@ -20,6 +21,7 @@ struct RequestLogState {
   Steady start{};         // first byte of the request (or the accept)
   Steady head_done{};     // request head parsed
   Steady connect_start{}, connected{};
+  QueueWait queue;        // the server slot: when it was had (%Tw ends, %Tc starts), queue positions
   Steady response_head{};
   std::int64_t start_unix_us = 0;
   std::int64_t accept_unix_us = 0;
@@ -28,6 +30,7 @@ struct RequestLogState {
   char term[2] = {'-', '-'};
   bool any_request = false;  // for dontlognull
   std::vector<std::string> captures;  // request captures, then response ones
+  std::string cookie_req, cookie_res;  // `capture cookie` (see logging/cookie_capture.h)
   // The request line, copied when the head is parsed: the head's views point
   // into the client buffer, which is consumed (and may be released) before
   // the line is written. HAProxy keeps its own copy of the URI for the same

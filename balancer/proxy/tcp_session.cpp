@@ -222,9 +222,10 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   if (be->config().balance.algorithm == config::Balance::source) dr.hash = lb::source_hash(be->config().balance, addr);
   if (tlog) tlog->state.connect_start = Worker::now();
   Dispatched d = co_await dispatch(w, server_side, dr);
+  if (tlog) tlog->state.queue = d.queue;
   if (!d.conn) {
     fe.counters().add(w.index(), Ctr::connection_errors);
-    if (tlog) tlog->state.term[0] = 'S', tlog->state.term[1] = 'C';
+    if (tlog) tlog->state.term[0] = d.queue.timed_out ? 's' : 'S', tlog->state.term[1] = d.queue.timed_out ? 'Q' : 'C';
     co_return;
   }
   hook.server = &d.conn->socket;

@@ -497,6 +497,21 @@ Result<std::shared_ptr<RuleSet>> RuleSet::compile(const config::Proxy& p, const 
       auto c = Condition::parse(w, 3, w[2] == "unless", rs->acls_, r, where, warnings);
       if (!c) return std::unexpected(c.error());
       rs->stats_admin_.push_back(std::move(*c));
+    } else if (k == "stats" && w.size() >= 3 && w[1] == "http-request") {
+      std::string where = where_of(st, "stats http-request");
+      StatsAccessRule sr;
+      sr.verdict = w[2] == "deny" ? StatsAccess::Verdict::deny
+                   : w[2] == "auth" ? StatsAccess::Verdict::auth
+                                    : StatsAccess::Verdict::allow;
+      size_t i = 3;
+      if (w[2] == "auth" && i + 1 < w.size() && w[i] == "realm") {
+        sr.realm = w[i + 1];
+        i += 2;
+      }
+      auto cond = parse_cond(w, i, rs->acls_, r, where, warnings);
+      if (!cond) return std::unexpected(cond.error());
+      sr.cond = std::move(*cond);
+      rs->stats_access_.push_back(std::move(sr));
     } else if (k == "monitor") {
       std::string where = where_of(st, "monitor");
       if (w.size() < 4 || w[1] != "fail" || (w[2] != "if" && w[2] != "unless"))
@@ -700,6 +715,12 @@ bool RuleSet::stats_admin_allowed(EvalContext& ctx) const {
   for (const Condition& c : stats_admin_)
     if (c.eval(ctx)) return true;
   return false;
+}
+
+RuleSet::StatsAccess RuleSet::stats_access(EvalContext& ctx) const {
+  for (const StatsAccessRule& r : stats_access_)
+    if (!r.cond || r.cond->eval(ctx)) return StatsAccess{r.verdict, r.realm};
+  return {};
 }
 
 bool RuleSet::monitor_fails(EvalContext& ctx) const {

@@ -168,6 +168,15 @@ class RuleSet {
   bool has_monitor_fail() const { return !monitor_fail_.empty(); }
   // `stats admin if COND`: true when the stats page may change servers.
   bool stats_admin_allowed(EvalContext& ctx) const;
+  // `stats http-request allow|deny|auth [realm R] [if|unless COND]`: the
+  // first rule whose condition holds decides; none: the page's own checks
+  // (`stats auth`) apply.
+  struct StatsAccess {
+    enum class Verdict { none, allow, deny, auth } verdict = Verdict::none;
+    std::string_view realm;  // auth: the rule's realm, empty when it names none
+  };
+  StatsAccess stats_access(EvalContext& ctx) const;
+  bool has_stats_access_rules() const { return !stats_access_.empty(); }
 
  private:
   AclSet acls_;
@@ -181,6 +190,12 @@ class RuleSet {
   std::vector<RedirectRule> redirects_;
   std::vector<Condition> monitor_fail_;
   std::vector<Condition> stats_admin_;
+  struct StatsAccessRule {
+    StatsAccess::Verdict verdict = StatsAccess::Verdict::allow;
+    std::string realm;
+    std::optional<Condition> cond;  // none: always
+  };
+  std::vector<StatsAccessRule> stats_access_;
   std::vector<StickRule> stick_;
 };
 

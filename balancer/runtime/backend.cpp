@@ -46,6 +46,7 @@ Backend::Backend(const config::Proxy& cfg, unsigned workers)
     (s.params.backup ? backups_ : active_).push_back(servers_.back().get());
   }
   server_queues_.resize(servers_.size());
+  server_queue_grants_.resize(servers_.size());
   rebuild();
 }
 
@@ -121,6 +122,7 @@ Backend::Pick Backend::acquire(const PickInput& in, const std::shared_ptr<QueueT
   }
   if (!any_usable) return {Outcome::no_server, nullptr};
   if (!ticket) return {Outcome::queue_full, nullptr};
+  ticket->arrival_mark = queue_grants_;
   queue_.push_back(ticket);
   return {Outcome::queued, nullptr};
 }
@@ -135,6 +137,8 @@ Backend::Pick Backend::acquire_on(Server& server, const std::shared_ptr<QueueTic
   while (servers_[idx].get() != &server) ++idx;
   std::uint32_t maxqueue = server.config().params.maxqueue;
   if (!ticket || (maxqueue && server_queues_[idx].size() >= maxqueue)) return {Outcome::queue_full, nullptr};
+  ticket->server_queue = static_cast<std::int32_t>(idx);
+  ticket->arrival_mark = server_queue_grants_[idx];
   server_queues_[idx].push_back(ticket);
   return {Outcome::queued, nullptr};
 }
@@ -156,6 +160,7 @@ void Backend::grant_waiters_locked() {
       q.pop_front();
       if (t->abandoned) continue;
       s.take_slot();
+      t->position = static_cast<std::uint32_t>(++server_queue_grants_[idx] - t->arrival_mark);
       t->granted = &s;
       t->wake(t);
     }
@@ -172,6 +177,7 @@ void Backend::grant_waiters_locked() {
     auto t = queue_.front();
     queue_.pop_front();
     s->take_slot();
+    t->position = static_cast<std::uint32_t>(++queue_grants_ - t->arrival_mark);
     t->granted = s;
     t->wake(t);
   }
@@ -181,6 +187,9 @@ Server* Backend::abandon(const std::shared_ptr<QueueTicket>& ticket) {
   std::lock_guard lock(mutex_);
   if (ticket->granted) return ticket->granted;
   ticket->abandoned = true;
+  std::uint64_t grants =
+      ticket->server_queue >= 0 ? server_queue_grants_[static_cast<size_t>(ticket->server_queue)] : queue_grants_;
+  ticket->position = static_cast<std::uint32_t>(grants - ticket->arrival_mark + 1);
   return nullptr;
 }
 

@@ -33,6 +33,12 @@ struct QueueTicket {
   virtual void wake(std::shared_ptr<QueueTicket> self) = 0;
   Server* granted = nullptr;  // guarded by the backend's mutex
   bool abandoned = false;     // the waiter gave up (timeout queue); guarded too
+  // Where it stood in its queue, for the log's %sq/%bq (HAProxy's reading):
+  // 1 + how many waiters of the same queue were granted a slot between its
+  // arrival and its leaving the queue. Set when it leaves; guarded too.
+  std::int32_t server_queue = -1;  // waits on servers()[i]'s own queue; -1: the backend's
+  std::uint64_t arrival_mark = 0;  // the queue's grant count when it arrived
+  std::uint32_t position = 0;
 };
 
 class Backend {
@@ -114,6 +120,9 @@ class Backend {
   std::deque<std::shared_ptr<QueueTicket>> queue_;
   // Per-server queues for requests bound to one server.
   std::vector<std::deque<std::shared_ptr<QueueTicket>>> server_queues_;
+  // Waiters granted a slot from each queue so far (QueueTicket::position).
+  std::uint64_t queue_grants_ = 0;
+  std::vector<std::uint64_t> server_queue_grants_;
 
   std::optional<net::Cidr> xff_except_;
   std::shared_ptr<const rules::RuleSet> rules_;

@@ -29,7 +29,7 @@ constexpr CommandHelp kCommands[] = {
     {"set table <table> key <k> [data.* <v>]*", "update or create a table entry's data", CliLevel::operator_},
     {"show table <table> [<filter>]*", "report table usage stats or dump this table's contents (filter: data/key)", CliLevel::user},
     {"show cli level", "display the level of the current CLI session", CliLevel::user},
-    {"show info [json|typed]", "report information about the running process", CliLevel::user},
+    {"show info [desc|json|typed]*", "report information about the running process", CliLevel::user},
     {"show servers state [<backend>]", "dump volatile server information (all or for a single backend)", CliLevel::operator_},
     {"show sess", "report a summary of the current sessions", CliLevel::operator_},
     {"show stat [desc|json|no-maint|typed|up]*", "report counters for each proxy and server", CliLevel::user},
@@ -86,6 +86,7 @@ struct StatQuery {
   bool bound = false;
   long long iid = -1, type = -1, sid = -1;
   bool up_only = false, no_maint = false;
+  bool desc = false;  // typed lines end with the field's description
 };
 
 long long int_arg(std::string_view s) {
@@ -121,7 +122,8 @@ StatQuery parse_stat_query(std::vector<std::string_view> a, const runtime::Runti
     else if (a[i] == "json") q.format = StatQuery::Format::json;
     else if (a[i] == "up") q.up_only = true;
     else if (a[i] == "no-maint") q.no_maint = true;
-    // "desc" (field descriptions) is accepted and not printed; other words are ignored, as HAProxy does.
+    else if (a[i] == "desc") q.desc = true;  // printed by the typed form only, as HAProxy
+    // Other words are ignored, as HAProxy does.
   }
   return q;
 }
@@ -211,10 +213,18 @@ std::string CliSession::run(std::string_view command, bool& close) {
   }
   if (w[0] == "show" && w.size() >= 2) {
     if (w[1] == "info") {
+      // show info [json|typed|desc]*: the last format word wins; desc adds
+      // each field's description (not to the JSON form, as HAProxy).
       auto fields = info_fields(*src_);
-      if (w.size() > 2 && w[2] == "json") return render_info_json(fields);
-      if (w.size() > 2 && w[2] == "typed") return render_info_typed(fields);
-      return render_info(fields);
+      std::string_view format;
+      bool desc = false;
+      for (std::size_t i = 2; i < w.size(); ++i) {
+        if (w[i] == "json" || w[i] == "typed") format = w[i];
+        else if (w[i] == "desc") desc = true;
+      }
+      if (format == "json") return render_info_json(fields);
+      if (format == "typed") return render_info_typed(fields, desc);
+      return render_info(fields, desc);
     }
     if (w[1] == "stat") {
       std::string err;
@@ -222,7 +232,7 @@ std::string CliSession::run(std::string_view command, bool& close) {
       if (!err.empty()) return err;
       auto rows = select_rows(src_->rows(), q);
       if (q.format == StatQuery::Format::json) return render_json(rows);
-      if (q.format == StatQuery::Format::typed) return render_typed(rows);
+      if (q.format == StatQuery::Format::typed) return render_typed(rows, q.desc);
       return render_csv(rows);
     }
     if (w[1] == "servers" && w.size() >= 3 && w[2] == "state") {

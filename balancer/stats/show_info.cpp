@@ -98,48 +98,56 @@ std::vector<InfoField> info_fields(const StatsSource& src) {
   std::size_t listeners = 0;
   for (const auto& f : rt.frontends()) listeners += f->config().binds.size();
   auto n = [](auto v) { return std::to_string(v); };
-  // Positions, tags and types are HAProxy 2.6's (`show info typed`).
+  // Positions, tags, types and descriptions are HAProxy 2.6's (`show info typed desc`).
   std::vector<InfoField> f = {
-      {0, "Name", "POS", "str", pi.name},
-      {1, "Version", "POS", "str", pi.version},
-      {3, "Nbthread", "CGS", "u32", n(pi.threads)},
-      {4, "Nbproc", "CGS", "u32", "1"},
-      {5, "Process_num", "KGP", "u32", "1"},
-      {6, "Pid", "SGP", "u32", n(pi.pid)},
-      {7, "Uptime", "MDP", "str", uptime_text(up)},
-      {8, "Uptime_sec", "MDP", "u32", n(up)},
+      {0, "Name", "POS", "str", "Product name", pi.name},
+      {1, "Version", "POS", "str", "Product version", pi.version},
+      {3, "Nbthread", "CGS", "u32", "Number of started threads (global.nbthread)", n(pi.threads)},
+      {4, "Nbproc", "CGS", "u32", "Number of started worker processes (historical, always 1)", "1"},
+      {5, "Process_num", "KGP", "u32", "Relative worker process number (1)", "1"},
+      {6, "Pid", "SGP", "u32", "This worker process identifier for the system", n(pi.pid)},
+      {7, "Uptime", "MDP", "str", "How long ago this worker process was started (days+hours+minutes+seconds)", uptime_text(up)},
+      {8, "Uptime_sec", "MDP", "u32", "How long ago this worker process was started (seconds)", n(up)},
   };
-  if (pi.ulimit_n) f.push_back({13, "Ulimit-n", "CLP", "u32", n(pi.ulimit_n)});
+  if (pi.ulimit_n) f.push_back({13, "Ulimit-n", "CLP", "u32", "Hard limit on the number of per-process file descriptors", n(pi.ulimit_n)});
   std::vector<InfoField> rest = {
-      {15, "Maxconn", "CLP", "u32", n(rt.maxconn())},
-      {16, "Hard_maxconn", "CLP", "u32", n(rt.maxconn())},
-      {17, "CurrConns", "MGP", "u32", n(src.current_connections())},
-      {18, "CumConns", "MCP", "u32", n(conns)},
-      {19, "CumReq", "MCP", "u32", n(reqs)},
-      {26, "ConnRate", "MRP", "u32", n(rate)},
-      {27, "ConnRateLimit", "CLP", "u32", "0"},
-      {28, "MaxConnRate", "MMP", "u32", n(rate_max)},
-      {29, "SessRate", "MRP", "u32", n(rate)},
-      {30, "SessRateLimit", "CLP", "u32", "0"},
-      {31, "MaxSessRate", "MRP", "u32", n(rate_max)},
-      {50, "node", "COS", "str", pi.node},
-      {52, "Stopping", "MGP", "u32", "0"},
-      {55, "Listeners", "MGP", "u32", n(listeners)},
-      {70, "Start_time_sec", "MDP", "u32", n(pi.start_unix_s)},
+      {15, "Maxconn", "CLP", "u32", "Hard limit on the number of per-process connections (configured or imposed by Ulimit-n)", n(rt.maxconn())},
+      {16, "Hard_maxconn", "CLP", "u32", "Hard limit on the number of per-process connections (imposed by Memmax_MB or Ulimit-n)", n(rt.maxconn())},
+      {17, "CurrConns", "MGP", "u32", "Current number of connections on this worker process", n(src.current_connections())},
+      {18, "CumConns", "MCP", "u32", "Total number of connections on this worker process since started", n(conns)},
+      {19, "CumReq", "MCP", "u32", "Total number of requests on this worker process since started", n(reqs)},
+      {26, "ConnRate", "MRP", "u32", "Number of front connections created on this worker process over the last second", n(rate)},
+      {27, "ConnRateLimit", "CLP", "u32", "Hard limit for ConnRate (global.maxconnrate)", "0"},
+      {28, "MaxConnRate", "MMP", "u32", "Highest ConnRate reached on this worker process since started (in connections per second)", n(rate_max)},
+      {29, "SessRate", "MRP", "u32", "Number of sessions created on this worker process over the last second", n(rate)},
+      {30, "SessRateLimit", "CLP", "u32", "Hard limit for SessRate (global.maxsessrate)", "0"},
+      {31, "MaxSessRate", "MRP", "u32", "Highest SessRate reached on this worker process since started (in sessions per second)", n(rate_max)},
+      {50, "node", "COS", "str", "Node name (global.node)", pi.node},
+      {52, "Stopping", "MGP", "u32", "1 if the worker process is currently stopping, otherwise zero", "0"},
+      {55, "Listeners", "MGP", "u32", "Current number of active listeners on the current worker process", n(listeners)},
+      {70, "Start_time_sec", "MDP", "u32", "Start time in seconds", n(pi.start_unix_s)},
   };
   f.insert(f.end(), rest.begin(), rest.end());
   return f;
 }
 
-std::string render_info(const std::vector<InfoField>& fields) {
+std::string render_info(const std::vector<InfoField>& fields, bool desc) {
   std::string out;
-  for (const InfoField& f : fields) append(out, f.name, ": ", f.value, "\n");
+  for (const InfoField& f : fields) {
+    append(out, f.name, ": ", f.value);
+    if (desc) append(out, ":\"", f.desc, '"');
+    out += '\n';
+  }
   return out;
 }
 
-std::string render_info_typed(const std::vector<InfoField>& fields) {
+std::string render_info_typed(const std::vector<InfoField>& fields, bool desc) {
   std::string out;
-  for (const InfoField& f : fields) append(out, f.pos, '.', f.name, ".1:", f.tags, ':', f.type, ':', f.value, "\n");
+  for (const InfoField& f : fields) {
+    append(out, f.pos, '.', f.name, ".1:", f.tags, ':', f.type, ':', f.value);
+    if (desc) append(out, ":\"", f.desc, '"');
+    out += '\n';
+  }
   return out;
 }
 

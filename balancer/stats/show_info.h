@@ -19,15 +19,16 @@ struct InfoField {
   std::string_view name;
   std::string_view tags;  // ORIGIN NATURE SCOPE letters, as in field_types.h
   std::string_view type;  // u32, u64, str
+  std::string_view desc;  // HAProxy 2.6's description (`show info desc`)
   std::string value;
 };
 
 std::vector<InfoField> info_fields(const StatsSource& src);
 
-// "Name: value" lines.
-std::string render_info(const std::vector<InfoField>& fields);
-// "POS.NAME.1:TAGS:TYPE:VALUE" lines.
-std::string render_info_typed(const std::vector<InfoField>& fields);
+// "Name: value" lines; with `desc`, each followed by :"description".
+std::string render_info(const std::vector<InfoField>& fields, bool desc = false);
+// "POS.NAME.1:TAGS:TYPE:VALUE" lines; `desc` as above.
+std::string render_info_typed(const std::vector<InfoField>& fields, bool desc = false);
 // [{"field":{"pos":..,"name":..},"processNum":1,"tags":{..},"value":{"type":..,"value":..}}, ...]
 std::string render_info_json(const std::vector<InfoField>& fields);
 

@@ -1,5 +1,6 @@
 #include <charconv>
 
+#include "balancer/stats/field_descs.h"
 #include "balancer/stats/field_types.h"
 #include "balancer/stats/show_info.h"
 #include "balancer/stats/stat_rows.h"
@@ -111,7 +112,7 @@ std::string render_json(const std::vector<StatRow>& rows) {
   return out;
 }
 
-std::string render_typed(const std::vector<StatRow>& rows) {
+std::string render_typed(const std::vector<StatRow>& rows, bool desc) {
   std::string out;
   for (const StatRow& r : rows) {
     std::uint64_t iid = r.num(Col::iid), sid = r.num(Col::sid);
@@ -120,7 +121,9 @@ std::string render_typed(const std::vector<StatRow>& rows) {
       Col c = static_cast<Col>(i);
       if (v.empty() || c == Col::sep) continue;
       append(out, obj_letter(r.type), '.', iid, '.', sid, '.', typed_pos(i), '.', kColumnNames[i], ".1:",
-             tags_of(r.type, c), ':', type_of(r.type, c), ':', v.text(), '\n');
+             tags_of(r.type, c), ':', type_of(r.type, c), ':', v.text());
+      if (desc) append(out, ":\"", kColumnDescs[i], '"');
+      out += '\n';
     }
   }
   return out;

@@ -73,6 +73,7 @@ std::string csv_header();
 std::string render_json(const std::vector<StatRow>& rows);
 // "show stat typed": a line per non-empty field,
 // "F|B|S.IID.SID.POS.NAME.1:TAGS:TYPE:VALUE" (tags and types: field_types.h).
-std::string render_typed(const std::vector<StatRow>& rows);
+// With `desc` (`show stat typed desc`), each line ends with :"description".
+std::string render_typed(const std::vector<StatRow>& rows, bool desc = false);
 
 }  // namespace tandem::balancer::stats

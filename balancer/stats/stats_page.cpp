@@ -314,8 +314,14 @@ std::vector<StatRow> in_scope(const config::StatsPage& page, std::vector<StatRow
 }
 
 PageResponse serve_any(const config::StatsPage& page, const PageRequest& req, StatsSource& src) {
-  if (!authorized(page, req.authorization)) {
-    std::string realm = page.realm.empty() ? "HAProxy Statistics" : page.realm;
+  if (req.access == PageRequest::Access::deny)
+    return {403, response(403, "text/html", "",
+                          "<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n",
+                          req.keep_alive)};
+  if (req.access == PageRequest::Access::auth ||
+      (req.access == PageRequest::Access::none && !authorized(page, req.authorization))) {
+    std::string realm = req.access == PageRequest::Access::auth ? std::string(req.realm) : page.realm;
+    if (realm.empty()) realm = "HAProxy Statistics";
     std::string body = "<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n";
     return {401, response(401, "text/html", cat("www-authenticate: Basic realm=\"", realm, "\"\r\n"), body, req.keep_alive)};
   }

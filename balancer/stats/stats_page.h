@@ -21,6 +21,11 @@ struct PageRequest {
   std::string_view authorization;  // the Authorization header, or empty
   std::string_view body;           // POST form (application/x-www-form-urlencoded)
   bool admin_allowed = false;      // a `stats admin` condition holds
+  // What the `stats http-request` rules decided (the first that matched):
+  // allow serves the page, deny answers 403, auth 401 with `realm` ("HAProxy
+  // Statistics" when the rule names none); none: `stats auth` applies.
+  enum class Access { none, allow, deny, auth } access = Access::none;
+  std::string_view realm;
   bool keep_alive = true;          // the client may send another request
 };
 

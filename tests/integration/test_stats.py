@@ -332,6 +332,57 @@ def test_typed_output_matches_haproxy_26(workdir, lb, backends):
     assert len(ours_info) >= 20 and ("I", 6, "Pid") in ours_info
 
 
+def described_fields(text, info=False):
+    """`show stat typed desc` / `show info typed desc` lines: {name: description}."""
+    out = {}
+    for ln in text.splitlines():
+        if not ln:
+            continue
+        assert ln.endswith('"') and ':"' in ln, ln
+        head, desc = ln[:-1].rsplit(':"', 1)
+        name = head.split(":", 1)[0].split(".")[1 if info else 4]
+        assert out.setdefault(name, desc) == desc, (name, desc, out[name])  # one description per field
+    return out
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_field_descriptions_match_haproxy_26(workdir, lb, backends):
+    """`show stat typed desc`, `show info desc` and `show info typed desc`:
+    each field ends with HAProxy 2.6's description of it, for every field
+    both print; `desc` changes neither the CSV nor the JSON forms."""
+    hdir = workdir / "hap"
+    hdir.mkdir()
+    sp, wp = free_port(), free_port()
+    cfg = hdir / "hap.cfg"
+    cfg.write_text(config(hdir, backends, sp, wp).replace("    http-request use-service prometheus-exporter if { path /metrics }\n", ""))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_socket(hdir / "admin.sock", h)
+        theirs_stat = described_fields(cli(hdir / "admin.sock", "show stat typed desc"))
+        theirs_info = described_fields(cli(hdir / "admin.sock", "show info typed desc"), info=True)
+        theirs_plain = cli(hdir / "admin.sock", "show info desc")
+    ours_stat = described_fields(cli(workdir / "user.sock", "show stat typed desc"))
+    ours_info = described_fields(cli(workdir / "user.sock", "show info typed desc"), info=True)
+    for ours, theirs in ((ours_stat, theirs_stat), (ours_info, theirs_info)):
+        both = ours.keys() & theirs.keys()
+        assert {k: ours[k] for k in both} == {k: theirs[k] for k in both}
+        assert len(both) >= 0.8 * len(ours), sorted(ours.keys() - theirs.keys())
+    assert ours_stat["scur"] == "Number of current sessions on the frontend, backend or server"
+    # The plain form: "Name: value:"description"".
+    plain = cli(workdir / "user.sock", "show info desc")
+    assert f'Pid: {lb.proc.pid}:"{ours_info["Pid"]}"' in plain.splitlines()
+    assert 'Nbproc: 1:"Number of started worker processes (historical, always 1)"' in plain.splitlines()
+    assert 'Nbproc: 1:"Number of started worker processes (historical, always 1)"' in theirs_plain.splitlines()
+    # The last format word wins; desc alone is the plain form.
+    assert cli(workdir / "user.sock", "show info json typed desc").splitlines()[0].endswith(':"Product name"')
+    assert '"Product name"' not in cli(workdir / "user.sock", "show info typed json desc")
+    # CSV and JSON are the same with or without desc (as HAProxy's).
+    def no_times(t):
+        return t.split("\n", 1)[0]
+    assert no_times(cli(workdir / "user.sock", "show stat desc")) == no_times(cli(workdir / "user.sock", "show stat"))
+    assert "Number of current sessions" not in cli(workdir / "user.sock", "show stat json desc")
+    assert "Number of current sessions" not in cli(workdir / "user.sock", "show stat desc")
+
+
 def test_show_servers_state(workdir, lb, backends):
     out = cli(workdir / "oper.sock", "show servers state farm")
     lines = out.splitlines()
@@ -542,3 +593,85 @@ def test_prometheus_sticktables_as_haproxy_26(workdir, backends):
         theirs = sticktable_metrics(hport)
     assert ours == theirs
     assert 'haproxy_sticktable_used{name="web",type="ip"} 1' in ours
+
+
+def stats_access_config(port):
+    return ("defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            "userlist admins\n    user bob insecure-password pw\n"
+            f"listen stats\n    bind 127.0.0.1:{port}\n    stats enable\n    stats uri /stats\n"
+            "    stats http-request deny if { src 127.0.0.3 }\n"
+            "    stats http-request allow if { src 127.0.0.4 }\n"
+            "    stats http-request auth realm Bobs unless { http_auth(admins) } || { src 127.0.0.1 }\n"
+            f"listen stats2\n    bind 127.0.0.1:{port + 1}\n    stats enable\n    stats uri /stats\n"
+            "    stats http-request auth if { src 127.0.0.5 }\n")
+
+
+def stats_access_answers(port):
+    """(status, www-authenticate, start of the body) per client and page."""
+    import http.client
+    out = []
+    for p, src, user in ((port, "127.0.0.3", None), (port, "127.0.0.4", None), (port, "127.0.0.2", None),
+                         (port, "127.0.0.1", None), (port, "127.0.0.2", "bob:pw"), (port, "127.0.0.2", "bob:no"),
+                         (port + 1, "127.0.0.5", None), (port + 1, "127.0.0.2", None)):
+        c = http.client.HTTPConnection("127.0.0.1", p, timeout=5, source_address=(src, 0))
+        headers = {"Authorization": "Basic " + base64.b64encode(user.encode()).decode()} if user else {}
+        try:
+            c.request("GET", "/stats;csv", headers=headers)
+            r = c.getresponse()
+            body = r.read().decode()
+            first = body.splitlines()[1] if r.status in (401, 403) else body[:9]
+            out.append((r.status, r.getheader("www-authenticate"), first))
+        finally:
+            c.close()
+    return out
+
+
+def access_ports():
+    while True:
+        port = free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_stats_http_request_rules_as_haproxys(workdir):
+    """`stats http-request allow|deny|auth [realm R] [if|unless COND]`: the
+    first matching rule decides (deny 403, auth 401 with its realm or
+    "HAProxy Statistics", allow serves the page), as HAProxy 2.6 answers the
+    same requests."""
+    port = access_ports()
+    with BalancerProcess(workdir, stats_access_config(port), ports=[port, port + 1]):
+        ours = stats_access_answers(port)
+    hport = access_ports()
+    cfg = workdir / "hap-access.cfg"
+    cfg.write_text(stats_access_config(hport))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        wait_for_port("127.0.0.1", hport + 1, h)
+        theirs = stats_access_answers(hport)
+    assert ours == theirs
+    assert [(s, a) for s, a, _ in ours] == [
+        (403, None), (200, None), (401, 'Basic realm="Bobs"'), (200, None), (200, None), (401, 'Basic realm="Bobs"'),
+        (401, 'Basic realm="HAProxy Statistics"'), (200, None)]
+    assert ours[0][2] == "Request forbidden by administrative rules."
+    assert ours[1][2] == "# pxname,"
+
+
+def test_stats_http_request_config_errors(workdir):
+    from harness import binary, run
+    base = "defaults\n    mode http\nlisten stats\n    bind 127.0.0.1:1\n    stats enable\n"
+    path = workdir / "s.cfg"
+    path.write_text(base + "    stats auth a:b\n    stats http-request allow\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1
+    assert "proxy 'stats': stats 'auth'/'realm' and 'http-request' can't be used at the same time" in r.stderr
+    path.write_text(base + "    stats http-request permit\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1 and f"{path}:6: stats http-request: expects 'allow', 'deny' or 'auth" in r.stderr, r.stderr
+    path.write_text(base + "    stats http-request deny if { nosuchfetch }\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1 and f"{path}:6" in r.stderr, r.stderr

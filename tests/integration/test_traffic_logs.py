@@ -136,6 +136,14 @@ def test_dontlognull_and_a_denied_request(workdir, syslog, app):
         # ...so the first line is the denied request's.
         assert f["ST"] == "403" and f["tsc"] == "PR--" and f["b"] == "web" and f["s"] == "<NOSRV>"
         assert severity == 6  # info: no log-separate-errors here
+        # A deny on a keep-alive connection (the connection stays open) too.
+        with Connection("127.0.0.1", port) as c:
+            assert c.request("GET", "/forbidden", {"Host": "x"}).status == 403
+            assert c.request("GET", "/", {"Host": "x"}).status == 200
+        f = HTTPLOG.match(syslog_line(syslog.next())[3]).groupdict()
+        assert (f["ST"], f["tsc"], f["s"], f["r"]) == ("403", "PR--", "<NOSRV>", "GET /forbidden HTTP/1.1")
+        f = HTTPLOG.match(syslog_line(syslog.next())[3]).groupdict()
+        assert (f["ST"], f["tsc"], f["s"]) == ("200", "----", "a")
 
 
 def test_tcplog_over_a_unix_datagram_socket(workdir, app):
@@ -385,6 +393,301 @@ def test_tcplog_samples(workdir, app):
             # client sees the close: wait for it before the next connection.
             wait_for(lambda: len(got()) == n, what=f"tcp log line {n}")
         assert got() == [f"T {CLIENT_IP} {port} 1 - 1", f"T {CLIENT_IP} {port} 2 - 1"]
+
+
+def queue_config(port, app, extra=""):
+    """One server taking one request at a time: a second request waits in
+    the backend's queue (`timeout queue` 5s), or gives up after 200ms in
+    farm_short."""
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    timeout queue 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n    option dontlognull\n{extra}"
+            "    use_backend farm_short if { path /slow/600 }\n"
+            "    default_backend farm\n"
+            f"backend farm\n    server a {app.address} maxconn 1\n"
+            f"backend farm_short\n    timeout queue 200ms\n    server a {app.address} maxconn 1\n")
+
+
+def queue_traffic(port, app, path, n):
+    """`n` concurrent requests for `path`, each sent once the previous one
+    reached the server or the proxy's queue (the server holds one)."""
+    import threading
+    results = []
+
+    def one():
+        with Connection("127.0.0.1", port) as c:
+            results.append(c.request("GET", path, {"Host": "x"}).status)
+
+    threads = []
+    for i in range(n):
+        t = threading.Thread(target=one)
+        t.start()
+        threads.append(t)
+        if i == 0:
+            wait_for(lambda: len([r for r in app.received() if r.target == path]) == 1, what="the first request at the server")
+        else:
+            time.sleep(0.05)  # in the queue by then
+    for t in threads:
+        t.join()
+    return sorted(results)
+
+
+def queue_lines(output):
+    return [m.groupdict() for m in map(HTTPLOG.match, output.splitlines()) if m]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_queue_wait_is_tw_as_haproxys(workdir, app):
+    """%Tw is the time spent waiting for a server slot (maxconn, timeout
+    queue), %sq/%bq the positions in the queues, sQ a request that gave up
+    waiting; compared with HAProxy 2.6 in the same run."""
+    def run(start, output, port):
+        app.clear()
+        assert queue_traffic(port, app, "/slow/500", 3) == [200, 200, 200]
+        wait_for(lambda: len(queue_lines(output())) == 3, what="three lines")
+        served = sorted(queue_lines(output()), key=lambda f: int(f["Tw"]))
+        app.clear()
+        assert queue_traffic(port, app, "/slow/600", 2) == [200, 503]
+        wait_for(lambda: len(queue_lines(output())) == 5, what="five lines")
+        gave_up = [f for f in queue_lines(output())[3:] if f["ST"] == "503"]
+        return served, gave_up
+
+    port = free_port()
+    with BalancerProcess(workdir, queue_config(port, app), ports=[port]) as p:
+        ours = run(None, p.output, port)
+    hport = free_port()
+    cfg = workdir / "hap-queue.cfg"
+    cfg.write_text(queue_config(hport, app))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        theirs = run(None, h.output, hport)
+    for who, (served, gave_up) in (("tandem", ours), ("haproxy", theirs)):
+        first, second, third = served
+        # The first had the slot at once; each next one waited for the ones
+        # before it to be served (500ms each, less the 50ms it came later).
+        assert first["Tw"] == "0" and (first["sq"], first["bq"]) == ("0", "0"), (who, first)
+        service = int(first["Tr"])
+        assert service >= 500
+        assert service - 150 <= int(second["Tw"]) <= service + 150, (who, first, second)
+        assert 2 * service - 250 <= int(third["Tw"]) <= 2 * service + 150, (who, first, third)
+        assert (second["sq"], second["bq"]) == ("0", "1") and (third["sq"], third["bq"]) == ("0", "2"), (who, served)
+        assert int(second["Tc"]) >= 0 and int(second["Ta"]) >= int(second["Tw"]) + int(second["Tr"])
+        assert len(gave_up) == 1, (who, gave_up)
+        g = gave_up[0]
+        assert 190 <= int(g["Tw"]) <= 400, (who, g)
+        assert (g["b"], g["s"], g["Tc"], g["Tr"], g["tsc"], g["sq"], g["bq"]) == \
+            ("farm_short", "<NOSRV>", "-1", "-1", "sQ--", "0", "1"), (who, g)
+
+
+def cookie_config(port, app, extra="    capture cookie SESS len 12\n"):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n    option dontlognull\n{extra}"
+            "    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+COOKIE_REQUESTS = [
+    ("/set-cookie/SESSIONID=abcdefghijklmnop", "a=1; SESSID=xyz0123456789; SESS=2"),
+    ("/set-cookie/other=1", "x=1, SESS=abc; y=2"),
+    ("/", "  SESS = spaced ;SESSX=1"),
+    ("/set-cookie/SESS=", "SESS"),
+    ("/set-cookie/SES=1", 'SESS="quoted;x"'),
+    ("/", None),
+]
+
+
+def cookie_traffic(port):
+    with Connection("127.0.0.1", port) as c:
+        for path, cookie in COOKIE_REQUESTS:
+            headers = {"Host": "x"}
+            if cookie is not None:
+                headers["Cookie"] = cookie
+            assert c.request("GET", path, headers).status == 200
+
+
+def cookie_fields(output):
+    return [(f["CC"], f["CS"], f["r"]) for f in queue_lines(output)]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_capture_cookie_as_haproxys(workdir, app):
+    """`capture cookie NAME len N`: %CC/%CS (the httplog line's CC and CS)
+    show the first request/response cookie whose "name=value" starts with
+    NAME, cut to N, as HAProxy 2.6 prints them for the same requests."""
+    n = len(COOKIE_REQUESTS)
+    port = free_port()
+    with BalancerProcess(workdir, cookie_config(port, app), ports=[port]) as p:
+        cookie_traffic(port)
+        wait_for(lambda: len(cookie_fields(p.output())) == n, what="tandem's lines")
+        ours = cookie_fields(p.output())
+    hport = free_port()
+    cfg = workdir / "hap-cookie.cfg"
+    cfg.write_text(cookie_config(hport, app))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        cookie_traffic(hport)
+        wait_for(lambda: len(cookie_fields(h.output())) == n, what="haproxy's lines")
+        theirs = cookie_fields(h.output())
+    assert ours == theirs
+    assert [(cc, cs) for cc, cs, _ in ours] == [
+        ("SESSID=xyz01", "SESSIONID=ab"), ("SESS=abc", "-"), ("SESS=spaced", "-"), ("-", "SESS="),
+        ('SESS="quoted', "-"), ("-", "-")]
+
+
+def test_capture_cookie_config(workdir):
+    """A length above 63 is cut to 63 with HAProxy's warning; the line must
+    read `capture cookie NAME len N`."""
+    from harness import binary, run
+    head = "defaults\n    mode http\nfrontend web\n    bind 127.0.0.1:1\n"
+    path = workdir / "c.cfg"
+    path.write_text(head + "    capture cookie SESS len 100\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 0, r.stderr
+    assert "truncating capture length to 63 bytes for frontend 'web'" in r.stderr + r.stdout
+    path.write_text(head + "    capture cookie SESS 12\n")
+    r = run([binary("tandem-balancer"), "-c", "-f", path])
+    assert r.returncode == 1
+    assert f"{path}:5: capture: expects 'capture cookie NAME len N'" in r.stderr
+
+
+def tag_config(ports, app, udp_port, unix_path):
+    """Three frontends: one with its own log-tag, one with the global one
+    (each logging rfc3164 and rfc5424 over UDP), one with its own tag on a
+    unix datagram socket."""
+    return ("global\n    log-tag gtag\n"
+            f"    log udp@127.0.0.1:{udp_port} local0\n"
+            f"    log udp@127.0.0.1:{udp_port} format rfc5424 local1\n"
+            "defaults\n    mode http\n    option httplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend own\n    bind 127.0.0.1:{ports[0]}\n    log global\n    log-tag ptag\n    default_backend farm\n"
+            f"frontend inherited\n    bind 127.0.0.1:{ports[1]}\n    log global\n    default_backend farm\n"
+            f"frontend unix\n    bind 127.0.0.1:{ports[2]}\n    log {unix_path} local2\n"
+            "    log-tag utag\n    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+SYSLOG_HEADER = re.compile(r"^(<\d+>)(?:1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d (\S+) (\S+) (\d+) - - "
+                           r"|\w{3} [ \d]\d \d\d:\d\d:\d\d (\S+)\[(\d+)\]: )")
+
+
+def headers(datagrams, pid):
+    """Each datagram's header with the dates and the pid checked and masked."""
+    out = []
+    for d in datagrams:
+        m = SYSLOG_HEADER.match(d)
+        assert m, d
+        pri, host, tag5424, pid5424, tag3164, pid3164 = m.groups()
+        assert int(pid5424 or pid3164) == pid, d
+        out.append(f"{pri} {host} {tag5424} rfc5424" if tag5424 else f"{pri} {tag3164} rfc3164")
+    return sorted(out)
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_log_tag_in_syslog_headers_as_haproxys(workdir, app):
+    """`log-tag` (global, and a proxy's own) is the syslog tag of rfc3164 and
+    rfc5424 headers, on UDP and on a unix datagram socket; the headers read
+    as HAProxy 2.6's for the same configuration."""
+    def run(proc_pid, ports, udp, unix):
+        for p in ports:
+            with Connection("127.0.0.1", p) as c:
+                assert c.request("GET", "/", {"Host": "x"}).status == 200
+        got = [udp.next() for _ in range(4)] + [unix.next()]
+        return headers(got, proc_pid)
+
+    results = []
+    for name in ("tandem", "haproxy"):
+        udp = Syslog()
+        unix = Syslog(workdir / f"{name}.sock")
+        ports = set()
+        while len(ports) < 3:
+            ports.add(free_port())
+        ports = sorted(ports)
+        cfg = tag_config(ports, app, udp.port, workdir / f"{name}.sock")
+        try:
+            if name == "tandem":
+                with BalancerProcess(workdir, cfg, ports=ports) as p:
+                    results.append(run(p.proc.pid, ports, udp, unix))
+            else:
+                path = workdir / "hap-tag.cfg"
+                path.write_text(cfg)
+                with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                    for p in ports:
+                        wait_for_port("127.0.0.1", p, h)
+                    results.append(run(h.proc.pid, ports, udp, unix))
+        finally:
+            udp.close()
+            unix.close()
+    ours, theirs = results
+    assert ours == theirs
+    assert ours == sorted(["<134> gtag rfc3164", "<134> ptag rfc3164", "<142> - gtag rfc5424", "<142> - ptag rfc5424",
+                           "<150> utag rfc3164"])
+
+
+def tcp_queue_config(port, app):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode tcp\n    option tcplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    timeout queue 5s\n"
+            f"frontend raw\n    bind 127.0.0.1:{port}\n    option dontlognull\n    default_backend farm\n"
+            f"backend farm\n    server a {app.address} maxconn 1\n")
+
+
+def tcp_queue_traffic(port, app):
+    """Two connections to a server that takes one: the second waits in the
+    queue until the first (a 500ms request, then the server closes) ends.
+    The readiness probe's connection went to the server too (TCP mode): it
+    is given time to be gone first, or the first connection would queue
+    behind it."""
+    import threading
+    answers = []
+    time.sleep(0.3)
+
+    def one():
+        answers.append(exchange_from(port, b"GET /slow/500 HTTP/1.0\r\n\r\n", src="127.0.0.1")[:12])
+
+    first = threading.Thread(target=one)
+    first.start()
+    wait_for(lambda: len(app.received()) == 1, what="the first request at the server")
+    second = threading.Thread(target=one)
+    second.start()
+    first.join()
+    second.join()
+    return answers
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_tcplog_queue_wait_as_haproxys(workdir, app):
+    """In TCP mode the slot is the connection's: the second one's %Tw is
+    the first one's lifetime, %bq 1, as HAProxy's tcplog says."""
+    def lines(output):
+        return sorted((m.groupdict() for m in map(TCPLOG.match, output.splitlines()) if m), key=lambda f: int(f["Tw"]))
+
+    results = []
+    for name in ("tandem", "haproxy"):
+        app.clear()
+        port = free_port()
+        if name == "tandem":
+            with BalancerProcess(workdir, tcp_queue_config(port, app), ports=[port]) as p:
+                assert tcp_queue_traffic(port, app) == [b"HTTP/1.1 200"] * 2
+                wait_for(lambda: len(lines(p.output())) == 2, what="two lines")
+                results.append(lines(p.output()))
+        else:
+            cfg = workdir / "hap-tcpq.cfg"
+            cfg.write_text(tcp_queue_config(port, app))
+            with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+                wait_for_port("127.0.0.1", port, h)
+                assert tcp_queue_traffic(port, app) == [b"HTTP/1.1 200"] * 2
+                wait_for(lambda: len(lines(h.output())) == 2, what="two lines")
+                results.append(lines(h.output()))
+    for who, (first, second) in zip(("tandem", "haproxy"), results):
+        # Not queued: 0 or a millisecond of dispatch (HAProxy's TCP %Tw counts from the accept).
+        assert int(first["Tw"]) <= 5 and (first["sq"], first["bq"], first["ts"]) == ("0", "0", "--"), (who, first)
+        life = int(first["Tt"])
+        assert life >= 500 and life - 150 <= int(second["Tw"]) <= life + 150, (who, first, second)
+        assert (second["sq"], second["bq"], second["ts"]) == ("0", "1", "--"), (who, second)
+        assert int(second["Tc"]) >= 0 and int(second["Tt"]) >= int(second["Tw"]) + 500, (who, second)
 
 
 # ------------------------------------------------ requests that never arrived

@@ -7,6 +7,7 @@ did). Behaviour by path:
   /                      200, body "<name>\n"
   /status/NNN            that status
   /slow/MS               answers after MS milliseconds
+  /set-cookie/TEXT       200 with `Set-Cookie: TEXT` (e.g. NAME=VALUE)
   /size/N                N bytes of body (Content-Length)
   /chunked/N             N bytes, chunked, in 1000-byte chunks
   /close                 body delimited by closing the connection (no length)
@@ -228,6 +229,8 @@ class Backend:
         elif path.startswith("/slow/"):
             await asyncio.sleep(int(path.split("/")[2]) / 1000)
             send(200, f"{self.name}\n".encode())
+        elif path.startswith("/set-cookie/"):
+            send(200, b"cookie\n", f"Set-Cookie: {path[len('/set-cookie/'):]}; Path=/\r\n")
         elif path.startswith("/size/"):
             send(200, b"x" * int(path.split("/")[2]))
         elif path.startswith("/chunked/"):

@@ -2,6 +2,10 @@
 // layouts field by field, and syslog framing.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
+
+#include "balancer/logging/cookie_capture.h"
 #include "balancer/logging/log_format.h"
 #include "balancer/logging/log_sink.h"
 #include "balancer/rules/context.h"
@@ -192,20 +196,104 @@ TEST_F(LogSamples, SyntaxOnlyWithoutResolver) {
   EXPECT_FALSE(LogFormat::parse("%{+Q}[src", "w"));
 }
 
+// Local time in UTC for the framing's dates, restored after.
+struct UtcZone {
+  UtcZone() {
+    if (const char* tz = std::getenv("TZ")) saved = tz, had = true;
+    ::setenv("TZ", "UTC", 1);
+    ::tzset();
+  }
+  ~UtcZone() {
+    if (had) ::setenv("TZ", saved.c_str(), 1);
+    else ::unsetenv("TZ");
+    ::tzset();
+  }
+  std::string saved;
+  bool had = false;
+};
+
 TEST(LogSink, Framing) {
+  UtcZone utc;
   std::string out;
-  // local0 (16) * 8 + info (6) = 134
-  LogSink::frame(out, "rfc5424", 16, Severity::info, 1'700'000'000'123'456, "h1", "haproxy", 9, "msg", 1024);
-  EXPECT_EQ(out, "<134>1 2023-11-14T22:13:20.123456Z h1 haproxy 9 - - msg\n");
+  // local0 (16) * 8 + info (6) = 134. HAProxy's rfc5424 header: local time
+  // with its offset, "-" for the hostname unless log-send-hostname.
+  LogSink::frame(out, "rfc5424", 16, Severity::info, 1'700'000'000'123'456, "", "haproxy", 9, "msg", 1024);
+  EXPECT_EQ(out, "<134>1 2023-11-14T22:13:20.123456+00:00 - haproxy 9 - - msg\n");
+  LogSink::frame(out, "rfc5424", 16, Severity::info, 1'700'000'000'123'456, "h1", "web-tag", 9, "msg", 1024);
+  EXPECT_EQ(out, "<134>1 2023-11-14T22:13:20.123456+00:00 h1 web-tag 9 - - msg\n");
   LogSink::frame(out, "short", 17, Severity::err, 0, "h", "haproxy", 9, "m", 1024);
   EXPECT_EQ(out, "<139>m\n");
   LogSink::frame(out, "raw", 17, Severity::err, 0, "h", "haproxy", 9, "m", 1024);
   EXPECT_EQ(out, "m\n");
-  LogSink::frame(out, "rfc3164", 16, Severity::info, 0, "h", "haproxy", 9, "message", 1024);
-  EXPECT_TRUE(out.starts_with("<134>")) << out;
-  EXPECT_TRUE(out.ends_with(" haproxy[9]: message\n")) << out;
+  LogSink::frame(out, "rfc3164", 16, Severity::info, 0, "", "haproxy", 9, "message", 1024);
+  EXPECT_EQ(out, "<134>Jan  1 00:00:00 haproxy[9]: message\n");
+  LogSink::frame(out, "rfc3164", 16, Severity::info, 0, "lb1", "gtag", 9, "message", 1024);
+  EXPECT_EQ(out, "<134>Jan  1 00:00:00 lb1 gtag[9]: message\n");
   LogSink::frame(out, "raw", 16, Severity::info, 0, "h", "haproxy", 9, std::string(100, 'x'), 80);
   EXPECT_EQ(out.size(), 81u);  // `len 80`, then the newline
+}
+
+TEST(LogSink, HeaderNamesFollowLogTagAndLogSendHostname) {
+  config::Proxy p;
+  config::Global g;
+  EXPECT_EQ(LogSink::header_for(p, g).tag, "haproxy");
+  EXPECT_EQ(LogSink::header_for(p, g).host, "");
+  g.log_tag = "gtag";
+  EXPECT_EQ(LogSink::header_for(p, g).tag, "gtag");
+  p.log_tag = "ptag";  // the proxy's own wins
+  EXPECT_EQ(LogSink::header_for(p, g).tag, "ptag");
+  g.log_send_hostname = "lb1";
+  EXPECT_EQ(LogSink::header_for(p, g).host, "lb1");
+  g.log_send_hostname = "";  // the system's name
+  EXPECT_FALSE(LogSink::header_for(p, g).host.empty());
+}
+
+TEST(LogFormat, CapturedCookies) {
+  RequestLog r = sample();
+  EXPECT_EQ(render("%CC %CS %{+Q}CC", r), "- - \"\"");
+  r.cookie_req = "SESSID=abc";
+  r.cookie_res = "SESSIONID=x";
+  EXPECT_EQ(render("%CC %CS %{+Q}CC", r), "SESSID=abc SESSIONID=x \"SESSID=abc\"");
+  EXPECT_EQ(without_date(render(kHttpLogFormat, r)),
+            "192.0.2.7:40000 [D] web farm/a 1/0/2/3/7 200 512 SESSID=abc SESSIONID=x ---- 4/3/2/1/0 0/0 "
+            "\"GET /p?q=1 HTTP/1.1\"");
+}
+
+std::string cookie(std::string_view h, bool set_cookie, std::string_view prefix, std::size_t len = 63) {
+  std::string out = "(none)";
+  capture_cookie(h, set_cookie, prefix, len, out);
+  return out;
+}
+
+TEST(CookieCapture, RequestCookies) {
+  // The first cookie whose "name=value" starts with the name, cut to len.
+  EXPECT_EQ(cookie("a=1; SESSID=xyz0123456789; SESS=2", false, "SESS", 12), "SESSID=xyz01");
+  EXPECT_EQ(cookie("a=1; SESS=2", false, "SESS"), "SESS=2");
+  EXPECT_EQ(cookie("a=1", false, "SESS"), "(none)");
+  // ',' separates request cookies too; spaces around names, '=' and values go.
+  EXPECT_EQ(cookie("x=1, SESSID=abc; y=2", false, "SESS"), "SESSID=abc");
+  EXPECT_EQ(cookie("  SESS = spaced ;SESSX=1", false, "SESS"), "SESS=spaced");
+  // No '=': not a cookie. Shorter than the name, or another name: no match.
+  EXPECT_EQ(cookie("SESS", false, "SESS"), "(none)");
+  EXPECT_EQ(cookie("SESS; SESS=1", false, "SESS"), "SESS=1");
+  EXPECT_EQ(cookie("SE=1", false, "SESS"), "(none)");
+  // The name is a prefix of the whole text: it may run into the value.
+  EXPECT_EQ(cookie("A=1; AB=2", false, "A=2"), "(none)");
+  EXPECT_EQ(cookie("A=1; A=23", false, "A=2"), "A=23");
+  // A quoted value keeps its ';'.
+  EXPECT_EQ(cookie("SESS=\"quoted;x\"; b=1", false, "SESS"), "SESS=\"quoted;x\"");
+  // '$' attributes (RFC 2109) are not cookies; an empty value is one.
+  EXPECT_EQ(cookie("$Version=1; $SESS=1; SESS=", false, "$SESS"), "(none)");
+  EXPECT_EQ(cookie("$Version=1; SESS=", false, "SESS"), "SESS=");
+  EXPECT_EQ(cookie("", false, "SESS"), "(none)");
+}
+
+TEST(CookieCapture, SetCookieHeaders) {
+  EXPECT_EQ(cookie("SESSIONID=abcdefghijklmnop; Path=/", true, "SESS", 12), "SESSIONID=ab");
+  // Only the first pair: the rest are the cookie's attributes.
+  EXPECT_EQ(cookie("other=1; SESS=2", true, "SESS"), "(none)");
+  EXPECT_EQ(cookie("SESS=a; Expires=Wed, 21 Oct 2026 07:28:00 GMT", true, "SESS"), "SESS=a");
+  EXPECT_EQ(cookie("SESS", true, "SESS"), "(none)");
 }
 
 }  // namespace

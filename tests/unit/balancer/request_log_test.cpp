@@ -92,5 +92,66 @@ TEST(RequestLog, RequestLineIsCopiedNotViewed) {
   EXPECT_EQ(rx.next(), "<BADREQ>|||-|-|-|192.0.2.7");
 }
 
+// The time waited for a server slot is %Tw (from the end of the head), the
+// connect alone %Tc; %sq/%bq are the queue positions; giving up waiting is
+// HAProxy's sQ.
+TEST(RequestLog, QueueWaitIsTw) {
+  Receiver rx;
+  std::string text =
+      cat("defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
+          "frontend web\n  bind 127.0.0.1:8080\n  log 127.0.0.1:",
+          rx.port, " format raw local0\n",
+          "  log-format \"%TR/%Tw/%Tc/%Tr %sq/%bq %ST %tsc %CC %CS\"\n"
+          "  capture cookie SESS len 9\n"
+          "  default_backend farm\n"
+          "backend farm\n  server a 192.0.2.1:80\n");
+  auto lines = tandem::config::lex(text, "r.cfg");
+  ASSERT_TRUE(lines);
+  auto cfg = config::parse(*lines);
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  stick::StickRegistry sticks{stick::StickRegistry::Options{.node = "n", .instance_id = "i", .log_capacity = 64}};
+  auto rt = runtime::Runtime::build(*cfg, 1, sticks);
+  ASSERT_TRUE(rt) << rt.error().message;
+  runtime::Frontend* fe = (*rt)->find_frontend("web");
+  auto tl = logging::TrafficLog::create(fe->config(), cfg->global);
+  ASSERT_TRUE(tl && *tl) << (tl ? "" : tl.error().message);
+
+  using std::chrono::milliseconds;
+  http::RequestHead head;
+  head.method_text = "GET";
+  head.target = "/";
+  head.headers.push_back(http::Header{"Cookie", "a=1; SESSID=0123456789"});
+  http::ResponseHead resp;
+  resp.headers.push_back(http::Header{"Set-Cookie", "SESSIONID=abcdefghij; Path=/"});
+  RequestLogState s;
+  auto t0 = std::chrono::steady_clock::now();
+  s.reset(t0);
+  s.head_done = t0 + milliseconds(2);
+  s.note_request(head);
+  s.capture_request(**tl, head);
+  s.connect_start = t0 + milliseconds(3);
+  s.queue.until = t0 + milliseconds(441);
+  s.queue.backend_pos = 1;
+  s.connected = t0 + milliseconds(442);
+  s.response_head = t0 + milliseconds(945);
+  s.capture_response(**tl, resp);
+  s.status = 200;
+  LogContext c{(*rt).get(), fe, nullptr, nullptr, "192.0.2.7", "127.0.0.1", 40000, 8080, &head, nullptr};
+  emit_request_log(**tl, s, c, t0 + milliseconds(946));
+  EXPECT_EQ(rx.next(), "2/439/1/503 0/1 200 ---- SESSID=01 SESSIONID");
+
+  // Gave up in the queue after `timeout queue`: 503 sQ, no connect.
+  s.reset(t0);
+  s.head_done = t0;
+  s.note_request(head);
+  s.connect_start = t0;
+  s.queue.until = t0 + milliseconds(200);
+  s.queue.backend_pos = 1;
+  s.queue.timed_out = true;
+  s.set_error_status(503, false);
+  emit_request_log(**tl, s, c, t0 + milliseconds(200));
+  EXPECT_EQ(rx.next(), "0/200/-1/-1 0/1 503 sQ-- - -");
+}
+
 }  // namespace
 }  // namespace tandem::balancer::proxy

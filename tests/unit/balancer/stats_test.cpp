@@ -6,7 +6,9 @@
 #include "balancer/config/parser.h"
 #include "balancer/runtime/runtime.h"
 #include "balancer/stats/cli.h"
+#include "balancer/stats/field_descs.h"
 #include "balancer/stats/prometheus.h"
+#include "balancer/stats/show_info.h"
 #include "balancer/stats/stats_page.h"
 #include "common/strings.h"
 
@@ -163,6 +165,21 @@ TEST(StatsRender, TypedLinesCarryHaproxysTagsAndTypes) {
     EXPECT_TRUE(line[0] == 'F' || line[0] == 'B' || line[0] == 'S') << line;
     EXPECT_GE(std::count(line.begin(), line.end(), ':'), 3) << line;
   }
+}
+
+TEST(StatsRender, DescriptionsEndTypedLines) {
+  Fixture f;
+  std::string t = render_typed(f.src->rows(), true);
+  EXPECT_NE(t.find(".4.scur.1:MGP:u32:0:\"Number of current sessions on the frontend, backend or server\"\n"),
+            std::string::npos);
+  EXPECT_NE(t.find(".0.pxname.1:KNS:str:web:\"Proxy name\"\n"), std::string::npos);
+  // Every column but the separator has one.
+  for (std::size_t i = 0; i < kColumnNames.size(); ++i)
+    EXPECT_EQ(kColumnDescs[i].empty(), kColumnNames[i] == "-") << kColumnNames[i];
+  std::vector<InfoField> info = {{6, "Pid", "SGP", "u32", "This worker process identifier for the system", "42"}};
+  EXPECT_EQ(render_info(info, true), "Pid: 42:\"This worker process identifier for the system\"\n");
+  EXPECT_EQ(render_info(info), "Pid: 42\n");
+  EXPECT_EQ(render_info_typed(info, true), "6.Pid.1:SGP:u32:42:\"This worker process identifier for the system\"\n");
 }
 
 TEST(StatsPage, ScopeLimitsTheProxiesShown) {
