@@ -315,7 +315,8 @@ int main(int argc, char** argv) {
                                   .args = &*args,
                                   .services = {&admin_service, &stick_service},
                                   .health_names = {"tandem.balancer.v1.Admin"},
-                                  .take_over_socket = !replaced.empty()});
+                                  .take_over_socket = !replaced.empty(),
+                                  .soft_stop = true});
   if (!rt) {
     log::alert("cannot start: ", rt.error().message);
     return kExitConfig;

@@ -4,11 +4,14 @@
 
 namespace tandem {
 
-SignalHandler::SignalHandler(asio::io_context& io, Callbacks callbacks)
-    : signals_(io, SIGTERM, SIGINT, SIGHUP), callbacks_(std::move(callbacks)) {
+SignalHandler::SignalHandler(asio::io_context& io, bool soft_stop) : signals_(io, SIGTERM, SIGINT, SIGHUP) {
   // A peer closing a socket must be an error code on the data path, not a kill.
   std::signal(SIGPIPE, SIG_IGN);
-  if (callbacks_.soft_stop) signals_.add(SIGUSR1);
+  if (soft_stop) signals_.add(SIGUSR1);
+}
+
+void SignalHandler::start(Callbacks callbacks) {
+  callbacks_ = std::move(callbacks);
   arm();
 }
 
@@ -23,7 +26,7 @@ void SignalHandler::arm() {
     if (signo == SIGHUP) {
       if (callbacks_.reload) callbacks_.reload();
     } else if (signo == SIGUSR1) {
-      callbacks_.soft_stop();
+      if (callbacks_.soft_stop) callbacks_.soft_stop();
     } else if (callbacks_.stop) {
       callbacks_.stop(signo);
     }

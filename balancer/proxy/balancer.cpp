@@ -522,21 +522,28 @@ void Balancer::soft_stop() {
   // this process from accepting.
   // finished() waits for every close to have run: until then a worker may
   // still accept a connection, which must not be cut by the exit.
-  unclosed_ = std::make_shared<std::atomic<std::size_t>>(0);
+  // The notice is logged by the last close: once it is written, a new
+  // connection is refused (a check right after it must not race the posts).
+  const char* tail = stop_deadline_ ? " (hard-stop-after set)" : "";
+  auto say = [g, tail] {
+    log::notice("soft stop: no longer accepting; ", g->runtime->sessions().current(), " connection(s) to finish", tail);
+  };
+  std::size_t slots = 0;
+  for (auto& l : closing)
+    for (auto& slot : l->slots) slots += slot ? 1 : 0;
+  unclosed_ = std::make_shared<std::atomic<std::size_t>>(slots);
+  if (slots == 0) say();
   for (auto& l : closing) {
     close_fds(l->fds);
     for (size_t wi = 0; wi < l->slots.size(); ++wi)
       if (auto slot = l->slots[wi]) {
-        unclosed_->fetch_add(1);
-        asio::post(workers_[wi]->io(), [slot, pending = unclosed_] {
+        asio::post(workers_[wi]->io(), [slot, pending = unclosed_, say] {
           asio::error_code ec;
           slot->acceptor.close(ec);
-          pending->fetch_sub(1);
+          if (pending->fetch_sub(1) == 1) say();
         });
       }
   }
-  log::notice("soft stop: no longer accepting; ", g->runtime->sessions().current(), " connection(s) to finish",
-              stop_deadline_ ? " (hard-stop-after set)" : "");
 }
 
 bool Balancer::finished() const {

@@ -19,6 +19,9 @@ namespace tandem {
 Result<std::unique_ptr<DaemonRuntime>> DaemonRuntime::start(Options options) {
   std::unique_ptr<DaemonRuntime> rt(new DaemonRuntime());
   rt->name_ = options.name;
+  // Caught before the pid file and the socket exist: whoever can see the
+  // daemon may signal it, and the handlers only start in run().
+  rt->signals_.emplace(rt->io_, options.soft_stop);
   // Refuse before touching anything if a live daemon serves the socket (its
   // pid file may be the same path). Then the pid file, before the socket
   // answers: whoever sees the socket may read the pid file at once.
@@ -48,21 +51,21 @@ DaemonRuntime::~DaemonRuntime() {
 
 void DaemonRuntime::run(Hooks hooks) {
   auto work = asio::make_work_guard(io_);
-  SignalHandler signals(io_, {.stop =
-                                  [this](int signo) {
-                                    log::notice(name_, ": signal ", signo, ", stopping");
-                                    io_.stop();
-                                  },
-                              .reload =
-                                  [&] {
-                                    if (hooks.reload) hooks.reload();
-                                    else log::notice(name_, ": SIGHUP ignored: this daemon has nothing to reload");
-                                  },
-                              .soft_stop = hooks.soft_stop});
+  signals_->start({.stop =
+                       [this](int signo) {
+                         log::notice(name_, ": signal ", signo, ", stopping");
+                         io_.stop();
+                       },
+                   .reload =
+                       [&] {
+                         if (hooks.reload) hooks.reload();
+                         else log::notice(name_, ": SIGHUP ignored: this daemon has nothing to reload");
+                       },
+                   .soft_stop = hooks.soft_stop});
   (void)sd::ready();
   io_.run();
   (void)sd::stopping();
-  signals.cancel();
+  signals_->cancel();
   if (hooks.stop) hooks.stop();
   admin_->shutdown();
 }

@@ -14,6 +14,7 @@
 #include "common/daemon_cli.h"
 #include "common/error.h"
 #include "common/grpc/admin_server.h"
+#include "common/signals.h"
 
 namespace tandem {
 
@@ -27,6 +28,8 @@ class DaemonRuntime {
     // A new process replacing a running one (the balancer's -sf): the admin
     // socket is taken over even though the old process still answers on it.
     bool take_over_socket = false;
+    // SIGUSR1 stops softly (Hooks::soft_stop); otherwise it keeps its default action.
+    bool soft_stop = false;
   };
 
   struct Hooks {
@@ -56,6 +59,7 @@ class DaemonRuntime {
   std::string name_;
   asio::io_context io_;
   std::unique_ptr<AdminServer> admin_;
+  std::optional<SignalHandler> signals_;  // from start(): signals wait for run()
   std::optional<PidFile> pidfile_;
 };
 
