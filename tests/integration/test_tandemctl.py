@@ -391,7 +391,9 @@ def test_events_with_one_daemon_down_follows_the_other(node, backends):
     ev = Events(node)
     try:
         wait_for(lambda: "watching the balancer" in ev.notes(), what="the balancer's stream")
-        assert f"vrrpd is not running (no socket at {node.dir}/vrrpd.sock); retrying every second" in ev.notes()
+        # Each daemon's stream is followed on its own thread: the two notes come in either order.
+        wait_for(lambda: f"vrrpd is not running (no socket at {node.dir}/vrrpd.sock); retrying every second" in ev.notes(),
+                 5, what="the note that vrrpd is not running")
         node.vrrpd()
         wait_for(lambda: "watching the vrrpd" in ev.notes(), 5, what="vrrpd followed once it started")
         assert ev.interrupt() == 0
