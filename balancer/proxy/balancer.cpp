@@ -155,7 +155,7 @@ asio::awaitable<void> accept_loop(Worker& w, std::shared_ptr<AcceptSlot> slot) {
     }
     fe.counters().add(w.index(), runtime::Ctr::sessions_total);
     if (fe.mode() == config::Mode::http)
-      asio::co_spawn(w.io(), serve_http(w, rt, fe, std::move(sock), ends, t.tls), asio::detached);
+      serve_http(w, rt, fe, std::move(sock), ends, t.tls);
     else
       asio::co_spawn(w.io(), serve_tcp(w, rt, fe, std::move(sock), ends, t.tls), asio::detached);
   }

@@ -14,11 +14,12 @@
 
 namespace tandem::balancer::proxy {
 
-// Runs until the connection ends. The frontend's and the runtime's session
-// gauges were entered by the caller and are left here.
+// Starts serving the connection on `w`; it runs until the connection ends.
+// The frontend's and the runtime's session gauges were entered by the caller
+// and are left by the session.
 // `ends`: the connection's addresses, as the accept loop learned them.
 // `tls`: the bind's TLS context when the listener terminates TLS.
-asio::awaitable<void> serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, asio::ip::tcp::socket client,
-                                 ClientEnds ends, const tls::BindContext* tls = nullptr);
+void serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, asio::ip::tcp::socket client,
+                const ClientEnds& ends, const tls::BindContext* tls = nullptr);
 
 }  // namespace tandem::balancer::proxy
