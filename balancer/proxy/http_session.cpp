@@ -656,6 +656,17 @@ awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const ru
   if (!resp) co_return false;
   cbuf_.consume(x_->req.head_length + body_len);
   note_status(resp->status);
+  if (!service) {
+    // As HAProxy logs its stats applet: server <STATS>, no wait, no connect,
+    // answered locally (LR), or refused by the proxy (PR) with no response time.
+    RequestLogState& l = reqlog();
+    l.stats_page = true;
+    l.connect_start = l.connected = Worker::now();
+    const bool refused = resp->status == 403;
+    if (!refused) l.response_head = l.connected;
+    l.term[0] = refused ? 'P' : 'L';
+    l.term[1] = 'R';
+  }
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(resp->bytes), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
   x.client_keep_alive = wr.ok() && !resp->close;

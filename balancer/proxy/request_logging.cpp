@@ -46,6 +46,7 @@ void RequestLogState::reset(Steady now) {
   cookie_req.clear();
   cookie_res.clear();
   has_request_line = false;
+  stats_page = false;
 }
 
 void RequestLogState::note_request(const http::RequestHead& req) {
@@ -113,6 +114,7 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
   r.frontend = c.fe->name();
   r.backend = c.be ? std::string_view(c.be->name()) : std::string_view();
   r.server = c.server ? std::string_view(c.server->name()) : std::string_view();
+  if (s.stats_page) r.server = "<STATS>";
   if (c.server) {
     r.server_ip = c.server->config().address;
     r.server_port = c.server->config().port;

@@ -36,6 +36,7 @@ struct RequestLogState {
   // the line is written. HAProxy keeps its own copy of the URI for the same
   // reason.
   bool has_request_line = false;
+  bool stats_page = false;  // answered by the stats page: logged as server <STATS>, as HAProxy
   std::string method, target;
   http::Version version = http::Version::http11;
 

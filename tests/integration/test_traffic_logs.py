@@ -861,3 +861,44 @@ def test_local_answers_keep_the_connection_and_log_as_haproxys(workdir):
     assert ours[0] == [("/ret", 201, None), ("/redir", 302, None), ("/deny", 403, None), ("/auth", 401, None), ("/", 200, None)]
     assert [(l.split(" ")[4], l.split(" ")[8]) for l in ours[1]] == \
         [("201", "LR--"), ("302", "LR--"), ("403", "PR--"), ("401", "LR--"), ("200", "LR--")]
+
+
+def stats_config(port, port2):
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n    stats enable\n    stats uri /stats\n"
+            f"frontend web2\n    bind 127.0.0.1:{port2}\n    stats enable\n    stats uri /stats\n"
+            "    stats http-request deny if { src 127.0.0.1 }\n")
+
+
+def stats_lines(port, port2, output):
+    """The stats page, its CSV, and a refused stats request; the log lines with
+    the byte counts masked (each proxy's own pages)."""
+    for p, path in ((port, "/stats"), (port, "/stats;csv"), (port2, "/stats")):
+        get("127.0.0.1", p, path)
+    def lines():
+        return [re.sub(r" (\d{3}) \d+ ", r" \1 B ", l) for l in aborted_lines(output()) if "/stats" in l]
+    wait_for(lambda: len(lines()) == 3, what="three stats lines")
+    return lines()
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_stats_page_requests_are_logged_as_haproxys(workdir):
+    """Requests the stats page answers are logged as HAProxy 2.6 logs its
+    stats applet: server <STATS>, 0/0/0 timers, LR--; a refused one PR--
+    without a response time. (HAProxy logs status 400 for the refused one,
+    which it answers 403; Tandem logs the 403 it sends.)"""
+    port, port2 = free_port(), free_port()
+    with BalancerProcess(workdir, stats_config(port, port2), ports=[port, port2]) as p:
+        ours = stats_lines(port, port2, p.output)
+    hport, hport2 = free_port(), free_port()
+    cfg = workdir / "hap-stats.cfg"
+    cfg.write_text(stats_config(hport, hport2))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", hport, h)
+        theirs = stats_lines(hport, hport2, h.output)
+    assert ours[:2] == theirs[:2]
+    assert ours[2] == theirs[2].replace(" 400 B ", " 403 B ")
+    assert ours[0] == '127.0.0.1 web web/<STATS> 0/0/0/0 200 B - - LR-- 0 0/0 "GET /stats HTTP/1.1"'
+    assert ours[2] == '127.0.0.1 web2 web2/<STATS> 0/0/0/-1 403 B - - PR-- 0 0/0 "GET /stats HTTP/1.1"'
