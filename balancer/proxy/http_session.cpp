@@ -725,8 +725,7 @@ awaitable<Exchange> HttpSession::exchange() {
     // condition holds.
     prepare_context(nullptr);
     bool failing = fe_.rules().monitor_fails(x_->ctx);
-    // A retired runtime says `connection: close`, as its proxied responses do.
-    bool keep = x_->req.wants_keep_alive() && x_->req.body == http::BodyKind::none && !rt_.retired();
+    const bool keep = answer_keeps_alive();
     std::string r = failing ? http::make_error_response(503, !keep)
                             : cat("HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n",
                                   keep ? "" : "connection: close\r\n",

@@ -63,10 +63,10 @@ void Worker::schedule_tick() {
 void Worker::start() {
   thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(*io_);
-    // One handler at a time, so that the time now() caches is forgotten
-    // after each one.
-    t_loop_clock.in_loop = true;
-    while (io_->run_one()) t_loop_clock.valid = false;
+    // run(), not a run_one() loop: each run_one() builds and destroys asio's
+    // per-thread state, whose cache recycles handler memory and coroutine
+    // frames; without it every frame of every request goes to malloc.
+    io_->run();
   });
 }
 

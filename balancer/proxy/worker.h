@@ -20,16 +20,6 @@
 
 namespace tandem::balancer::proxy {
 
-// The time as the handler running on this thread first read it (see
-// Worker::now). `in_loop`: this thread runs a worker's loop, which clears
-// `valid` after every handler; on other threads every read is fresh.
-struct LoopClock {
-  bool in_loop = false;
-  bool valid = false;
-  net::SteadyTime t{};
-};
-inline thread_local constinit LoopClock t_loop_clock{};
-
 class Worker {
  public:
   Worker(unsigned index, std::size_t bufsize);
@@ -48,20 +38,7 @@ class Worker {
 
   // Arms a deadline `duration` from now and makes sure the tick runs.
   void arm(net::Deadline& d, std::chrono::milliseconds duration);
-  // The time, read at most once per handler on a worker thread, as HAProxy
-  // reads it once per poll loop: a request's handlers ask for it a dozen
-  // times, each read ~40 ns. Within one handler (microseconds, nothing
-  // blocks) the difference is below what timeouts and logs (ms) can show.
-  static net::SteadyTime now() {
-    LoopClock& c = t_loop_clock;
-    if (c.valid) return c.t;
-    net::SteadyTime t = std::chrono::steady_clock::now();
-    if (c.in_loop) {
-      c.t = t;
-      c.valid = true;
-    }
-    return t;
-  }
+  static net::SteadyTime now() { return std::chrono::steady_clock::now(); }
 
   // Runs the io_context on a new thread until stop().
   void start();

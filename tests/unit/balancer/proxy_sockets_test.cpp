@@ -1,7 +1,7 @@
 // The socket set-up of balancer/proxy/sockets.h (accept4 with the peer's
 // address, the connect without asio's connect operation, the local end of a
 // listener) and the kernel behaviour it relies on (TCP_NODELAY inherited
-// from the listener); and the worker's per-handler clock (Worker::now).
+// from the listener).
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,14 +12,10 @@
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
-#include <asio/post.hpp>
 #include <asio/write.hpp>
 #include <chrono>
-#include <future>
-#include <thread>
 
 #include "balancer/proxy/sockets.h"
-#include "balancer/proxy/worker.h"
 
 namespace tandem::balancer::proxy {
 namespace {
@@ -155,31 +151,6 @@ TEST(ProxySockets, StartConnectToAClosedPortFails) {
     EXPECT_EQ(st, ConnectState::failed);
   }
   EXPECT_EQ(ec, asio::error::connection_refused) << ec.message();
-}
-
-TEST(WorkerClock, OneReadPerHandlerOnAWorkerThread) {
-  Worker w(0, 16384);
-  w.start();
-  auto in_handler = [&] {
-    std::promise<std::pair<net::SteadyTime, net::SteadyTime>> p;
-    asio::post(w.io(), [&] {
-      auto a = Worker::now();
-      std::this_thread::sleep_for(std::chrono::milliseconds(3));
-      p.set_value({a, Worker::now()});
-    });
-    return p.get_future().get();
-  };
-  auto [a1, b1] = in_handler();
-  EXPECT_EQ(a1, b1);  // the same handler: the time read first
-  auto [a2, b2] = in_handler();
-  EXPECT_GE(a2 - a1, std::chrono::milliseconds(3));  // the next handler reads it again
-  EXPECT_EQ(a2, b2);
-  w.stop();
-  w.join();
-  // Elsewhere (this thread runs no worker loop) every read is fresh.
-  auto c = Worker::now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  EXPECT_GT(Worker::now(), c);
 }
 
 }  // namespace
