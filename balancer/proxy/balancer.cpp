@@ -178,6 +178,8 @@ std::shared_ptr<AcceptSlot> start_slot(Worker& w, const config::Bind& bind, int 
     // one per connection.
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // And delayed ACKs, for HTTP: see set_quickack.
+    if (target.fe->mode() == config::Mode::http) set_quickack(fd, false);
   }
   if (ec) {
     log::alert(bind.origin.where(), ": bind ", bind.text(), ": ", ec.message());

@@ -23,6 +23,7 @@
 #include "balancer/net/cidr.h"
 #include "balancer/proxy/dispatch.h"
 #include "balancer/proxy/io.h"
+#include "balancer/proxy/sockets.h"
 #include "balancer/proxy/tunnel.h"
 #include "balancer/proxy/stick_persist.h"
 #include "balancer/rules/cookie.h"
@@ -441,6 +442,8 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
       if (limit.count() == 0 || left < limit) limit = left;
     }
 
+    // Part of a head is here: the client may hold the rest until we ACK.
+    if (!cbuf_.empty()) set_quickack(client_.native_handle(), true);
     // After a park the socket is readable: bytes (or EOF) are there.
     cbuf_.ensure(w_.buffers());
     if (cbuf_.space_size() == 0) cbuf_.compact();
@@ -642,6 +645,7 @@ awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const ru
     co_await send_error(x_->req.body == http::BodyKind::chunked ? 411 : 413, "", nullptr);
     co_return true;
   }
+  if (cbuf_.size() < x_->req.head_length + body_len) set_quickack(client_.native_handle(), true);
   while (cbuf_.size() < x_->req.head_length + body_len) {
     if (cbuf_.space_size() == 0) cbuf_.compact();
     IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), client_timeout());
@@ -933,6 +937,7 @@ awaitable<Exchange> HttpSession::exchange() {
     }
     tt.client_fin = or_none(fe_timeouts().client_fin);
     tt.server_fin = or_none(bt.server_fin);
+    set_quickack(client_.native_handle(), true);  // a stream now, not requests answered by responses
     TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, x_->sbuf, tt, tls_.get(), sconn_->tls.get());
     count_in(tr.client_to_server);
     count_out(tr.server_to_client);
@@ -1099,6 +1104,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   pump_failed_ = false;
   pump_done_ = body_done;
   if (body_pending) {
+    set_quickack(client_.native_handle(), true);  // more is to come: ACK it as it arrives
     pump_running_ = true;
     x_->pump_client_side.socket = &client_;
     x_->pump_client_side.tls = tls_.get();

@@ -69,6 +69,11 @@ std::optional<tcp::endpoint> fixed_local_end(int listen_fd, bool transparent) {
   return ep;
 }
 
+void set_quickack(int fd, bool on) {
+  int v = on ? 1 : 0;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, sizeof v);
+}
+
 ConnectState start_connect(tcp::socket& s, const tcp::endpoint& ep, asio::error_code& ec) {
   int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {

@@ -431,3 +431,43 @@ def test_a_parked_keep_alive_connection_serves_its_next_request(workdir, backend
             assert c.request().status == 200
             time.sleep(0.8)
             assert c.request().status == 200
+
+
+def nagle_exchange(port, parts):
+    """Sends `parts` back to back with Nagle on (a client's default): each part
+    after the first waits in the client's kernel until the one before is
+    ACKed. Returns the seconds until the whole answer, and the answer."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+        t0 = time.monotonic()
+        for p in parts:
+            s.sendall(p)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+        return time.monotonic() - t0, out
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("parts", [
+    [b"GET /split HTTP/1.1\r\n", b"Host: x\r\nConnection: close\r\n\r\n"],
+    [b"POST /split HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\nabcde", b"fghij"],
+], ids=["head", "body"])
+def test_a_client_sending_in_pieces_is_acked_at_once(workdir, backends, parts):
+    # HTTP listeners delay ACKs, so that a request's ACK rides on its answer.
+    # A client whose next piece waits for that ACK (Nagle) must not wait for
+    # the delayed-ACK timer (40 ms or more each time): the balancer ACKs as
+    # soon as it sees that more is to come.
+    port = free_port()
+    with start(workdir, f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n" + farm(backends[:1]),
+               [port]):
+        best = 1.0
+        for _ in range(5):
+            took, answer = nagle_exchange(port, parts)
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:80]
+            best = min(best, took)
+        assert best < 0.030, f"each exchange waited for a delayed ACK: best {best * 1000:.1f} ms"
+        if parts[0].startswith(b"POST"):
+            assert backends[0].received()[-1].body == b"abcdefghij"

@@ -46,6 +46,38 @@ struct Listener {
   }
 };
 
+// An HTTP listener turns delayed ACKs on (quick ACKs off) once; its
+// accepted sockets start that way, so a request's ACK rides on the response.
+// A session turns quick ACKs back on when it waits for more bytes.
+TEST(ProxySockets, AcceptedSocketsInheritQuickAckOffAndASessionCanTurnItBackOn) {
+  auto quickack = [](int fd) {
+    int v = -1;
+    socklen_t len = sizeof v;
+    ::getsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, &len);
+    return v;
+  };
+  asio::io_context io;
+  Listener plain;
+  tcp::socket c1(io);
+  c1.connect(plain.ep);
+  tcp::endpoint peer;
+  int fd1 = accept_now(plain.fd, peer);
+  ASSERT_GE(fd1, 0);
+  EXPECT_EQ(quickack(fd1), 1);  // the kernel's default: quick ACKs
+
+  Listener http;
+  set_quickack(http.fd, false);
+  tcp::socket c2(io);
+  c2.connect(http.ep);
+  int fd2 = accept_now(http.fd, peer);
+  ASSERT_GE(fd2, 0);
+  EXPECT_EQ(quickack(fd2), 0);
+  set_quickack(fd2, true);
+  EXPECT_EQ(quickack(fd2), 1);
+  ::close(fd1);
+  ::close(fd2);
+}
+
 TEST(ProxySockets, AcceptNowGivesPeerAndANonBlockingSocketThatInheritsNodelay) {
   asio::io_context io;
   Listener l(false, /*nodelay=*/true);
