@@ -178,8 +178,11 @@ std::shared_ptr<AcceptSlot> start_slot(Worker& w, const config::Bind& bind, int 
     // one per connection.
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    // And delayed ACKs, for HTTP: see set_quickack.
-    if (target.fe->mode() == config::Mode::http) set_quickack(fd, false);
+    // And delayed ACKs, for plain HTTP: see set_quickack. Not under TLS: a
+    // ClientHello larger than a segment would wait for our delayed ACK at a
+    // client whose Nagle holds its last piece, and the handshake's own
+    // back-and-forth gives the kernel's heuristics what they need anyway.
+    if (target.fe->mode() == config::Mode::http && !target.tls) set_quickack(fd, false);
   }
   if (ec) {
     log::alert(bind.origin.where(), ": bind ", bind.text(), ": ", ec.message());
