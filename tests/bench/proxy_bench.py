@@ -13,6 +13,11 @@ the median of the per-pair ratios is reported with its spread. Scenarios:
                    and with `option splice-auto`, to show what splice is worth
   idle-memory      RSS with 5,000 idle keep-alive client connections
 
+Each pair also prints each proxy's own CPU per request (utime + stime over
+the run: the figure that holds when the machine is not quiet) and the TCP
+segments sent per request (the packets each proxy causes), and the summary
+the load average.
+
 Usage: proxy_bench.py [--pairs N] [--seconds S] [--only SCENARIO...]
 Exit status is 0 unless something failed to run; it is a measurement, not a
 pass/fail test.
@@ -150,6 +155,24 @@ def wrk(port, seconds, close=False, conns=50, path="/"):
     return rps, (errors.group(1) if errors else ""), int(non2xx.group(1)) if non2xx else 0
 
 
+def tcp_segments():
+    """TCP segments the machine sent so far (/proc/net/snmp OutSegs). Over
+    loopback every segment one side sends the other receives: per request,
+    this counts the packets each proxy causes (on a quiet machine)."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("OutSegs")])
+
+
+def measured_wrk(proc, port, seconds, close):
+    """wrk through `proc`, with what the proxy spent per request: its CPU
+    (utime + stime) and the TCP segments sent on the machine."""
+    c0, s0 = proc.cpu_seconds(), tcp_segments()
+    rps, err, non2xx = wrk(port, seconds, close)
+    n = max(rps * seconds, 1)
+    return rps, err, non2xx, (proc.cpu_seconds() - c0) / n * 1e6, (tcp_segments() - s0) / n
+
+
 def throughput(name, workdir, backend_port, mode, close, pairs, seconds):
     tport, hport = free_port(), free_port()
     t = start_proxy("tandem", workdir, mode, tport, backend_port)
@@ -161,19 +184,24 @@ def throughput(name, workdir, backend_port, mode, close, pairs, seconds):
     try:
         wrk(tport, 2, close)  # warm-up
         wrk(hport, 2, close)
-        ratios, tr, hr = [], [], []
+        ratios, tr, hr, tc, hc = [], [], [], [], []
         for _ in range(pairs):
-            a, ea, na = wrk(tport, seconds, close)
-            b, eb, nb = wrk(hport, seconds, close)
+            a, ea, na, ca, sa = measured_wrk(t, tport, seconds, close)
+            b, eb, nb, cb, sb = measured_wrk(h, hport, seconds, close)
             tr.append(a)
             hr.append(b)
+            tc.append(ca)
+            hc.append(cb)
             ratios.append(a / b)
             flag = f"  tandem errors: {ea} non2xx {na}" if ea or na else ""
             flag += f"  haproxy errors: {eb} non2xx {nb}" if eb or nb else ""
-            print(f"  {name}: tandem {a:9.0f} req/s   haproxy {b:9.0f} req/s   ratio {a / b:.3f}{flag}", flush=True)
+            print(f"  {name}: tandem {a:9.0f} req/s   haproxy {b:9.0f} req/s   ratio {a / b:.3f}"
+                  f"   cpu/req {ca:.1f} vs {cb:.1f} us   segments/req {sa:.2f} vs {sb:.2f}{flag}", flush=True)
         med = statistics.median(ratios)
         print(f"{name}: median ratio {med:.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}); "
-              f"tandem median {statistics.median(tr):.0f} req/s, haproxy median {statistics.median(hr):.0f} req/s",
+              f"tandem median {statistics.median(tr):.0f} req/s, haproxy median {statistics.median(hr):.0f} req/s; "
+              f"proxy CPU per request tandem {statistics.median(tc):.1f} us, haproxy {statistics.median(hc):.1f} us; "
+              f"load {os.getloadavg()[0]:.1f}",
               flush=True)
         return med
     finally:
