@@ -137,7 +137,7 @@ void StickTable::collect(std::uint64_t& next_seq, std::vector<LogRecord>& record
       if (item & Shard::kTombstoneItem) {
         PendingTombstone& t = s.tombstones[static_cast<std::size_t>(item & ~Shard::kTombstoneItem)];
         tombstones.push_back(LoggedTombstone{next_seq, id_, std::move(t.key), t.origin, t.origin_us});
-        records.push_back(LogRecord{id_, LogRecord::kTombstone});
+        records.push_back(LogRecord{id_, t.origin, LogRecord::kTombstone});
         ++next_seq;
         continue;
       }
@@ -146,7 +146,7 @@ void StickTable::collect(std::uint64_t& next_seq, std::vector<LogRecord>& record
       EntryHeader& h = s.slab.h(idx);
       h.flags &= static_cast<std::uint8_t>(~EntryHeader::kDirty);
       h.seq = static_cast<std::uint32_t>(next_seq);
-      records.push_back(LogRecord{id_, si << kRefShardShift | idx});
+      records.push_back(LogRecord{id_, h.origin, si << kRefShardShift | idx});
       ++next_seq;
     }
     s.pending.clear();
