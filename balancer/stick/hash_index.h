@@ -42,11 +42,15 @@ class HashIndex {
   }
 
   // `idx` must not be indexed already. `rehash(idx)` gives the hash of an
-  // entry already indexed (when the array is rebuilt).
-  template <typename Rehash>
-  void insert(Slab&, std::uint32_t idx, std::uint64_t hash, Rehash&& rehash) {
+  // entry already indexed (when the array is rebuilt); `prefetch(idx)` may
+  // start loading what rehash(idx) will read.
+  struct NoPrefetch {
+    void operator()(std::uint32_t) const {}
+  };
+  template <typename Rehash, typename Prefetch = NoPrefetch>
+  void insert(Slab&, std::uint32_t idx, std::uint64_t hash, Rehash&& rehash, Prefetch&& prefetch = {}) {
     if ((count_ + deleted_ + 1) * 4 > slots_.size() * 3)
-      rebuild((count_ + 1) * 8 > slots_.size() * 3 ? slots_.size() * 2 : slots_.size(), rehash);
+      rebuild((count_ + 1) * 8 > slots_.size() * 3 ? slots_.size() * 2 : slots_.size(), rehash, prefetch);
     for (std::uint64_t pos = hash & mask();; pos = (pos + 1) & mask()) {
       std::uint32_t& s = slots_[pos];
       if (s == kEmpty || s == kDeleted) {
@@ -96,11 +100,16 @@ class HashIndex {
   }
   std::uint64_t mask() const { return slots_.size() - 1; }
 
-  template <typename Rehash>
-  void rebuild(std::size_t size, Rehash&& rehash) {
+  template <typename Rehash, typename Prefetch>
+  void rebuild(std::size_t size, Rehash&& rehash, Prefetch&& prefetch) {
     std::vector<std::uint32_t> next(size, kEmpty);
     const std::uint64_t m = size - 1;
-    for (std::uint32_t s : slots_) {
+    // rehash() reads each entry's key: entries in slot order are scattered
+    // over the slab, so fetch a few ahead (a miss each otherwise).
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t j = 0; j < slots_.size(); ++j) {
+      if (j + kAhead < slots_.size() && slots_[j + kAhead] < kDeleted) prefetch(slots_[j + kAhead] & kIndexMask);
+      const std::uint32_t s = slots_[j];
       if (s == kEmpty || s == kDeleted) continue;
       std::uint64_t pos = rehash(s & kIndexMask) & m;
       while (next[pos] != kEmpty) pos = (pos + 1) & m;

@@ -24,7 +24,9 @@ struct Fixture {
   }
   void insert(std::uint32_t idx, std::uint64_t hash) {
     hashes[idx] = hash;
-    index.insert(slab, idx, hash, [&](std::uint32_t i) { return hashes.at(i); });
+    index.insert(
+        slab, idx, hash, [&](std::uint32_t i) { return hashes.at(i); },
+        [&](std::uint32_t i) { EXPECT_TRUE(hashes.count(i)) << "prefetch of a slot not indexed: " << i; });
   }
   void erase(std::uint32_t idx) {
     index.erase(slab, idx, hashes.at(idx));
