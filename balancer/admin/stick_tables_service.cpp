@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <ranges>
 
 #include "balancer/admin/stick_codec.h"
 #include "balancer/stick/stick_time.h"
@@ -143,7 +144,8 @@ grpc::Status StickTablesService::Apply(grpc::ServerContext*,
       if (ack.errors_size() < kMaxAckErrors) ack.add_errors(cat("entry ", i, ": ", why));
     };
     const StickNow now = stick_now(clock_);
-    for (int i = 0; i < batch.entries_size(); ++i) {
+    // One wake of the watchers for the batch, before its ack (change_signal.h).
+    for (ChangeSignal::Hold hold(reg_.signal()); int i : std::views::iota(0, batch.entries_size())) {
       const pb::StickEntry& e = batch.entries(i);
       if (!table || table->name() != e.table()) table = reg_.find(e.table());
       if (!table) {

@@ -19,11 +19,44 @@
 
 namespace tandem::balancer::stick {
 
+class ChangeSignal;
+namespace detail {
+struct HeldSignal {  // this thread's ChangeSignal::Hold
+  ChangeSignal* signal = nullptr;
+  bool wanted = false;
+};
+}  // namespace detail
+
 class ChangeSignal {
  public:
+  // While a Hold lives, this thread's notify() calls on its signal only take
+  // note; the Hold's end notifies once if any was made. An Apply batch from a
+  // peer (8192 entries in a resync) then wakes the watchers once, not once
+  // per change they had collected in between (each a futex wake, and a
+  // collect on the other side).
+  class Hold {
+   public:
+    explicit Hold(ChangeSignal& s) : signal_(s), outer_(held_) { held_ = {&s, false}; }
+    ~Hold() {
+      const bool wanted = held_.wanted;
+      held_ = outer_;
+      if (wanted) signal_.notify();
+    }
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+
+   private:
+    ChangeSignal& signal_;
+    detail::HeldSignal outer_;
+  };
+
   // Data path: may be called with a shard lock held (lock order: shard ->
   // this mutex; waiters never hold this mutex while taking a shard lock).
   void notify() {
+    if (held_.signal == this) {
+      held_.wanted = true;
+      return;
+    }
     if (!armed_.exchange(false, std::memory_order_acq_rel)) return;
     wake();
   }
@@ -51,6 +84,7 @@ class ChangeSignal {
   }
 
  private:
+  static inline thread_local detail::HeldSignal held_{};
   std::atomic<bool> armed_{false};
   std::mutex mutex_;
   std::condition_variable cv_;

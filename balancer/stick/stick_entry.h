@@ -29,7 +29,7 @@ struct EntryHeader {
     kDeleted = 8,  // a tombstone: the key was deleted; only its version (origin) is kept
     kSeen = 16,    // scratch for compacting the pending list (always clear otherwise)
   };
-  std::uint32_t hash_next;  // next in the hash chain; next free slot when free
+  std::uint32_t hash_next;  // next free slot when free (the slab's free list)
   std::uint32_t q_prev;     // expiry queue links (see expiry_queue.h)
   std::uint32_t q_next;
   std::uint32_t expire;        // tick at which it expires; tables without expiry: unused

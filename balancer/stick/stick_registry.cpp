@@ -30,6 +30,8 @@ Result<std::shared_ptr<StickTable>> StickRegistry::install(TableDef def, std::ui
   std::unique_lock lock(tables_mutex_);
   if (auto it = by_name_.find(def.name); it != by_name_.end() && same_definition(it->second->def(), def))
     return it->second;
+  // Change-log records name tables in 24 bits (log_record.h).
+  if (next_id_ > LogRecord::kMaxTableId) return fail("too many stick-table definitions since start; restart the balancer");
   StickTable::Options opts;
   opts.id = next_id_;
   opts.seed = seed;

@@ -183,7 +183,9 @@ std::uint32_t StickTable::create(Shard& s, std::uint32_t si, KeyView key, std::u
   e.set_key(key);
   init_entry(s, idx, now);
   s.queue.push(s.slab, idx);
-  s.index.insert(s.slab, idx, hash, [&](std::uint32_t i) { return this->hash(entry(s, i).key()); });
+  s.index.insert(
+      s.slab, idx, hash, [&](std::uint32_t i) { return this->hash(entry(s, i).key()); },
+      [&](std::uint32_t i) { __builtin_prefetch(s.slab.at(i) + layout_.key_off); });
   return idx;
 }
 
@@ -369,11 +371,17 @@ void StickTable::mark_dirty(Shard& s, std::uint32_t idx) {
   EntryHeader& h = s.slab.h(idx);
   if (h.flags & EntryHeader::kDirty) return;  // already listed: changes coalesce
   h.flags |= EntryHeader::kDirty;
-  if (s.pending.empty() && signal_) signal_->notify();
+  if (s.pending.empty()) now_pending(s);
   s.pending.push_back(Shard::item(idx, h.list_gen));
   // Dead listings pile up only when nobody collects for long (no Watch
   // stream, no maintenance tick): compacting keeps the list bounded then.
   if (s.pending.size() > 2 * (s.index.size() + s.tombstones.size()) + 1024) compact_pending(s);
+}
+
+void StickTable::now_pending(Shard& s) {
+  pending_shards_.fetch_or(std::uint64_t{1} << static_cast<std::uint32_t>(&s - shards_.get()),
+                           std::memory_order_acq_rel);
+  if (signal_) signal_->notify();  // after the bit: the woken collector sees it
 }
 
 bool StickTable::listed(const Shard& s, std::uint64_t item) const {

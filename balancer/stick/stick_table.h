@@ -283,6 +283,8 @@ class StickTable {
   void set_expire(Shard& s, std::uint32_t idx, std::uint32_t expire);
   void changed_local(Shard& s, std::uint32_t idx, EntryRef e, StickNow now);
   void mark_dirty(Shard& s, std::uint32_t idx);
+  // `s`'s pending list is about to go non-empty: flag the shard, wake watchers.
+  void now_pending(Shard& s);
   void compact_pending(Shard& s);
   void copy_image(const Shard& s, std::uint32_t idx, StickNow now, std::uint64_t head, ImageBatch& out) const;
   void read_values(EntryRef e, StickNow now, StickValues& out) const;
@@ -305,6 +307,10 @@ class StickTable {
   std::atomic<std::uint64_t> tombstones_{0};
   std::atomic<std::uint64_t> last_seq_{0};
   std::atomic<bool> lost_{false};
+  // Bit i: shard i's pending list went non-empty since collect() last took
+  // it (set under that shard's lock; nshards_ <= 64). collect() locks only
+  // those shards: a Watch woken for one change does not take 64 locks.
+  std::atomic<std::uint64_t> pending_shards_{0};
 };
 
 }  // namespace tandem::balancer::stick

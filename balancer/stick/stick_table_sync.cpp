@@ -1,6 +1,7 @@
 // StickTable: replication (apply, collect, copies for Watch) and
 // administration (set, erase, clear). The data path is in stick_table.cpp.
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 #include "balancer/stick/change_signal.h"
@@ -130,14 +131,16 @@ bool StickTable::image_of_ref(std::uint32_t ref, std::uint64_t seq, int skip_ori
 void StickTable::collect(std::uint64_t& next_seq, std::vector<LogRecord>& records,
                          std::vector<LoggedTombstone>& tombstones) {
   const std::uint64_t first = next_seq;
-  for (std::uint32_t si = 0; si < nshards_; ++si) {
+  // Shards in ascending order, as before, but only those with something pending.
+  for (std::uint64_t dirty = pending_shards_.exchange(0, std::memory_order_acq_rel); dirty; dirty &= dirty - 1) {
+    const auto si = static_cast<std::uint32_t>(std::countr_zero(dirty));
     Shard& s = shards_[si];
     std::lock_guard lock(s.mutex);
     for (std::uint64_t item : s.pending) {
       if (item & Shard::kTombstoneItem) {
         PendingTombstone& t = s.tombstones[static_cast<std::size_t>(item & ~Shard::kTombstoneItem)];
         tombstones.push_back(LoggedTombstone{next_seq, id_, std::move(t.key), t.origin, t.origin_us});
-        records.push_back(LogRecord{id_, LogRecord::kTombstone});
+        records.push_back(LogRecord{id_, t.origin, LogRecord::kTombstone});
         ++next_seq;
         continue;
       }
@@ -146,7 +149,7 @@ void StickTable::collect(std::uint64_t& next_seq, std::vector<LogRecord>& record
       EntryHeader& h = s.slab.h(idx);
       h.flags &= static_cast<std::uint8_t>(~EntryHeader::kDirty);
       h.seq = static_cast<std::uint32_t>(next_seq);
-      records.push_back(LogRecord{id_, si << kRefShardShift | idx});
+      records.push_back(LogRecord{id_, h.origin, si << kRefShardShift | idx});
       ++next_seq;
     }
     s.pending.clear();
@@ -177,7 +180,7 @@ void StickTable::delete_logged(Shard& s, std::uint32_t idx, std::uint8_t origin,
     lost_.store(true, std::memory_order_release);
   }
   invalidate_listing(s, idx);  // a change listed before must not be logged after this delete
-  if (s.pending.empty() && signal_) signal_->notify();
+  if (s.pending.empty()) now_pending(s);
   s.pending.push_back(Shard::kTombstoneItem | s.tombstones.size());
   s.tombstones.push_back(PendingTombstone{std::string(entry(s, idx).key().bytes()), origin, origin_us});
 

@@ -108,6 +108,7 @@ bool StickWatch::live_batch(WatchOutput& out, StickNow now) {
       const LogRecord& r = slice_.records[i];
       const std::uint64_t seq = slice_.from + i;
       if (r.ref != LogRecord::kTombstone) {
+        if (static_cast<int>(r.origin) == skip) continue;  // an echo: no lock taken (a resync applies 1M)
         if (const StickTable* t = table(r.table_id)) t->image_of_ref(r.ref, seq, skip, now, out.images);
         continue;
       }

@@ -13,6 +13,10 @@ struct Reader {
   std::size_t at = 0;
   bool done() const { return at >= in.size(); }
   bool varint(std::uint64_t& v) {
+    if (at < in.size() && !(static_cast<std::uint8_t>(in[at]) & 0x80)) {  // one byte: nearly every tag and length
+      v = static_cast<std::uint8_t>(in[at++]);
+      return true;
+    }
     v = 0;
     for (int shift = 0; shift < 70; shift += 7) {
       if (at >= in.size()) return false;
@@ -38,54 +42,76 @@ struct Field {
   std::string_view payload;
 };
 
-Result<bool> next_field(Reader& r, Field& f) {
+// One field: true, false at the end, or a failure in `bad` (the field
+// number and a reason; the message is made only when it is needed).
+struct Bad {
+  const char* why = nullptr;
+  std::uint32_t number = 0;
+  int type = 0;
+  bool in_rate = false;  // inside a datum's rate message
+  std::string text() const {
+    std::string t = number == 0 ? std::string(why)
+                    : type      ? cat("field ", number, ": ", why, " ", type)
+                                : cat("field ", number, ": ", why);
+    return in_rate ? cat("rate: ", t) : t;
+  }
+};
+
+inline bool next_field(Reader& r, Field& f, Bad& bad) {
   if (r.done()) return false;
   std::uint64_t tag;
-  if (!r.varint(tag)) return fail("truncated tag");
+  if (!r.varint(tag)) {
+    bad = {"truncated tag"};
+    return false;
+  }
   f.number = static_cast<std::uint32_t>(tag >> 3);
   f.type = static_cast<int>(tag & 7);
-  if (f.number == 0 || (tag >> 3) > 0x1fffffff) return fail("field number out of range");
+  if (f.number == 0 || (tag >> 3) > 0x1fffffff) {
+    bad = {"field number out of range"};
+    return false;
+  }
   std::uint64_t v;
   switch (f.type) {
     case 0:
-      if (!r.varint(v)) return fail(cat("field ", f.number, ": truncated varint"));
-      return true;
+      if (r.varint(v)) return true;
+      bad = {"truncated varint", f.number};
+      return false;
     case 1:
-      if (!r.bytes(8, f.payload)) return fail(cat("field ", f.number, ": truncated"));
-      return true;
+      if (r.bytes(8, f.payload)) return true;
+      bad = {"truncated", f.number};
+      return false;
     case 5:
-      if (!r.bytes(4, f.payload)) return fail(cat("field ", f.number, ": truncated"));
-      return true;
+      if (r.bytes(4, f.payload)) return true;
+      bad = {"truncated", f.number};
+      return false;
     case 2:
-      if (!r.varint(v) || v > r.in.size() || !r.bytes(static_cast<std::size_t>(v), f.payload))
-        return fail(cat("field ", f.number, ": length past the end"));
-      return true;
+      if (r.varint(v) && v <= r.in.size() && r.bytes(static_cast<std::size_t>(v), f.payload)) return true;
+      bad = {"length past the end", f.number};
+      return false;
     default:
-      return fail(cat("field ", f.number, ": wire type ", f.type));
+      bad = {"wire type", f.number, f.type};
+      return false;
   }
 }
 
 // A message of scalars only (RateSample): every field well formed.
-Result<void> walk_scalars(std::string_view wire) {
+bool walk_scalars(std::string_view wire, Bad& bad) {
   Reader r{wire};
   Field f;
-  while (true) {
-    auto more = next_field(r, f);
-    if (!more) return std::unexpected(more.error());
-    if (!*more) return {};
+  while (next_field(r, f, bad)) {
   }
+  return !bad.why;
 }
 
-Result<void> walk_datum(std::string_view wire) {
+bool walk_datum(std::string_view wire, Bad& bad) {
   Reader r{wire};
   Field f;
-  while (true) {
-    auto more = next_field(r, f);
-    if (!more) return std::unexpected(more.error());
-    if (!*more) return {};
-    if (f.number == 3 && f.type == 2)
-      if (auto w = walk_scalars(f.payload); !w) return fail(cat("rate: ", w.error().message));
-  }
+  while (next_field(r, f, bad))
+    if (f.number == 3 && f.type == 2 && !walk_scalars(f.payload, bad)) {
+      bad.in_rate = true;
+      return false;
+    }
+  return !bad.why;
 }
 
 }  // namespace
@@ -129,10 +155,8 @@ Result<EntryFields> scan_entry(std::string_view wire) {
   EntryFields out;
   Reader r{wire};
   Field f;
-  while (true) {
-    auto more = next_field(r, f);
-    if (!more) return std::unexpected(more.error());
-    if (!*more) break;
+  Bad bad;
+  while (next_field(r, f, bad)) {
     if (f.type != 2) continue;  // every field we check is length-delimited; others are skipped
     switch (f.number) {
       case 1:
@@ -145,10 +169,8 @@ Result<EntryFields> scan_entry(std::string_view wire) {
       case 2: {  // StickKey: a oneof, the last member present wins (messages merge)
         Reader k{f.payload};
         Field kf;
-        while (true) {
-          auto km = next_field(k, kf);
-          if (!km) return fail(cat("key: ", km.error().message));
-          if (!*km) break;
+        Bad kbad;
+        while (next_field(k, kf, kbad)) {
           if (kf.number == 2 && kf.type == 0) {
             out.key_bytes = 8;
             out.has_key = true;
@@ -157,26 +179,29 @@ Result<EntryFields> scan_entry(std::string_view wire) {
             out.has_key = true;
           }
         }
+        if (kbad.why) return fail(cat("key: ", kbad.text()));
         break;
       }
-      case 4:
-        if (auto w = walk_datum(f.payload); !w) return fail(cat("data: ", w.error().message));
+      case 4: {
+        Bad dbad;
+        if (!walk_datum(f.payload, dbad)) return fail(cat("data: ", dbad.text()));
         break;
+      }
       default:  // an unknown field: its bytes are the balancer's business
         break;
     }
   }
+  if (bad.why) return fail(bad.text());
   return out;
 }
 
 std::string_view entry_table(std::string_view wire) {
   Reader r{wire};
   Field f;
-  while (true) {
-    auto more = next_field(r, f);
-    if (!more || !*more) return {};
+  Bad bad;
+  while (next_field(r, f, bad))
     if (f.number == 1 && f.type == 2) return f.payload;
-  }
+  return {};
 }
 
 }  // namespace tandem::peersync

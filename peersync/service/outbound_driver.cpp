@@ -1,5 +1,8 @@
 #include "peersync/service/outbound_driver.h"
 
+#include <utility>
+
+#include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 
@@ -30,8 +33,9 @@ OutboundDriver::OutboundDriver(std::string node, std::shared_ptr<PeerEntry> peer
       tls_(std::move(tls)),
       clock_(clock),
       rng_(std::random_device{}()) {
-  stub_ = ppb::PeerSync::NewStub(grpc::CreateCustomChannel(target_.address.text(), channel_credentials(tls_),
-                                                           channel_arguments(target_.name, tls_)));
+  channel_ = grpc::CreateCustomChannel(target_.address.text(), channel_credentials(tls_),
+                                      channel_arguments(target_.name, tls_));
+  stub_ = ppb::PeerSync::NewStub(channel_);
 }
 
 OutboundDriver::~OutboundDriver() { stop(); }
@@ -50,13 +54,14 @@ void OutboundDriver::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void OutboundDriver::sleep_for(Millis d) {
+bool OutboundDriver::sleep_for(Millis d) {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, d, [&] { return stopping_ || redial_; });
-  redial_ = false;
+  return std::exchange(redial_, false);
 }
 
 void OutboundDriver::redial_now() {
+  grpc::experimental::ChannelResetConnectionBackoff(channel_.get());
   {
     std::lock_guard lock(mu_);
     redial_ = true;
@@ -67,6 +72,7 @@ void OutboundDriver::redial_now() {
 void OutboundDriver::run() {
   RandomSource random = [this] { return rng_(); };
   std::string last_why;  // the same failure again is logged at debug level only
+  bool peer_is_up = false;  // the peer dialled us while we waited
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -75,6 +81,12 @@ void OutboundDriver::run() {
     {
       std::lock_guard lock(peer_.mu);
       peer_.link.dialing(clock_.now());
+    }
+    if (peer_is_up) {
+      // The channel may still be in TRANSIENT_FAILURE (its backoff was just
+      // reset): a call now would fail at once and put us back to sleep for a
+      // whole backoff step. Wait (bounded) for the connection instead.
+      channel_->WaitForConnected(std::chrono::system_clock::now() + 1s);
     }
     std::string why = session();
     Millis delay;
@@ -92,7 +104,7 @@ void OutboundDriver::run() {
     else
       log::debug("peer ", target_.name, ": ", why, "; again in ", delay.count(), " ms");
     last_why = why;
-    sleep_for(delay);
+    peer_is_up = sleep_for(delay);
   }
 }
 

@@ -33,7 +33,10 @@ class OutboundDriver {
   void stop();
   // The peer just dialled us, so it is up: end a backoff wait now rather than
   // leave its table stale for up to the backoff cap (a restarted node would
-  // otherwise wait seconds for its resync).
+  // otherwise wait seconds for its resync). gRPC's own reconnect backoff on
+  // the channel is reset too: a call on a channel still in TRANSIENT_FAILURE
+  // fails at once, so without the reset the redial would wait up to gRPC's
+  // cap (1 s) for a port that is already open.
   void redial_now();
   const std::string& peer() const { return target_.name; }
 
@@ -41,7 +44,8 @@ class OutboundDriver {
   void run();
   // One session, until it fails; returns why.
   std::string session();
-  void sleep_for(Millis d);
+  // Waits `d`, or less when stopped or redial_now() is called; true for the latter.
+  bool sleep_for(Millis d);
 
   const std::string node_;
   const PeerNames peer_names_;
@@ -52,6 +56,7 @@ class OutboundDriver {
   BalancerLink& balancer_;
   const TlsMaterial tls_;
   const Clock& clock_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<tandem::peersync::v1::PeerSync::Stub> stub_;
   std::mt19937_64 rng_;
   std::thread thread_;

@@ -56,6 +56,21 @@ TEST(EntryWire, MalformedBytesAreRefused) {
     EXPECT_FALSE(scan_entry(bad)) << testing::PrintToString(bad);
 }
 
+TEST(EntryWire, MalformedBytesSayWhere) {
+  auto why = [](const std::string& bad) {
+    auto f = scan_entry(bad);
+    return f ? std::string("accepted") : f.error().message;
+  };
+  EXPECT_EQ(why("\x0a\x05we"s), "field 1: length past the end");
+  EXPECT_EQ(why("\x80"s), "truncated tag");
+  EXPECT_EQ(why("\x00\x01"s), "field number out of range");
+  EXPECT_EQ(why("\x0b\x01"s), "field 1: wire type 3");
+  EXPECT_EQ(why("\x38\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f"s), "field 7: truncated varint");
+  EXPECT_EQ(why("\x12\x02\x0a\x05"s), "key: field 1: length past the end");
+  EXPECT_EQ(why("\x22\x03\x1a\x01\x80"s), "data: rate: truncated tag");
+  EXPECT_EQ(why("\x22\x01\x0d"s), "data: field 1: truncated");
+}
+
 TEST(EntryWire, StringFieldsMustBeUtf8) {
   EXPECT_FALSE(scan_entry("\x0a\x01\xff"s));               // table
   EXPECT_FALSE(scan_entry("\x1a\x02\xc0\x80"s));           // server: overlong NUL
