@@ -909,3 +909,63 @@ def test_stats_page_requests_are_logged_as_haproxys(workdir):
     assert ours[2] == theirs[2].replace(" 400 B ", " 403 B ")
     assert ours[0] == '127.0.0.1 web web/<STATS> 0/0/0/0 200 B - - LR-- 0 0/0 "GET /stats HTTP/1.1"'
     assert ours[2] == '127.0.0.1 web2 web2/<STATS> 0/0/0/-1 403 B - - PR-- 0 0/0 "GET /stats HTTP/1.1"'
+
+
+def newline_config(port, udp_port, unix_path):
+    """One request's line to four targets: UDP rfc3164 cut by `len 80`, a unix
+    datagram socket in rfc5424, UDP in rfc3164 uncut, stdout cut by `len 80`."""
+    return ("global\n"
+            f"    log udp@127.0.0.1:{udp_port} len 80 local0\n"
+            f"    log {unix_path} format rfc5424 local1\n"
+            f"    log udp@127.0.0.1:{udp_port} local2\n"
+            "    log stdout len 80 format raw local3\n"
+            "defaults\n    log global\n    mode http\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n"
+            "    log-format \"line %ft %ST %{+Q}r and some more words to be cut, enough of them to run past eighty\"\n"
+            "    http-request return status 200\n")
+
+
+NEWLINE_MSG = 'line web 200 "GET /nl HTTP/1.1" and some more words to be cut, enough of them to run past eighty'
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_log_datagrams_end_with_a_newline_as_haproxys(workdir):
+    """HAProxy ends every log datagram (UDP, unix) with a newline, after the
+    text cut at `len`; on stdout `len` counts the newline. Both proxies are
+    checked for the same datagrams."""
+    def run(proc_pid, port, udp, unix, output):
+        with Connection("127.0.0.1", port) as c:
+            assert c.request("GET", "/nl", {"Host": "x"}).status == 200
+        got = sorted([udp.sock.recv(65536), udp.sock.recv(65536)], key=len)
+        got.append(unix.sock.recv(65536))
+        wait_for(lambda: "line web" in output(), what="the stdout line")
+        return got, [l for l in output().splitlines() if l.startswith("line ")]
+
+    for name in ("tandem", "haproxy"):
+        udp = Syslog()
+        unix = Syslog(workdir / f"{name}-nl.sock")
+        port = free_port()
+        cfg = newline_config(port, udp.port, workdir / f"{name}-nl.sock")
+        try:
+            if name == "tandem":
+                with BalancerProcess(workdir, cfg, ports=[port]) as p:
+                    (cut, whole, rfc5424), stdout = run(p.proc.pid, port, udp, unix, p.output)
+            else:
+                path = workdir / "hap-nl.cfg"
+                path.write_text(cfg)
+                with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                    wait_for_port("127.0.0.1", port, h)
+                    (cut, whole, rfc5424), stdout = run(h.proc.pid, port, udp, unix, h.output)
+        finally:
+            udp.close()
+            unix.close()
+        for d in (cut, whole, rfc5424):
+            text = d.decode()
+            assert text.endswith("\n") and text.count("\n") == 1, (name, text)
+            m = SYSLOG_HEADER.match(text)
+            assert m, (name, text)
+            assert NEWLINE_MSG.startswith(text[m.end():-1]), (name, text)
+        assert len(cut) == 81, (name, cut)  # the text cut at 80, then the newline
+        assert whole.decode().endswith(NEWLINE_MSG + "\n") and rfc5424.decode().endswith(NEWLINE_MSG + "\n"), name
+        assert stdout == [NEWLINE_MSG[:79]], (name, stdout)  # 79 characters and the newline
