@@ -177,10 +177,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   }
   // The status sent to the client (counters and the log line).
   void note_status(int status) {
+    // The backend counts every answer to a request routed to it, its own
+    // rules' answers too (HAProxy counts at the end of the transaction).
     fe_.counters().add_status(wi(), status);
+    if (x_->backend) x_->backend->counters().add_status(wi(), status);
     x_->log.status = status;
   }
   RequestLogState& reqlog() { return x_->log; }
+  // %CC once the request goes on to a backend or is denied (see
+  // RequestLogState::capture_request_cookie).
+  void capture_request_cookie() {
+    if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && !tl->cookie_capture().empty())
+      reqlog().capture_request_cookie(*tl, x_->req);
+  }
   // Parser limits: the head must leave tune.maxrewrite of the buffer free.
   http::Limits limits() const { return {rt_.global().bufsize - rt_.global().maxrewrite, rt_.global().max_headers}; }
   // The traffic log line of the request that just ended (balancer/logging).
@@ -288,7 +297,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   bool set_up_ = false;              // the connection's set-up (logs, rules, TLS) done
   bool request_started_ = false;     // bytes of a request arrived (for 408 vs silent close)
   bool verdict_keep_alive_ = false;  // a rule answered and the connection stays open
-  bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx, not denies)
+  bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx from a server, deny, tarpit, auth)
   bool pump_running_ = false;
   bool pump_failed_ = false;
   bool pump_done_ = false;
@@ -579,6 +588,9 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
       co_return false;
     case K::deny:
       fe_.counters().add(wi(), Ctr::denied_requests);
+      if (be) be->counters().add(wi(), Ctr::denied_requests);  // a backend's rule: both count it, as HAProxy
+      http_err_ = true;
+      capture_request_cookie();
       log_reject(v.status, cat("denied by ", v.action ? v.action->origin.where() : std::string("a rule")));
       if (!co_await deny_keeping_alive(v.status, be)) co_await send_error(v.status, "", be);
       co_return true;
@@ -586,6 +598,9 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
       // Hold the client for `timeout tarpit` (else `timeout connect`), then
       // answer: an abuser's connections stay busy, the servers do not.
       fe_.counters().add(wi(), Ctr::denied_requests);
+      if (be) be->counters().add(wi(), Ctr::denied_requests);
+      http_err_ = true;
+      capture_request_cookie();
       Millis hold = proxy.timeouts.tarpit ? *proxy.timeouts.tarpit : or_none(proxy.timeouts.connect);
       asio::steady_timer t(w_.io());
       t.expires_after(hold);
@@ -619,6 +634,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
   }
   reqlog().term[0] = 'L';
   reqlog().term[1] = 'R';
+  if (!be) fe_.counters().add(wi(), Ctr::intercepted);  // answered by the frontend's rules (HAProxy: fe == be)
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
   if (keep && wr.ok()) {
@@ -656,16 +672,27 @@ awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const ru
   if (!resp) co_return false;
   cbuf_.consume(x_->req.head_length + body_len);
   note_status(resp->status);
-  if (!service) {
-    // As HAProxy logs its stats applet: server <STATS>, no wait, no connect,
-    // answered locally (LR), or refused by the proxy (PR) with no response time.
+  {
+    // As HAProxy logs its applets (the stats page, the Prometheus exporter):
+    // server <STATS>/<PROMEX>, no wait, no connect, answered locally (LR), or
+    // refused by `stats http-request deny` (PR) with no response time, then
+    // counted and its cookie captured as HAProxy's denied requests.
     RequestLogState& l = reqlog();
-    l.stats_page = true;
+    l.applet = service ? std::string_view("<PROMEX>") : std::string_view("<STATS>");
     l.connect_start = l.connected = Worker::now();
-    const bool refused = resp->status == 403;
+    const bool refused = !service && resp->status == 403;
     if (!refused) l.response_head = l.connected;
     l.term[0] = refused ? 'P' : 'L';
     l.term[1] = 'R';
+    if (refused) {
+      // A `stats http-request deny`: a denied request, as HAProxy's.
+      fe_.counters().add(wi(), Ctr::denied_requests);
+      if (&proxy != &fe_.config() && x_->backend) x_->backend->counters().add(wi(), Ctr::denied_requests);
+      http_err_ = true;
+      capture_request_cookie();
+    } else if (&proxy == &fe_.config()) {
+      fe_.counters().add(wi(), Ctr::intercepted);
+    }
   }
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(resp->bytes), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
@@ -725,6 +752,8 @@ awaitable<Exchange> HttpSession::exchange() {
     // condition holds.
     prepare_context(nullptr);
     bool failing = fe_.rules().monitor_fails(x_->ctx);
+    reqlog().monitor = true;  // HAProxy logs no monitor-uri request
+    fe_.counters().add(wi(), Ctr::intercepted);
     const bool keep = answer_keeps_alive();
     std::string r = failing ? http::make_error_response(503, !keep)
                             : cat("HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n",
@@ -759,6 +788,8 @@ awaitable<Exchange> HttpSession::exchange() {
     co_return x;
   }
   ctx.be = be;
+  x_->backend = be;  // a backend's own answers below are logged (and their bytes counted) under it
+  be->counters().add(wi(), Ctr::http_requests);
   if (be->rules_ptr() != fe_.rules_ptr()) {
     // A backend of its own (not this listen section): its rules run too.
     const rules::RuleSet& be_rules = be->rules();
@@ -772,8 +803,7 @@ awaitable<Exchange> HttpSession::exchange() {
     if (co_await answer_builtin(be->config(), be_rules, nullptr, x)) co_return x;
   }
   backend_ = be;
-  x_->backend = be;
-  be->counters().add(wi(), Ctr::http_requests);
+  capture_request_cookie();
 
   // Cookie persistence: the client's cookie names the server to use.
   const config::CookieConfig& cookie = be->config().cookie;
@@ -900,7 +930,6 @@ awaitable<Exchange> HttpSession::exchange() {
     int st = x_->resp.status;
     server_->observe(st >= 500 && st != 501 && st != 505);
   }
-  be->counters().add_status(wi(), x_->resp.status);
   server_->counters().add_status(wi(), x_->resp.status);
   note_status(x_->resp.status);
   const config::HttpConnMode mode = fe_.config().http_conn_mode;

@@ -46,7 +46,8 @@ void RequestLogState::reset(Steady now) {
   cookie_req.clear();
   cookie_res.clear();
   has_request_line = false;
-  stats_page = false;
+  applet = {};
+  monitor = false;
 }
 
 void RequestLogState::note_request(const http::RequestHead& req) {
@@ -83,6 +84,9 @@ void RequestLogState::set_error_status(int st, bool server_involved) {
 void RequestLogState::capture_request(const logging::TrafficLog& t, const http::RequestHead& req) {
   captures.clear();
   for (std::size_t i = 0; i < t.request_captures(); ++i) capture(captures, req.headers, t.captures()[i]);
+}
+
+void RequestLogState::capture_request_cookie(const logging::TrafficLog& t, const http::RequestHead& req) {
   cookie_req.clear();
   if (!t.cookie_capture().empty())
     for (const http::Header& h : req.headers)
@@ -103,6 +107,7 @@ void RequestLogState::capture_response(const logging::TrafficLog& t, const http:
 
 void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,
                       std::chrono::steady_clock::time_point now) {
+  if (s.monitor) return;
   if (t.dontlognull() && !s.any_request && s.bytes_in == 0) return;
   logging::RequestLog r;
   r.client_ip = c.client_ip;
@@ -114,7 +119,7 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
   r.frontend = c.fe->name();
   r.backend = c.be ? std::string_view(c.be->name()) : std::string_view();
   r.server = c.server ? std::string_view(c.server->name()) : std::string_view();
-  if (s.stats_page) r.server = "<STATS>";
+  if (!s.applet.empty()) r.server = s.applet;
   if (c.server) {
     r.server_ip = c.server->config().address;
     r.server_port = c.server->config().port;

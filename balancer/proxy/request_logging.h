@@ -36,7 +36,10 @@ struct RequestLogState {
   // the line is written. HAProxy keeps its own copy of the URI for the same
   // reason.
   bool has_request_line = false;
-  bool stats_page = false;  // answered by the stats page: logged as server <STATS>, as HAProxy
+  // Answered by one of HAProxy's applets: the server name its line shows
+  // ("<STATS>" the stats page, "<PROMEX>" the Prometheus exporter); empty: none.
+  std::string_view applet;
+  bool monitor = false;  // a monitor-uri request: not logged, as HAProxy
   std::string method, target;
   http::Version version = http::Version::http11;
 
@@ -44,7 +47,13 @@ struct RequestLogState {
   void note_request(const http::RequestHead& req);
   // The termination state a proxy-made answer implies (HAProxy's flags).
   void set_error_status(int status, bool server_involved);
+  // `capture request header`s, read when the head is parsed.
   void capture_request(const logging::TrafficLog& t, const http::RequestHead& req);
+  // `capture cookie`'s request cookie (%CC), read as HAProxy 2.6 reads it:
+  // once the rules let the request on to a backend, or when a deny/tarpit
+  // refuses it; an answer of the proxy's own (return, redirect, auth,
+  // monitor-uri, the stats page) leaves it empty.
+  void capture_request_cookie(const logging::TrafficLog& t, const http::RequestHead& req);
   void capture_response(const logging::TrafficLog& t, const http::ResponseHead& resp);
 };
 

@@ -969,3 +969,113 @@ def test_log_datagrams_end_with_a_newline_as_haproxys(workdir):
         assert len(cut) == 81, (name, cut)  # the text cut at 80, then the newline
         assert whole.decode().endswith(NEWLINE_MSG + "\n") and rfc5424.decode().endswith(NEWLINE_MSG + "\n"), name
         assert stdout == [NEWLINE_MSG[:79]], (name, stdout)  # 79 characters and the newline
+
+
+def answers_config(port, port2, app, sock):
+    """Requests answered in every way, each carrying a `SESS` cookie: by the
+    proxy itself (return, redirect, auth, deny, monitor-uri, the stats page,
+    Prometheus), by a server, by nobody (no backend); and a stats page that
+    `stats http-request deny` refuses on a second frontend."""
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n    capture cookie SESS len 20\n"
+            "    monitor-uri /mon\n    stats enable\n    stats uri /stats\n"
+            "    stick-table type ip size 1k expire 1m store http_req_cnt,http_err_cnt\n"
+            "    http-request track-sc0 src\n"
+            "    http-request return status 200 if { path /ret }\n"
+            "    http-request redirect location /x if { path /redir }\n"
+            "    http-request auth if { path /auth }\n"
+            "    http-request deny if { path /deny }\n"
+            "    http-request use-service prometheus-exporter if { path /metrics }\n"
+            "    use_backend farm if { path_beg /app }\n"
+            f"frontend web2\n    bind 127.0.0.1:{port2}\n    capture cookie SESS len 20\n"
+            "    stats enable\n    stats uri /stats\n    stats http-request deny\n"
+            "    stick-table type ip size 1k expire 1m store http_req_cnt,http_err_cnt\n"
+            "    http-request track-sc0 src\n"
+            f"backend farm\n    http-request deny if {{ path /app/deny }}\n    stats enable\n    stats uri /app/stats\n"
+            "    stats http-request deny if { path /app/stats } { req.hdr(x-no) -m found }\n"
+            f"    server a {app.address}\n")
+
+
+ANSWER_PATHS = ("/ret", "/redir", "/auth", "/deny", "/mon", "/stats", "/metrics", "/app", "/none", "/app/deny",
+                "/app/stats", "/app/stats?no")
+COUNTED = ("req_tot", "dreq", "ereq", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "intercepted")
+
+
+def answers_counts(sock, frontend):
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    row = next(l.split(",") for l in stat if l.startswith(f"{frontend},FRONTEND,"))
+    counts = {k: int(row[header.index(k)] or 0) for k in COUNTED}
+    if frontend == "web":
+        row = next(l.split(",") for l in stat if l.startswith("farm,BACKEND,"))
+        counts.update({"farm " + k: int(row[header.index(k)] or 0) for k in COUNTED})
+    entry = next((l for l in runtime_command(sock, f"show table {frontend}").splitlines() if "key=127.0.0.1 " in l), "")
+    fields = dict(w.split("=", 1) for w in entry.split()[1:] if "=" in w)
+    counts.update({k: int(fields.get(k, 0)) for k in ("http_req_cnt", "http_err_cnt")})
+    return counts
+
+
+def answers_run(port, port2, sock, output):
+    """Each path with its cookie: (path, status, CC field, tsc); then the two
+    frontends' counters."""
+    time.sleep(0.3)
+    before = {f: answers_counts(sock, f) for f in ("web", "web2")}
+    out = []
+    for p, path in [(port, x) for x in ANSWER_PATHS] + [(port2, "/stats")]:
+        with Connection("127.0.0.1", p) as c:
+            hdrs = {"Host": "x", "Cookie": "a=1; SESSID=s3cr3t"}
+            if path.endswith("?no"):
+                path, hdrs["X-No"] = path[:-3], "1"
+            r = c.request("GET", path, hdrs)
+            out.append((p == port2, path, r.status))
+    def lines():
+        return [l for l in output().splitlines() if HTTPLOG.match(l) and '"GET /' in l]
+    wait_for(lambda: any('"GET /none ' in l for l in lines()) and any(" web2 " in l for l in lines()),
+             what="the last requests' lines")
+    time.sleep(0.2)
+    def fields_of(m):
+        timers = (m["Tw"], m["Tc"], m["Tr"])
+        if not m["s"].startswith("<"):  # a server's answer: its timers set, their values left aside
+            timers = tuple("n" if int(v) >= 0 else v for v in timers)
+        return (m["ft"], m["r"].split()[1], m["b"], m["s"]) + timers + (m["ST"], m["CC"], m["tsc"])
+    fields = sorted(fields_of(m) for m in map(HTTPLOG.match, lines()))
+    time.sleep(0.2)
+    after = {f: answers_counts(sock, f) for f in ("web", "web2")}
+    return out, fields, {f: {k: after[f][k] - before[f][k] for k in after[f]} for f in after}
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_answers_capture_the_cookie_and_count_as_haproxys(workdir, app):
+    """%CC holds the request cookie only for a request that went on to a
+    backend or was denied (a stats http-request deny too), as HAProxy 2.6;
+    the proxy's own answers leave it '-'. A refused stats page counts as a
+    denied request (dreq, and the stick counters' http_err_cnt)."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        port, port2 = free_port(), free_port()
+        sock = workdir / f"{name}-answers.sock"
+        cfg = answers_config(port, port2, app, sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=[port, port2]) as p:
+                results.append(answers_run(port, port2, sock, p.output))
+        else:
+            path = workdir / "hap-answers.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                wait_for_port("127.0.0.1", port, h)
+                wait_for_port("127.0.0.1", port2, h)
+                results.append(answers_run(port, port2, sock, h.output))
+    ours, theirs = results
+    assert ours[0] == theirs[0]
+    # HAProxy logs status 400 for the stats deny it answers 403; Tandem logs its 403.
+    theirs_lines = sorted(f[:7] + ("403" if f[7] == "400" and f[9] == "PR--" else f[7],) + f[8:] for f in theirs[1])
+    assert ours[1] == theirs_lines, f"tandem: {ours[1]}\nhaproxy: {theirs_lines}"
+    by_path = {(f[0], f[1], f[7]): f for f in ours[1]}
+    assert ("web", "/mon", "200") not in by_path  # monitor-uri requests are not logged
+    assert by_path[("web", "/app", "200")][8] == "SESSID=s3cr3t" and by_path[("web", "/ret", "200")][8] == "-"
+    assert by_path[("web2", "/stats", "403")][8] == "SESSID=s3cr3t" and by_path[("web", "/stats", "200")][8] == "-"
+    assert ours[2] == theirs[2], f"tandem: {ours[2]}\nhaproxy: {theirs[2]}"
+    assert ours[2]["web2"]["dreq"] == 1 and ours[2]["web2"]["http_err_cnt"] == 1 and ours[2]["web"]["intercepted"] > 0
