@@ -1094,6 +1094,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
     }
     server_ = d.server;
     x_->server = d.server;
+    server_->sessions().enter();  // until release_server(): the log's %sc, HAProxy's cur_sess
     reqlog().connected = Worker::now();
     sconn_ = std::move(d.conn);
     x_->server_side.socket = &sconn_->socket;
@@ -1209,6 +1210,7 @@ void HttpSession::release_server(bool reusable) {
   if (!server_) return;
   runtime::Server* s = server_;
   server_ = nullptr;
+  s->sessions().leave();
   if (sconn_) {
     if (reusable) {
       ++sconn_->requests;
@@ -1266,6 +1268,7 @@ void HttpSession::log_request(bool before_any_byte) {
   c.fe = &fe_;
   c.be = x_->backend;
   c.server = x_->server;
+  c.slot_held = server_ != nullptr;
   c.client_ip = client_ip;
   c.local_ip = local_ip;
   c.client_port = client_port_;

@@ -68,6 +68,9 @@ struct LogContext {
   // The rule context %[...] parts read; set only when the log format has
   // such parts (TrafficLog::uses_samples()).
   rules::EvalContext* eval = nullptr;
+  // The request still holds its server slot and counts in the server's
+  // sessions (HAProxy logs after releasing both: %bc/%sc exclude it).
+  bool slot_held = false;
 };
 
 void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,
