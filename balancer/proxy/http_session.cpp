@@ -325,7 +325,7 @@ awaitable<void> HttpSession::run() {
       prepare_context(nullptr);
       x_->ctx.req = nullptr;
       if (!fe_.rules().run_tcp(x_->ctx, false, &sticks_)) {
-        fe_.counters().add(wi(), Ctr::denied_requests);
+        fe_.counters().add(wi(), Ctr::denied_connections);  // dcon, not logged (as HAProxy)
         co_return;  // tcp-request connection reject: closed at once
       }
     }
@@ -770,6 +770,7 @@ awaitable<Exchange> HttpSession::exchange() {
   if (sticks_.any()) sticks_.begin_request(ctx.now);
   sticks_.set_in_request(true);
   const rules::RuleSet& fe_rules = fe_.rules();
+  ctx.req_len = cbuf_.size();  // req.len: the content rules run once, on the whole head (final)
   if (fe_rules.has_tcp_content_rules() && !fe_rules.run_tcp(ctx, true, &sticks_)) {
     fe_.counters().add(wi(), Ctr::denied_requests);
     co_return x;  // rejected: the connection closes without an answer, as HAProxy

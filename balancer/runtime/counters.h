@@ -29,6 +29,7 @@ enum class Ctr : unsigned {
   failed_checks,
   down_transitions,
   tls_handshake_errors,  // a frontend's refused or failed TLS handshakes
+  denied_connections,  // a frontend's connections refused by tcp-request connection rules (dcon)
   intercepted,  // a frontend's requests answered by the proxy itself (return, redirect, auth, monitor-uri, stats, services)
   count_  // number of counters
 };

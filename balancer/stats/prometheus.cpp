@@ -27,6 +27,8 @@ constexpr Metric kFrontend[] = {
     {"bytes_out_total", "counter", Col::bout, "Total number of response bytes since process started."},
     {"requests_denied_total", "counter", Col::dreq, "Total number of denied requests since process started."},
     {"request_errors_total", "counter", Col::ereq, "Total number of invalid requests since process started."},
+    {"denied_connections_total", "counter", Col::dcon, "Total number of incoming connections blocked on a listener/frontend by a tcp-request connection rule since the worker process started"},
+    {"intercepted_requests_total", "counter", Col::intercepted, "Total number of HTTP requests intercepted on the frontend (redirects/stats/services) since the worker process started"},
     {"http_requests_total", "counter", Col::req_tot, "Total number of HTTP requests processed."},
     {"http_requests_rate_max", "gauge", Col::req_rate_max, "Highest value of HTTP requests observed."},
 };

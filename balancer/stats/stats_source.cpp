@@ -229,7 +229,7 @@ std::vector<StatRow> StatsSource::rows() const {
       r.set(Col::conn_rate_max, sr.max);
       r.set(Col::conn_tot, f->counters().sum(Ctr::sessions_total));
       if (http) r.set(Col::intercepted, f->counters().sum(Ctr::intercepted));
-      r.set(Col::dcon, 0u);
+      r.set(Col::dcon, f->counters().sum(Ctr::denied_connections));
       r.set(Col::dses, 0u);
       out.push_back(std::move(r));
     }

@@ -1091,3 +1091,117 @@ def test_answers_capture_the_cookie_and_count_as_haproxys(workdir, app):
     assert by_path[("web2", "/stats", "403")][8] == "SESSID=s3cr3t" and by_path[("web", "/stats", "200")][8] == "-"
     assert ours[2] == theirs[2], f"tandem: {ours[2]}\nhaproxy: {theirs[2]}"
     assert ours[2]["web2"]["dreq"] == 1 and ours[2]["web2"]["http_err_cnt"] == 1 and ours[2]["web"]["intercepted"] > 0
+
+
+def inspect_config(ports, app, sock):
+    """tcp-request content rules that wait: `held` for the whole
+    inspect-delay (WAIT_END), `sized` until 10 bytes have arrived (req.len),
+    rejecting what is still shorter when its delay ends. `held` refuses
+    127.0.0.4 outright (tcp-request connection)."""
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode tcp\n    option tcplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend held\n    bind 127.0.0.1:{ports[0]}\n    tcp-request inspect-delay 300ms\n"
+            "    tcp-request connection reject if { src 127.0.0.4 }\n"
+            "    tcp-request content accept if WAIT_END\n    default_backend farm\n"
+            f"frontend sized\n    bind 127.0.0.1:{ports[1]}\n    tcp-request inspect-delay 600ms\n"
+            "    tcp-request content accept if { req.len ge 10 }\n"
+            "    tcp-request content reject if WAIT_END\n    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+def denied_counts(sock):
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    denied = {}
+    for fe in ("held", "sized"):
+        row = next(l.split(",") for l in stat if l.startswith(f"{fe},FRONTEND,"))
+        denied[fe] = {k: int(row[header.index(k)] or 0) for k in ("dreq", "dcon")}
+    return denied
+
+
+def inspect_traffic(ports, output, sock):
+    """Three connections from 127.0.0.3, one after the other: (what came
+    back, how long it took) and their log lines."""
+    def one(port, parts):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(CLIENT_IP, 0))
+        start = time.monotonic()
+        try:
+            for i, p in enumerate(parts):
+                if i:
+                    time.sleep(0.2)
+                s.sendall(p)
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+            return out.split(b"\r\n")[0], time.monotonic() - start
+        finally:
+            s.close()
+
+    time.sleep(0.7)  # the readiness probes' connections, held by the inspection too, are gone
+    before = denied_counts(sock)
+    answers = [one(ports[0], [b"GET /size/10 HTTP/1.0\r\n\r\n"]),
+               one(ports[1], [b"GET ", b"/size/10 HTTP/1.0\r\n\r\n"]),
+               one(ports[1], [b"GET "])]
+    refused = socket.create_connection(("127.0.0.1", ports[0]), timeout=5, source_address=("127.0.0.4", 0))
+    try:
+        refused.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        assert refused.recv(100) == b""
+    except ConnectionResetError:
+        pass  # closed at once, before or after the bytes arrived
+    refused.close()
+    time.sleep(0.2)
+    after = denied_counts(sock)
+    answers.append({fe: {k: after[fe][k] - before[fe][k] for k in after[fe]} for fe in after})
+
+    def lines():
+        return [m.groupdict() for m in map(TCPLOG.match, output().splitlines()) if m and m["ci"] in (CLIENT_IP, "127.0.0.4")]
+    try:
+        wait_for(lambda: len(lines()) == 3, what="three lines")
+    except Exception:
+        raise AssertionError((answers, output()))
+    return answers, sorted(lines(), key=lambda f: (f["ft"], int(f["B"])))
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_tcp_content_inspection_as_haproxys(workdir, app):
+    """`tcp-request inspect-delay` with `WAIT_END` holds a connection for the
+    whole delay; `req.len` accepts once enough bytes arrived, and what is
+    still short at the end of the delay is rejected. %Tw counts the
+    inspection (from the accept), as HAProxy's; compared in the same run."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        ports = [free_port(), free_port()]
+        sock = workdir / f"{name}-inspect.sock"
+        cfg = inspect_config(ports, app, sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=ports) as p:
+                results.append(inspect_traffic(ports, p.output, sock))
+        else:
+            path = workdir / "hap-inspect.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                for port in ports:
+                    wait_for_port("127.0.0.1", port, h)
+                results.append(inspect_traffic(ports, h.output, sock))
+    for who, (answers, lines) in zip(("tandem", "haproxy"), results):
+        (held, held_s), (sized, sized_s), (short, short_s), denied = answers
+        # A content reject is a denied request; a connection reject a denied
+        # connection, never logged (three lines, none from 127.0.0.4).
+        assert denied == {"held": {"dreq": 0, "dcon": 1}, "sized": {"dreq": 1, "dcon": 0}}, (who, denied)
+        assert held == b"HTTP/1.1 200 OK" and 0.28 <= held_s <= 0.6, (who, answers)
+        assert sized == b"HTTP/1.1 200 OK" and 0.18 <= sized_s <= 0.5, (who, answers)  # at the second part
+        assert short == b"" and 0.58 <= short_s <= 0.9, (who, answers)  # closed when the delay ended
+        h, rejected, s = lines
+        assert (h["ft"], h["b"], h["s"], h["ts"]) == ("held", "farm", "a", "--"), (who, h)
+        assert 290 <= int(h["Tw"]) <= 450, (who, h)
+        assert (s["ft"], s["s"], s["ts"]) == ("sized", "a", "--") and 190 <= int(s["Tw"]) <= 350, (who, s)
+        assert (rejected["ft"], rejected["b"], rejected["s"], rejected["ts"]) == ("sized", "sized", "<NOSRV>", "PR"), \
+            (who, rejected)
+    ours, theirs = (r[1] for r in results)
+    def shape(f):  # what must be identical: all but the times, the ports and %ac/%fc (the
+        # test's other connections, stats socket and probes, close on each proxy's own time)
+        return (f["ft"], f["b"], f["s"], f["ts"], f["B"], f["Tc"] == "-1", f["Tw"] == "-1",
+                f["bc"], f["sc"], f["rc"], f["sq"], f["bq"])
+    assert [shape(f) for f in ours] == [shape(f) for f in theirs], f"tandem: {ours}\nhaproxy: {theirs}"
