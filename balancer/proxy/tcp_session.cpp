@@ -305,6 +305,16 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   if (tlog) {
     tlog->state.bytes_in = r.client_to_server;
     tlog->state.bytes_out = r.server_to_client;
+    // Who ended the data phase, as HAProxy's termination state: a reset or
+    // failed write (C/S), else the idle timeout of the side whose timeout is
+    // the shorter one (c/s; HAProxy checks the client's first, hence c on a
+    // tie or with `timeout tunnel`).
+    char who = r.client_error ? 'C'
+               : r.server_error ? 'S'
+               : !r.timed_out   ? '-'
+               : (bt.tunnel || !bt.server || (ft.client && *ft.client <= *bt.server)) ? 'c'
+                                                                                     : 's';
+    if (who != '-') tlog->state.term[0] = who, tlog->state.term[1] = 'D';
   }
   fe.counters().add(w.index(), Ctr::bytes_in, r.client_to_server);
   fe.counters().add(w.index(), Ctr::bytes_out, r.server_to_client);

@@ -1205,3 +1205,74 @@ def test_tcp_content_inspection_as_haproxys(workdir, app):
         return (f["ft"], f["b"], f["s"], f["ts"], f["B"], f["Tc"] == "-1", f["Tw"] == "-1",
                 f["bc"], f["sc"], f["rc"], f["sq"], f["bq"])
     assert [shape(f) for f in ours] == [shape(f) for f in theirs], f"tandem: {ours}\nhaproxy: {theirs}"
+
+
+def data_phase_config(ports, app):
+    """TCP: `short_client` times the client out (300ms) before the server (5s),
+    `short_server` the other way round."""
+    return ("global\n    log stdout format raw local0\n"
+            "defaults\n    log global\n    mode tcp\n    option tcplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend short_client\n    bind 127.0.0.1:{ports[0]}\n    timeout client 300ms\n    default_backend farm\n"
+            f"frontend short_server\n    bind 127.0.0.1:{ports[1]}\n    default_backend farm_short\n"
+            f"backend farm\n    server a {app.address}\n"
+            f"backend farm_short\n    timeout server 300ms\n    server a {app.address}\n")
+
+
+def data_phase_traffic(ports, output):
+    """A slow answer (2s) through each frontend, and a client that resets its
+    connection while waiting: each line's (frontend, termination state)."""
+    import struct
+    def slow(port, reset=False):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(CLIENT_IP, 0))
+        s.sendall(b"GET /slow/2000 HTTP/1.0\r\n\r\n")
+        if reset:
+            time.sleep(0.1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+            return "reset"
+        try:
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+            return out.split(b"\r\n")[0].decode()
+        except ConnectionResetError:
+            return "reset by the proxy"
+        finally:
+            s.close()
+    answers = [slow(ports[0]), slow(ports[1]), slow(ports[1], reset=True)]
+
+    def lines():
+        return [m.groupdict() for m in map(TCPLOG.match, output().splitlines()) if m and m["ci"] == CLIENT_IP]
+    wait_for(lambda: len(lines()) == 3, what="three lines")
+    return answers, [(f["ft"], f["ts"], f["s"]) for f in lines()]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_tcp_data_phase_termination_flags_as_haproxys(workdir, app):
+    """A TCP connection that ends in its data phase is logged with who ended
+    it as HAProxy says: `cD` the client timeout, `sD` the server timeout,
+    `CD` a client reset."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        ports = [free_port(), free_port()]
+        cfg = data_phase_config(ports, app)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=ports) as p:
+                time.sleep(0.4)
+                results.append(data_phase_traffic(ports, p.output))
+        else:
+            path = workdir / "hap-data.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                for port in ports:
+                    wait_for_port("127.0.0.1", port, h)
+                time.sleep(0.4)
+                results.append(data_phase_traffic(ports, h.output))
+    ours, theirs = results
+    assert ours[1] == theirs[1], f"tandem: {ours}\nhaproxy: {theirs}"
+    assert ours[1] == [("short_client", "cD", "a"), ("short_server", "sD", "a"), ("short_server", "CD", "a")]
+    # (Left different: on `timeout client` HAProxy only closes the client's
+    # direction and still forwards the server's late answer; Tandem's tunnel
+    # ends both directions at its idle timeout.)
+    assert ours[0][1:] == theirs[0][1:]
