@@ -184,6 +184,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
     x_->log.status = status;
   }
   RequestLogState& reqlog() { return x_->log; }
+  // cli_abrt/srv_abrt of the backend and server serving the request.
+  void count_abort(Ctr c) {
+    if (x_->backend) x_->backend->counters().add(wi(), c);
+    if (server_) server_->counters().add(wi(), c);
+  }
   // %CC once the request goes on to a backend or is denied (see
   // RequestLogState::capture_request_cookie).
   void capture_request_cookie() {
@@ -1011,8 +1016,14 @@ awaitable<Exchange> HttpSession::exchange() {
                                     x_->resp_chunks, 502, true, truncated);
     if (!ok) {
       // A response cut short cannot be repaired: the client sees the
-      // connection close before the announced end.
-      be->counters().add(wi(), Ctr::response_errors);
+      // connection close before the announced end. A server that closed
+      // early, or sent a bad chunk, gave an invalid response (eresp, as
+      // HAProxy); a timeout or a client that left did not.
+      const char who = reqlog().term[0];
+      if (who != 's' && who != 'c' && who != 'C') {
+        be->counters().add(wi(), Ctr::response_errors);
+        if (server_) server_->counters().add(wi(), Ctr::response_errors);
+      }
       release_server(false);
       co_return x;
     }
@@ -1176,6 +1187,12 @@ awaitable<bool> HttpSession::forward_body(Side& from, tcp::socket&, net::IoBuffe
       if (!r.ok() || r.n == 0) {
         if (kind == http::BodyKind::until_close && (r.ec == asio::error::eof || (r.ok() && r.n == 0))) co_return true;
         truncated = true;
+        // The response body ended early: the server closed (SD) or stayed
+        // silent past `timeout server` (sD), as HAProxy's termination state.
+        if (to_client) {
+          reqlog().term[0] = r.timed_out ? 's' : 'S', reqlog().term[1] = 'D';
+          count_abort(Ctr::server_aborts);
+        }
         co_return false;
       }
       buf.commit(r.n);
@@ -1198,7 +1215,14 @@ awaitable<bool> HttpSession::forward_body(Side& from, tcp::socket&, net::IoBuffe
     }
     if (n) {
       IoResult wr = co_await write_all(w_, to, asio::buffer(buf.data(), n), {}, to_timeout);
-      if (!wr.ok()) co_return false;
+      if (!wr.ok()) {
+        // The client left (CD) or stopped reading past `timeout client` (cD).
+        if (to_client) {
+          reqlog().term[0] = wr.timed_out ? 'c' : 'C', reqlog().term[1] = 'D';
+          count_abort(Ctr::client_aborts);
+        }
+        co_return false;
+      }
       if (to_client) count_out(n);
       else count_in(n);
       buf.consume(n);

@@ -316,6 +316,14 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
                                                                                      : 's';
     if (who != '-') tlog->state.term[0] = who, tlog->state.term[1] = 'D';
   }
+  if (r.client_error || r.server_error || r.timed_out) {
+    // cli_abrt / srv_abrt, as HAProxy counts the data phase's ends.
+    const bool client = r.client_error || (!r.server_error && (bt.tunnel || !bt.server ||
+                                                               (ft.client && *ft.client <= *bt.server)));
+    const Ctr c = client ? Ctr::client_aborts : Ctr::server_aborts;
+    be->counters().add(w.index(), c);
+    d.server->counters().add(w.index(), c);
+  }
   fe.counters().add(w.index(), Ctr::bytes_in, r.client_to_server);
   fe.counters().add(w.index(), Ctr::bytes_out, r.server_to_client);
   be->counters().add(w.index(), Ctr::bytes_in, r.client_to_server);

@@ -111,6 +111,8 @@ void StatsSource::fill_server(StatRow& r, runtime::Server& s, const config::Prox
   if (p.maxconn) r.set(Col::slim, p.maxconn);
   r.set(Col::stot, s.counters().sum(Ctr::sessions_total));
   fill_traffic(r, s.counters(), http, true);
+  r.set(Col::cli_abrt, s.counters().sum(Ctr::client_aborts));
+  r.set(Col::srv_abrt, s.counters().sum(Ctr::server_aborts));
   r.set(Col::econ, s.counters().sum(Ctr::connection_errors));
   r.set(Col::eresp, s.counters().sum(Ctr::response_errors));
   r.set(Col::wretr, s.counters().sum(Ctr::retries));
@@ -265,6 +267,8 @@ std::vector<StatRow> StatsSource::rows() const {
       r.set(Col::slim, p.fullconn ? p.fullconn : std::max<std::uint32_t>(1, rt_.maxconn() / 10));
       r.set(Col::stot, http ? b->counters().sum(Ctr::http_requests) : b->counters().sum(Ctr::sessions_total));
       fill_traffic(r, b->counters(), http, false);
+      r.set(Col::cli_abrt, b->counters().sum(Ctr::client_aborts));
+      r.set(Col::srv_abrt, b->counters().sum(Ctr::server_aborts));
       r.set(Col::dreq, b->counters().sum(Ctr::denied_requests));
       r.set(Col::econ, b->counters().sum(Ctr::connection_errors));
       r.set(Col::eresp, b->counters().sum(Ctr::response_errors));

@@ -1207,10 +1207,11 @@ def test_tcp_content_inspection_as_haproxys(workdir, app):
     assert [shape(f) for f in ours] == [shape(f) for f in theirs], f"tandem: {ours}\nhaproxy: {theirs}"
 
 
-def data_phase_config(ports, app):
+def data_phase_config(ports, app, sock):
     """TCP: `short_client` times the client out (300ms) before the server (5s),
     `short_server` the other way round."""
     return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
             "defaults\n    log global\n    mode tcp\n    option tcplog\n    option dontlognull\n"
             "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
             f"frontend short_client\n    bind 127.0.0.1:{ports[0]}\n    timeout client 300ms\n    default_backend farm\n"
@@ -1256,11 +1257,12 @@ def test_tcp_data_phase_termination_flags_as_haproxys(workdir, app):
     results = []
     for name in ("tandem", "haproxy"):
         ports = [free_port(), free_port()]
-        cfg = data_phase_config(ports, app)
+        sock = workdir / f"{name}-data.sock"
+        cfg = data_phase_config(ports, app, sock)
         if name == "tandem":
             with BalancerProcess(workdir, cfg, ports=ports) as p:
                 time.sleep(0.4)
-                results.append(data_phase_traffic(ports, p.output))
+                results.append(data_phase_traffic(ports, p.output) + (abort_counts(sock),))
         else:
             path = workdir / "hap-data.cfg"
             path.write_text(cfg)
@@ -1268,7 +1270,7 @@ def test_tcp_data_phase_termination_flags_as_haproxys(workdir, app):
                 for port in ports:
                     wait_for_port("127.0.0.1", port, h)
                 time.sleep(0.4)
-                results.append(data_phase_traffic(ports, h.output))
+                results.append(data_phase_traffic(ports, h.output) + (abort_counts(sock),))
     ours, theirs = results
     assert ours[1] == theirs[1], f"tandem: {ours}\nhaproxy: {theirs}"
     assert ours[1] == [("short_client", "cD", "a"), ("short_server", "sD", "a"), ("short_server", "CD", "a")]
@@ -1276,3 +1278,77 @@ def test_tcp_data_phase_termination_flags_as_haproxys(workdir, app):
     # direction and still forwards the server's late answer; Tandem's tunnel
     # ends both directions at its idle timeout.)
     assert ours[0][1:] == theirs[0][1:]
+    assert ours[2] == theirs[2], f"tandem: {ours[2]}\nhaproxy: {theirs[2]}"  # eresp, cli_abrt, srv_abrt
+
+
+def http_data_config(port, app, sock):
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n"
+            "    use_backend farm_short if { hdr(x-short) -m found }\n    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n"
+            "backend farm_short\n    timeout server 300ms\n"
+            f"    server a {app.address}\n")
+
+
+def abort_counts(sock):
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    out = {}
+    for line in stat[1:]:
+        row = line.split(",")
+        if len(row) > 2 and row[0] in ("farm", "farm_short", "web", "short_client", "short_server"):
+            out[f"{row[0]}/{row[1]}"] = {k: row[header.index(k)] or "0" for k in ("eresp", "cli_abrt", "srv_abrt")}
+    return out
+
+
+def http_data_traffic(port, output):
+    """A body the server cuts short, one it stalls past `timeout server`, and
+    one the client walks away from: each line's (path, status, state)."""
+    def one(path, leave=False, short=False):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(CLIENT_IP, 0))
+        try:
+            extra = "X-Short: 1\r\n" if short else ""
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n{extra}\r\n".encode())
+            out = s.recv(65536)
+            if leave:
+                time.sleep(0.2)
+                return out.split(b"\r\n")[0]
+            while chunk := s.recv(65536):
+                out += chunk
+            return out.split(b"\r\n")[0]
+        finally:
+            s.close()
+    answers = [one("/cut/10"), one("/stall/10", short=True), one("/stall/11", leave=True)]
+
+    def lines():
+        return [m.groupdict() for m in map(HTTPLOG.match, output().splitlines()) if m and m["ci"] == CLIENT_IP]
+    wait_for(lambda: len(lines()) == 3, what="three lines")
+    return answers, sorted((f["r"].split()[1], f["ST"], f["tsc"]) for f in lines())
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_http_body_termination_flags_as_haproxys(workdir, app):
+    """An HTTP response that ends in its body is logged with who ended it as
+    HAProxy says: `SD` a server that closed early, `sD` one silent past
+    `timeout server` (also when the client left meanwhile: nothing told the
+    proxy), and counted as HAProxy counts them (srv_abrt; eresp for the early
+    close only)."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        port = free_port()
+        sock = workdir / f"{name}-body.sock"
+        cfg = http_data_config(port, app, sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=[port]) as p:
+                results.append(http_data_traffic(port, p.output) + (abort_counts(sock),))
+        else:
+            path = workdir / "hap-body.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                wait_for_port("127.0.0.1", port, h)
+                results.append(http_data_traffic(port, h.output) + (abort_counts(sock),))
+    ours, theirs = results
+    assert ours == theirs, f"tandem: {ours}\nhaproxy: {theirs}"
