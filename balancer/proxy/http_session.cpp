@@ -916,11 +916,17 @@ awaitable<Exchange> HttpSession::exchange() {
       denied = v.kind == rules::HttpVerdict::Kind::deny;
     }
     if (denied) {
-      // The server's answer is withheld (HAProxy: 502 by default).
-      fe_.counters().add(wi(), Ctr::denied_requests);
+      // The server's answer is withheld (HAProxy: 502 by default), counted
+      // as a denied response (dresp) of the frontend, backend and server and
+      // logged PH (the proxy, in the response headers), as HAProxy's.
+      fe_.counters().add(wi(), Ctr::denied_responses);
+      be->counters().add(wi(), Ctr::denied_responses);
+      server_->counters().add(wi(), Ctr::denied_responses);
       release_server(false);
       log_reject(502, "response denied by http-response rules");
       co_await send_error(502, "", be);
+      reqlog().term[0] = 'P';
+      reqlog().term[1] = 'H';
       co_return x;
     }
   }
@@ -1236,6 +1242,7 @@ void HttpSession::release_server(bool reusable) {
   runtime::Server* s = server_;
   server_ = nullptr;
   s->sessions().leave();
+  if (x_) x_->log.srv_conn_at_release = static_cast<std::int64_t>(s->sessions().current());
   if (sconn_) {
     if (reusable) {
       ++sconn_->requests;

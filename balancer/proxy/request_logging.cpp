@@ -48,6 +48,7 @@ void RequestLogState::reset(Steady now) {
   has_request_line = false;
   applet = {};
   monitor = false;
+  srv_conn_at_release = -1;
 }
 
 void RequestLogState::note_request(const http::RequestHead& req) {
@@ -167,7 +168,9 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
   }
   if (c.server) {
     std::uint64_t cur = c.server->sessions().current();
-    r.srv_conn = cur > held ? cur - held : 0;
+    r.srv_conn = s.srv_conn_at_release >= 0 ? static_cast<std::uint64_t>(s.srv_conn_at_release)
+                 : cur > held                ? cur - held
+                                             : 0;
   }
   if (c.req && s.has_request_line) {
     r.http = true;

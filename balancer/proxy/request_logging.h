@@ -40,6 +40,10 @@ struct RequestLogState {
   // ("<STATS>" the stats page, "<PROMEX>" the Prometheus exporter); empty: none.
   std::string_view applet;
   bool monitor = false;  // a monitor-uri request: not logged, as HAProxy
+  // The server's current sessions right after this request left them and
+  // before its slot went to a waiter (%sc as HAProxy reads it: its log
+  // follows the release in the same task); -1: not released yet.
+  std::int64_t srv_conn_at_release = -1;
   std::string method, target;
   http::Version version = http::Version::http11;
 

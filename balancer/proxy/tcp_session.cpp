@@ -332,6 +332,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   d.server->counters().add(w.index(), Ctr::bytes_out, r.server_to_client);
   if (sticks.any()) sticks.count_bytes(stick::stick_now(SystemClock::instance()), r.client_to_server, r.server_to_client);
   d.server->sessions().leave();
+  if (tlog) tlog->state.srv_conn_at_release = static_cast<std::int64_t>(d.server->sessions().current());
   asio::error_code ec;
   d.conn->socket.close(ec);
   client.close(ec);

@@ -20,7 +20,7 @@ std::string server_addr(const config::Server& s) {
 void fill_traffic(StatRow& r, runtime::Counters& c, bool http, bool server) {
   r.set(Col::bin, c.sum(Ctr::bytes_in));
   r.set(Col::bout, c.sum(Ctr::bytes_out));
-  r.set(Col::dresp, 0);
+  r.set(Col::dresp, c.sum(Ctr::denied_responses));
   if (http) {
     r.set(Col::hrsp_1xx, c.sum(Ctr::http_1xx));
     r.set(Col::hrsp_2xx, c.sum(Ctr::http_2xx));

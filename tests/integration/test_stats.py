@@ -544,6 +544,8 @@ def test_table_commands(workdir, backends):
         # A user socket sees the header only (as HAProxy); operator and admin the entries.
         assert cli(user, "show table web") == ("# table: web, type: ip, size:100, used:1\n"
                                                "# contents not dumped due to insufficient privileges\n\n")
+        # The request's tracking ends when its connection is done: use=0 then.
+        wait_for(lambda: "use=0" in cli(oper, "show table web"), what="the entry released")
         lines = cli(oper, "show table web").splitlines()
         assert lines[0] == "# table: web, type: ip, size:100, used:1"
         entry = lines[1].split(": ", 1)[1].split()
@@ -749,3 +751,37 @@ def test_command_levels_as_haproxys(workdir):
     assert not differ, "\n".join(f"{k}: tandem {o!r} haproxy {t!r}" for k, (o, t) in differ.items())
     assert ours["owner"] == ("nobody", "nogroup", "0o640") and ours["ids"] == (4242, 4243)
     assert ours[("user", "show table farm")][0].endswith("# contents not dumped due to insufficient privileges\n\n")
+
+
+def prometheus_families(port):
+    """Each family's name, type and help text."""
+    text = get("127.0.0.1", port, "/metrics").body.decode()
+    helps = {ln.split(" ", 3)[2]: ln.split(" ", 3)[3] for ln in text.splitlines() if ln.startswith("# HELP ")}
+    return {ln.split()[2]: (ln.split()[3], helps.get(ln.split()[2])) for ln in text.splitlines() if ln.startswith("# TYPE ")}
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_prometheus_families_are_haproxy_26s(workdir):
+    """Every metric family Tandem exports is one HAProxy 2.6's exporter
+    exports for the same configuration, with the same type (Tandem exports
+    a subset: what it counts)."""
+    cfg = ("defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+           "frontend web\n    bind 127.0.0.1:PORT\n    stick-table type ip size 10 store gpc0\n"
+           "    http-request use-service prometheus-exporter if { path /metrics }\n    default_backend farm\n"
+           "backend farm\n    server a 127.0.0.1:1 check\n")
+    port = free_port()
+    with BalancerProcess(workdir, cfg.replace("PORT", str(port)), ports=[port]):
+        ours = prometheus_families(port)
+    port = free_port()
+    path = workdir / "hap-prom.cfg"
+    path.write_text(cfg.replace("PORT", str(port)))
+    with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", port, h)
+        theirs = prometheus_families(port)
+    foreign = {n: t for n, t in ours.items() if n not in theirs or theirs[n][0] != t[0]}
+    assert not foreign, foreign
+    assert len(ours) >= 60
+    for name in ("haproxy_frontend_intercepted_requests_total", "haproxy_frontend_denied_connections_total",
+                 "haproxy_backend_client_aborts_total", "haproxy_server_server_aborts_total",
+                 "haproxy_frontend_responses_denied_total", "haproxy_frontend_connections_total"):
+        assert ours[name] == theirs[name], (name, ours[name], theirs[name])

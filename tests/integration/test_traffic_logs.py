@@ -1144,13 +1144,15 @@ def inspect_traffic(ports, output, sock):
     answers = [one(ports[0], [b"GET /size/10 HTTP/1.0\r\n\r\n"]),
                one(ports[1], [b"GET ", b"/size/10 HTTP/1.0\r\n\r\n"]),
                one(ports[1], [b"GET "])]
-    refused = socket.create_connection(("127.0.0.1", ports[0]), timeout=5, source_address=("127.0.0.4", 0))
     try:
-        refused.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        assert refused.recv(100) == b""
+        refused = socket.create_connection(("127.0.0.1", ports[0]), timeout=5, source_address=("127.0.0.4", 0))
+        try:
+            refused.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            assert refused.recv(100) == b""
+        finally:
+            refused.close()
     except ConnectionResetError:
-        pass  # closed at once, before or after the bytes arrived
-    refused.close()
+        pass  # closed at once: before, while or after the bytes arrived
     time.sleep(0.2)
     after = denied_counts(sock)
     answers.append({fe: {k: after[fe][k] - before[fe][k] for k in after[fe]} for fe in after})
@@ -1352,3 +1354,49 @@ def test_http_body_termination_flags_as_haproxys(workdir, app):
                 results.append(http_data_traffic(port, h.output) + (abort_counts(sock),))
     ours, theirs = results
     assert ours == theirs, f"tandem: {ours}\nhaproxy: {theirs}"
+
+
+def response_deny_config(port, app, sock):
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+            "backend farm\n    http-response deny if { status 404 }\n"
+            f"    server a {app.address}\n")
+
+
+def deny_counts(sock):
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    return {f"{r[0]}/{r[1]}": {k: r[header.index(k)] or "0" for k in ("dreq", "dresp", "eresp")}
+            for r in (l.split(",") for l in stat[1:] if l)}
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_http_response_deny_as_haproxys(workdir, app):
+    """An answer withheld by `http-response deny` is a 502 logged PH-- and a
+    denied response (dresp) of the frontend, backend and server, as HAProxy's."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        port = free_port()
+        sock = workdir / f"{name}-dresp.sock"
+        cfg = response_deny_config(port, app, sock)
+
+        def run(output):
+            assert get("127.0.0.1", port, "/status/404").status == 502
+            wait_for(lambda: any('"GET /status/404' in l for l in output().splitlines()), what="the line")
+            m = next(HTTPLOG.match(l) for l in output().splitlines() if '"GET /status/404' in l)
+            return (m["s"], m["ST"], m["tsc"]), deny_counts(sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=[port]) as p:
+                results.append(run(p.output))
+        else:
+            path = workdir / "hap-dresp.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                wait_for_port("127.0.0.1", port, h)
+                results.append(run(h.output))
+    ours, theirs = results
+    assert ours == theirs, f"tandem: {ours}\nhaproxy: {theirs}"
+    assert ours[0] == ("a", "502", "PH--") and ours[1]["farm/a"]["dresp"] == "1"
