@@ -1139,7 +1139,13 @@ def inspect_traffic(ports, output, sock):
         finally:
             s.close()
 
-    time.sleep(0.7)  # the readiness probes' connections, held by the inspection too, are gone
+    # The readiness probes' connections (held by the inspection too, then
+    # forwarded) are gone first: they would count in %ac..%sc.
+    def idle():
+        stat = runtime_command(sock, "show stat").splitlines()
+        header = stat[0].lstrip("# ").split(",")
+        return all(int(r[header.index("scur")] or 0) == 0 for r in (l.split(",") for l in stat[1:] if l))
+    wait_for(idle, what="no session left from the probes")
     before = denied_counts(sock)
     answers = [one(ports[0], [b"GET /size/10 HTTP/1.0\r\n\r\n"]),
                one(ports[1], [b"GET ", b"/size/10 HTTP/1.0\r\n\r\n"]),
