@@ -41,8 +41,9 @@ struct StatsSocket {
   std::string path;
   std::uint32_t mode = 0;  // 0: the umask's
   std::string level = "operator";
-  std::string user;
-  std::string group;
+  std::string user;   // `user NAME`
+  std::string group;  // `group NAME`
+  std::optional<std::uint32_t> uid, gid;  // `uid N`, `gid N`: numbers, no passwd entry needed (as HAProxy)
   bool expose_fd = false;  // `expose-fd listeners`: hands the listeners to a new process (-x)
   Origin origin;
 };

@@ -63,14 +63,17 @@ Result<StatsSocket> parse_stats_socket(const Line& l) {
       if (*v != "user" && *v != "operator" && *v != "admin")
         return fail(keyword_error(l, "stats socket", cat("level '", *v, "' is not user, operator or admin")));
       s.level = *v;
-    } else if (o == "user" || o == "uid") {
+    } else if (o == "user" || o == "group") {
       auto v = next();
       if (!v) return std::unexpected(v.error());
-      s.user = *v;
-    } else if (o == "group" || o == "gid") {
+      (o == "user" ? s.user : s.group) = *v;
+    } else if (o == "uid" || o == "gid") {
       auto v = next();
       if (!v) return std::unexpected(v.error());
-      s.group = *v;
+      long long n = -1;
+      if (!parse_int(*v, n) || n < 0 || n > 0xFFFFFFFELL)
+        return fail(keyword_error(l, "stats socket", cat("'", o, "' expects a number, not '", *v, "'")));
+      (o == "uid" ? s.uid : s.gid) = static_cast<std::uint32_t>(n);
     } else if (o == "expose-fd") {
       auto v = next();
       if (!v) return std::unexpected(v.error());

@@ -175,7 +175,9 @@ class Parser {
     if (g.maxrewrite >= g.bufsize / 2)
       return fail(cat("tune.maxrewrite (", g.maxrewrite, ") must be less than half of tune.bufsize (", g.bufsize, ")"));
     std::set<std::uint32_t> proxy_ids;
-    std::uint32_t next_proxy_id = 1;
+    // A `stats socket` gives HAProxy a CLI frontend ("GLOBAL") that takes id
+    // 1 before the configured proxies: their ids (iid, be_id) start at 2 then.
+    std::uint32_t next_proxy_id = g.stats_sockets.empty() ? 1 : 2;
     for (Proxy& p : cfg_.proxies) {
       std::string what = cat(kind_name(p.kind), " '", p.name, "' (", p.origin.where(), ")");
       if (p.id == 0) {

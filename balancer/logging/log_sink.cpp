@@ -112,7 +112,8 @@ Result<std::unique_ptr<LogSink>> LogSink::open(const config::LogTarget& t, std::
 }
 
 void LogSink::frame(std::string& out, std::string_view format, int facility, Severity s, std::int64_t unix_us,
-                    std::string_view host, std::string_view tag, int pid, std::string_view msg, std::size_t max_len) {
+                    std::string_view host, std::string_view tag, int pid, std::string_view msg, std::size_t max_len,
+                    Target target) {
   out.clear();
   int pri = facility * 8 + static_cast<int>(s);
   char buf[96];
@@ -146,18 +147,20 @@ void LogSink::frame(std::string& out, std::string_view format, int facility, Sev
     append(out, tag, '[', pid, "]: ");
   }
   out += msg;
-  if (out.size() > max_len) out.resize(max_len);
+  std::size_t text_max = target == Target::stream && max_len > 0 ? max_len - 1 : max_len;
+  if (out.size() > text_max) out.resize(text_max);
   out += '\n';
 }
 
 void LogSink::send(Severity s, std::string_view msg, std::int64_t unix_us, std::string& scratch) {
-  frame(scratch, format_, facility_, s, unix_us, header_.host, header_.tag, pid_, msg, max_len_);
+  frame(scratch, format_, facility_, s, unix_us, header_.host, header_.tag, pid_, msg, max_len_,
+        owns_fd_ ? Target::datagram : Target::stream);
   ssize_t n;
   if (!owns_fd_) {
     n = ::write(fd_, scratch.data(), scratch.size());
   } else {
-    // Datagram targets take the line without its newline (syslogd adds its own).
-    n = ::send(fd_, scratch.data(), scratch.size() - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    // A datagram keeps its newline, as HAProxy sends it (syslogd accepts both).
+    n = ::send(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0 && !unix_path_.empty() && (errno == ENOTCONN || errno == EDESTADDRREQ || errno == ECONNREFUSED)) {
       // syslogd was not there yet, or restarted: connect again (immediate
       // for a unix datagram socket) and send once more.
@@ -165,7 +168,7 @@ void LogSink::send(Severity s, std::string_view msg, std::int64_t unix_us, std::
       sun.sun_family = AF_UNIX;
       std::memcpy(sun.sun_path, unix_path_.data(), unix_path_.size());
       if (::connect(fd_, reinterpret_cast<sockaddr*>(&sun), sizeof sun) == 0)
-        n = ::send(fd_, scratch.data(), scratch.size() - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        n = ::send(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     }
   }
   if (n < 0) dropped_.fetch_add(1, std::memory_order_relaxed);

@@ -46,8 +46,13 @@ class LogSink {
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
   // The framing alone (tests). `host` empty: none (rfc5424 prints "-").
+  // Every line ends with '\n', as HAProxy sends it. `len` (max_len) counts
+  // that newline on a stream (stdout/stderr) but not in a datagram: HAProxy
+  // cuts a datagram's text at len and then adds the newline.
+  enum class Target : std::uint8_t { datagram, stream };
   static void frame(std::string& out, std::string_view format, int facility, Severity s, std::int64_t unix_us,
-                    std::string_view host, std::string_view tag, int pid, std::string_view msg, std::size_t max_len);
+                    std::string_view host, std::string_view tag, int pid, std::string_view msg, std::size_t max_len,
+                    Target target = Target::datagram);
 
  private:
   LogSink() = default;

@@ -178,10 +178,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   }
   // The status sent to the client (counters and the log line).
   void note_status(int status) {
+    // The backend counts every answer to a request routed to it, its own
+    // rules' answers too (HAProxy counts at the end of the transaction).
     fe_.counters().add_status(wi(), status);
+    if (x_->backend) x_->backend->counters().add_status(wi(), status);
     x_->log.status = status;
   }
   RequestLogState& reqlog() { return x_->log; }
+  // cli_abrt/srv_abrt of the backend and server serving the request.
+  void count_abort(Ctr c) {
+    if (x_->backend) x_->backend->counters().add(wi(), c);
+    if (server_) server_->counters().add(wi(), c);
+  }
+  // %CC once the request goes on to a backend or is denied (see
+  // RequestLogState::capture_request_cookie).
+  void capture_request_cookie() {
+    if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && !tl->cookie_capture().empty())
+      reqlog().capture_request_cookie(*tl, x_->req);
+  }
   // Parser limits: the head must leave tune.maxrewrite of the buffer free.
   http::Limits limits() const { return {rt_.global().bufsize - rt_.global().maxrewrite, rt_.global().max_headers}; }
   // The traffic log line of the request that just ended (balancer/logging).
@@ -289,7 +303,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   bool set_up_ = false;              // the connection's set-up (logs, rules, TLS) done
   bool request_started_ = false;     // bytes of a request arrived (for 408 vs silent close)
   bool verdict_keep_alive_ = false;  // a rule answered and the connection stays open
-  bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx, not denies)
+  bool http_err_ = false;  // the request counts in http_err_cnt (HAProxy's rule: 4xx from a server, deny, tarpit, auth)
   bool pump_running_ = false;
   bool pump_failed_ = false;
   bool pump_done_ = false;
@@ -317,7 +331,7 @@ awaitable<void> HttpSession::run() {
       prepare_context(nullptr);
       x_->ctx.req = nullptr;
       if (!fe_.rules().run_tcp(x_->ctx, false, &sticks_)) {
-        fe_.counters().add(wi(), Ctr::denied_requests);
+        fe_.counters().add(wi(), Ctr::denied_connections);  // dcon, not logged (as HAProxy)
         co_return;  // tcp-request connection reject: closed at once
       }
     }
@@ -582,6 +596,9 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
       co_return false;
     case K::deny:
       fe_.counters().add(wi(), Ctr::denied_requests);
+      if (be) be->counters().add(wi(), Ctr::denied_requests);  // a backend's rule: both count it, as HAProxy
+      http_err_ = true;
+      capture_request_cookie();
       log_reject(v.status, cat("denied by ", v.action ? v.action->origin.where() : std::string("a rule")));
       if (!co_await deny_keeping_alive(v.status, be)) co_await send_error(v.status, "", be);
       co_return true;
@@ -589,6 +606,9 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
       // Hold the client for `timeout tarpit` (else `timeout connect`), then
       // answer: an abuser's connections stay busy, the servers do not.
       fe_.counters().add(wi(), Ctr::denied_requests);
+      if (be) be->counters().add(wi(), Ctr::denied_requests);
+      http_err_ = true;
+      capture_request_cookie();
       Millis hold = proxy.timeouts.tarpit ? *proxy.timeouts.tarpit : or_none(proxy.timeouts.connect);
       asio::steady_timer t(w_.io());
       t.expires_after(hold);
@@ -622,6 +642,7 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
   }
   reqlog().term[0] = 'L';
   reqlog().term[1] = 'R';
+  if (!be) fe_.counters().add(wi(), Ctr::intercepted);  // answered by the frontend's rules (HAProxy: fe == be)
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(response), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
   if (keep && wr.ok()) {
@@ -660,16 +681,27 @@ awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const ru
   if (!resp) co_return false;
   cbuf_.consume(x_->req.head_length + body_len);
   note_status(resp->status);
-  if (!service) {
-    // As HAProxy logs its stats applet: server <STATS>, no wait, no connect,
-    // answered locally (LR), or refused by the proxy (PR) with no response time.
+  {
+    // As HAProxy logs its applets (the stats page, the Prometheus exporter):
+    // server <STATS>/<PROMEX>, no wait, no connect, answered locally (LR), or
+    // refused by `stats http-request deny` (PR) with no response time, then
+    // counted and its cookie captured as HAProxy's denied requests.
     RequestLogState& l = reqlog();
-    l.stats_page = true;
+    l.applet = service ? std::string_view("<PROMEX>") : std::string_view("<STATS>");
     l.connect_start = l.connected = Worker::now();
-    const bool refused = resp->status == 403;
+    const bool refused = !service && resp->status == 403;
     if (!refused) l.response_head = l.connected;
     l.term[0] = refused ? 'P' : 'L';
     l.term[1] = 'R';
+    if (refused) {
+      // A `stats http-request deny`: a denied request, as HAProxy's.
+      fe_.counters().add(wi(), Ctr::denied_requests);
+      if (&proxy != &fe_.config() && x_->backend) x_->backend->counters().add(wi(), Ctr::denied_requests);
+      http_err_ = true;
+      capture_request_cookie();
+    } else if (&proxy == &fe_.config()) {
+      fe_.counters().add(wi(), Ctr::intercepted);
+    }
   }
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(resp->bytes), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
@@ -729,6 +761,8 @@ awaitable<Exchange> HttpSession::exchange() {
     // condition holds.
     prepare_context(nullptr);
     bool failing = fe_.rules().monitor_fails(x_->ctx);
+    reqlog().monitor = true;  // HAProxy logs no monitor-uri request
+    fe_.counters().add(wi(), Ctr::intercepted);
     const bool keep = answer_keeps_alive();
     std::string r = failing ? http::make_error_response(503, !keep)
                             : cat("HTTP/1.1 200 OK\r\ncontent-length: 58\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n",
@@ -745,6 +779,7 @@ awaitable<Exchange> HttpSession::exchange() {
   if (sticks_.any()) sticks_.begin_request(ctx.now);
   sticks_.set_in_request(true);
   const rules::RuleSet& fe_rules = fe_.rules();
+  ctx.req_len = cbuf_.size();  // req.len: the content rules run once, on the whole head (final)
   if (fe_rules.has_tcp_content_rules() && !fe_rules.run_tcp(ctx, true, &sticks_)) {
     fe_.counters().add(wi(), Ctr::denied_requests);
     co_return x;  // rejected: the connection closes without an answer, as HAProxy
@@ -763,6 +798,8 @@ awaitable<Exchange> HttpSession::exchange() {
     co_return x;
   }
   ctx.be = be;
+  x_->backend = be;  // a backend's own answers below are logged (and their bytes counted) under it
+  be->counters().add(wi(), Ctr::http_requests);
   if (be->rules_ptr() != fe_.rules_ptr()) {
     // A backend of its own (not this listen section): its rules run too.
     const rules::RuleSet& be_rules = be->rules();
@@ -776,8 +813,7 @@ awaitable<Exchange> HttpSession::exchange() {
     if (co_await answer_builtin(be->config(), be_rules, nullptr, x)) co_return x;
   }
   backend_ = be;
-  x_->backend = be;
-  be->counters().add(wi(), Ctr::http_requests);
+  capture_request_cookie();
 
   // Cookie persistence: the client's cookie names the server to use.
   const config::CookieConfig& cookie = be->config().cookie;
@@ -884,11 +920,17 @@ awaitable<Exchange> HttpSession::exchange() {
       denied = v.kind == rules::HttpVerdict::Kind::deny;
     }
     if (denied) {
-      // The server's answer is withheld (HAProxy: 502 by default).
-      fe_.counters().add(wi(), Ctr::denied_requests);
+      // The server's answer is withheld (HAProxy: 502 by default), counted
+      // as a denied response (dresp) of the frontend, backend and server and
+      // logged PH (the proxy, in the response headers), as HAProxy's.
+      fe_.counters().add(wi(), Ctr::denied_responses);
+      be->counters().add(wi(), Ctr::denied_responses);
+      server_->counters().add(wi(), Ctr::denied_responses);
       release_server(false);
       log_reject(502, "response denied by http-response rules");
       co_await send_error(502, "", be);
+      reqlog().term[0] = 'P';
+      reqlog().term[1] = 'H';
       co_return x;
     }
   }
@@ -904,7 +946,6 @@ awaitable<Exchange> HttpSession::exchange() {
     int st = x_->resp.status;
     server_->observe(st >= 500 && st != 501 && st != 505);
   }
-  be->counters().add_status(wi(), x_->resp.status);
   server_->counters().add_status(wi(), x_->resp.status);
   note_status(x_->resp.status);
   const config::HttpConnMode mode = fe_.config().http_conn_mode;
@@ -986,8 +1027,14 @@ awaitable<Exchange> HttpSession::exchange() {
                                     x_->resp_chunks, 502, true, truncated);
     if (!ok) {
       // A response cut short cannot be repaired: the client sees the
-      // connection close before the announced end.
-      be->counters().add(wi(), Ctr::response_errors);
+      // connection close before the announced end. A server that closed
+      // early, or sent a bad chunk, gave an invalid response (eresp, as
+      // HAProxy); a timeout or a client that left did not.
+      const char who = reqlog().term[0];
+      if (who != 's' && who != 'c' && who != 'C') {
+        be->counters().add(wi(), Ctr::response_errors);
+        if (server_) server_->counters().add(wi(), Ctr::response_errors);
+      }
       release_server(false);
       co_return x;
     }
@@ -1070,6 +1117,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
     }
     server_ = d.server;
     x_->server = d.server;
+    server_->sessions().enter();  // until release_server(): the log's %sc, HAProxy's cur_sess
     reqlog().connected = Worker::now();
     sconn_ = std::move(d.conn);
     x_->server_side.socket = &sconn_->socket;
@@ -1151,6 +1199,12 @@ awaitable<bool> HttpSession::forward_body(Side& from, tcp::socket&, net::IoBuffe
       if (!r.ok() || r.n == 0) {
         if (kind == http::BodyKind::until_close && (r.ec == asio::error::eof || (r.ok() && r.n == 0))) co_return true;
         truncated = true;
+        // The response body ended early: the server closed (SD) or stayed
+        // silent past `timeout server` (sD), as HAProxy's termination state.
+        if (to_client) {
+          reqlog().term[0] = r.timed_out ? 's' : 'S', reqlog().term[1] = 'D';
+          count_abort(Ctr::server_aborts);
+        }
         co_return false;
       }
       buf.commit(r.n);
@@ -1173,7 +1227,14 @@ awaitable<bool> HttpSession::forward_body(Side& from, tcp::socket&, net::IoBuffe
     }
     if (n) {
       IoResult wr = co_await write_all(w_, to, asio::buffer(buf.data(), n), {}, to_timeout);
-      if (!wr.ok()) co_return false;
+      if (!wr.ok()) {
+        // The client left (CD) or stopped reading past `timeout client` (cD).
+        if (to_client) {
+          reqlog().term[0] = wr.timed_out ? 'c' : 'C', reqlog().term[1] = 'D';
+          count_abort(Ctr::client_aborts);
+        }
+        co_return false;
+      }
       if (to_client) count_out(n);
       else count_in(n);
       buf.consume(n);
@@ -1186,6 +1247,8 @@ void HttpSession::release_server(bool reusable) {
   if (!server_) return;
   runtime::Server* s = server_;
   server_ = nullptr;
+  s->sessions().leave();
+  if (x_) x_->log.srv_conn_at_release = static_cast<std::int64_t>(s->sessions().current());
   if (sconn_) {
     if (reusable) {
       ++sconn_->requests;
@@ -1243,6 +1306,7 @@ void HttpSession::log_request(bool before_any_byte) {
   c.fe = &fe_;
   c.be = x_->backend;
   c.server = x_->server;
+  c.slot_held = server_ != nullptr;
   c.client_ip = client_ip;
   c.local_ip = local_ip;
   c.client_port = client_port_;

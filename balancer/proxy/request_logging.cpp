@@ -46,7 +46,9 @@ void RequestLogState::reset(Steady now) {
   cookie_req.clear();
   cookie_res.clear();
   has_request_line = false;
-  stats_page = false;
+  applet = {};
+  monitor = false;
+  srv_conn_at_release = -1;
 }
 
 void RequestLogState::note_request(const http::RequestHead& req) {
@@ -83,6 +85,9 @@ void RequestLogState::set_error_status(int st, bool server_involved) {
 void RequestLogState::capture_request(const logging::TrafficLog& t, const http::RequestHead& req) {
   captures.clear();
   for (std::size_t i = 0; i < t.request_captures(); ++i) capture(captures, req.headers, t.captures()[i]);
+}
+
+void RequestLogState::capture_request_cookie(const logging::TrafficLog& t, const http::RequestHead& req) {
   cookie_req.clear();
   if (!t.cookie_capture().empty())
     for (const http::Header& h : req.headers)
@@ -103,6 +108,7 @@ void RequestLogState::capture_response(const logging::TrafficLog& t, const http:
 
 void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,
                       std::chrono::steady_clock::time_point now) {
+  if (s.monitor) return;
   if (t.dontlognull() && !s.any_request && s.bytes_in == 0) return;
   logging::RequestLog r;
   r.client_ip = c.client_ip;
@@ -114,7 +120,7 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
   r.frontend = c.fe->name();
   r.backend = c.be ? std::string_view(c.be->name()) : std::string_view();
   r.server = c.server ? std::string_view(c.server->name()) : std::string_view();
-  if (s.stats_page) r.server = "<STATS>";
+  if (!s.applet.empty()) r.server = s.applet;
   if (c.server) {
     r.server_ip = c.server->config().address;
     r.server_port = c.server->config().port;
@@ -141,23 +147,31 @@ void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, co
   r.bytes_in = s.bytes_in;
   r.term[0] = s.term[0];
   r.term[1] = s.term[1];
-  // Each worker's accept loop holds a session slot per listener while it
-  // waits in accept(): those are not connections (see stats_source.cpp).
-  std::uint64_t fe_waiting = static_cast<std::uint64_t>(c.rt->workers()) * c.fe->config().binds.size();
-  std::uint64_t all_waiting = 0;
-  for (const auto& f : c.rt->frontends()) all_waiting += static_cast<std::uint64_t>(c.rt->workers()) * f->config().binds.size();
-  std::uint64_t fe_cur = c.fe->sessions().current(), all_cur = c.rt->sessions().current();
-  // The counts include the connection being logged (HAProxy's convention);
-  // a worker's accept loop re-takes its slot asynchronously, hence the floor.
-  r.feconn = std::max<std::uint64_t>(1, fe_cur > fe_waiting ? fe_cur - fe_waiting : 0);
-  r.actconn = std::max<std::uint64_t>(r.feconn, all_cur > all_waiting ? all_cur - all_waiting : 0);
+  // As HAProxy 2.6 counts at log time: %ac/%fc the connections open (this
+  // one included), %bc the requests (HTTP) or connections (TCP) routed to
+  // the backend, waiting in its queues included, and %sc those the server
+  // is serving; both without this one, which HAProxy has released by then.
+  // A waiter granted the slot this one freed counts in %bc, and in %sc only
+  // once it has resumed and taken its connection (HAProxy's cur_sess).
+  r.actconn = c.rt->sessions().current();
+  r.feconn = c.fe->sessions().current();
+  const std::uint64_t held = c.slot_held ? 1 : 0;
   if (c.be) {
-    // HTTP holds a server slot per request and has released it by now.
     std::uint64_t in_flight = 0;
-    for (const auto& sv : c.be->servers()) in_flight += sv->in_flight();
-    r.beconn = c.req ? in_flight + (c.server ? 1 : 0) : c.be->sessions().current();
+    bool queues = false;  // only servers with a maxconn have waiters (queued() takes the backend's lock)
+    for (const auto& sv : c.be->servers()) {
+      in_flight += sv->in_flight();
+      queues |= sv->maxconn() != 0;
+    }
+    if (queues) in_flight += c.be->queued();
+    r.beconn = in_flight > held ? in_flight - held : 0;
   }
-  if (c.server) r.srv_conn = c.req ? c.server->in_flight() + 1 : c.server->sessions().current();
+  if (c.server) {
+    std::uint64_t cur = c.server->sessions().current();
+    r.srv_conn = s.srv_conn_at_release >= 0 ? static_cast<std::uint64_t>(s.srv_conn_at_release)
+                 : cur > held                ? cur - held
+                                             : 0;
+  }
   if (c.req && s.has_request_line) {
     r.http = true;
     r.method = s.method;

@@ -36,7 +36,14 @@ struct RequestLogState {
   // the line is written. HAProxy keeps its own copy of the URI for the same
   // reason.
   bool has_request_line = false;
-  bool stats_page = false;  // answered by the stats page: logged as server <STATS>, as HAProxy
+  // Answered by one of HAProxy's applets: the server name its line shows
+  // ("<STATS>" the stats page, "<PROMEX>" the Prometheus exporter); empty: none.
+  std::string_view applet;
+  bool monitor = false;  // a monitor-uri request: not logged, as HAProxy
+  // The server's current sessions right after this request left them and
+  // before its slot went to a waiter (%sc as HAProxy reads it: its log
+  // follows the release in the same task); -1: not released yet.
+  std::int64_t srv_conn_at_release = -1;
   std::string method, target;
   http::Version version = http::Version::http11;
 
@@ -44,7 +51,13 @@ struct RequestLogState {
   void note_request(const http::RequestHead& req);
   // The termination state a proxy-made answer implies (HAProxy's flags).
   void set_error_status(int status, bool server_involved);
+  // `capture request header`s, read when the head is parsed.
   void capture_request(const logging::TrafficLog& t, const http::RequestHead& req);
+  // `capture cookie`'s request cookie (%CC), read as HAProxy 2.6 reads it:
+  // once the rules let the request on to a backend, or when a deny/tarpit
+  // refuses it; an answer of the proxy's own (return, redirect, auth,
+  // monitor-uri, the stats page) leaves it empty.
+  void capture_request_cookie(const logging::TrafficLog& t, const http::RequestHead& req);
   void capture_response(const logging::TrafficLog& t, const http::ResponseHead& resp);
 };
 
@@ -59,6 +72,9 @@ struct LogContext {
   // The rule context %[...] parts read; set only when the log format has
   // such parts (TrafficLog::uses_samples()).
   rules::EvalContext* eval = nullptr;
+  // The request still holds its server slot and counts in the server's
+  // sessions (HAProxy logs after releasing both: %bc/%sc exclude it).
+  bool slot_held = false;
 };
 
 void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,

@@ -1,5 +1,11 @@
 #include "balancer/proxy/tcp_session.h"
 
+// g++ 12 reports mismatched-new-delete on serve_tcp's own coroutine frame
+// once it holds the inspection buffer: a false positive (asio's awaitable
+// frames are allocated and freed by the same class-specific operators; see
+// balancer/health/checker.cpp and the sanitizer note in CMakeLists.txt).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 #include <optional>
 
 #include "balancer/proxy/request_logging.h"
@@ -73,6 +79,37 @@ struct TcpHook : SessionHook {
     shut_down_now(t->server);
   }
 };
+
+// tcp-request content rules over what the client has sent so far, as
+// HAProxy's tcp_inspect_request: at once, then again as bytes arrive while a
+// rule's condition cannot be decided yet (req.len, WAIT_END...), and a last
+// time as final once `tcp-request inspect-delay` has expired, the buffer is
+// full or the client has closed. Without an inspect-delay the first run is
+// final. The bytes read stay in `buf`, to be forwarded first. False: rejected.
+asio::awaitable<bool> inspect_content(Worker& w, Side& client, const rules::RuleSet& rs, rules::EvalContext& ctx,
+                                      rules::SessionCounters& sticks, net::IoBuffer& buf) {
+  using V = rules::RuleSet::TcpVerdict;
+  const Millis delay = rs.inspect_delay();
+  const auto until = Worker::now() + delay;
+  ctx.content_final = delay.count() == 0;
+  for (;;) {
+    ctx.req_len = buf.size();
+    V v = rs.run_tcp_content(ctx, &sticks);
+    if (v != V::wait) {
+      ctx.content_final = true;  // later rules (the backend's, use_backend) see it all as final
+      co_return v == V::accept;
+    }
+    if (!buf.allocated()) buf.ensure(w.buffers());
+    const Millis left = std::chrono::duration_cast<Millis>(until - Worker::now());
+    if (buf.space_size() == 0 || left.count() <= 0) {
+      ctx.content_final = true;
+      continue;
+    }
+    IoResult r = co_await read_some(w, client, asio::buffer(buf.space(), buf.space_size()), left);
+    if (r.ok() && r.n > 0) buf.commit(r.n);
+    else ctx.content_final = true;  // the delay expired, or the client closed (or failed): decide now
+  }
+}
 
 // The TLS handshake of a `bind ... ssl` listener in TCP mode, within
 // `timeout client` (as in HTTP mode). Null when it failed: counted, logged
@@ -167,7 +204,10 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   // Connection rules see no TLS (as HAProxy: they run before the handshake,
   // so a rejected client costs no handshake).
   if (rules_here && !rs.run_tcp(ctx, false, &sticks)) {
-    deny();
+    // Never a session, as HAProxy's: counted as a denied connection (dcon)
+    // and not logged.
+    fe.counters().add(w.index(), Ctr::denied_connections);
+    tlog.reset();
     co_return;
   }
   std::unique_ptr<tls::TlsConn> client_tls;
@@ -184,10 +224,17 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
     const char* sni = SSL_get_servername(client_tls->ssl(), TLSEXT_NAMETYPE_host_name);
     ctx.sni = sni ? std::string_view(sni) : std::string_view();
   }
+  // Bytes read while the content rules inspect the request: forwarded first.
+  net::IoBuffer c2s, s2c;
+  Side client_side;
+  client_side.socket = &client;
+  client_side.tls = client_tls.get();
   if (rules_here) {
-    // Content rules here read no payload (no such fetch exists yet), so they
-    // run at once rather than after tcp-request inspect-delay.
-    if (!rs.run_tcp(ctx, true, &sticks)) {
+    if (!co_await inspect_content(w, client_side, rs, ctx, sticks, c2s)) {
+      if (tlog) {
+        tlog->state.bytes_in = c2s.size();  // what it sent: logged despite dontlognull
+        tlog->ctx.be = nullptr;  // not routed yet: the line names the frontend, as HAProxy's
+      }
       deny();
       co_return;
     }
@@ -199,7 +246,9 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
     if (tlog) tlog->ctx.be = be;
     // A backend of its own (not this listen section): its tcp-request content
     // rules run too, after the frontend's.
-    if (own_rules(be) && be->rules().has_tcp_content_rules() && !be->rules().run_tcp(ctx, true, &sticks)) {
+    if (own_rules(be) && be->rules().has_tcp_content_rules() &&
+        !co_await inspect_content(w, client_side, be->rules(), ctx, sticks, c2s)) {
+      if (tlog) tlog->state.bytes_in = c2s.size();
       be->counters().add(w.index(), Ctr::denied_requests);
       if (tlog) tlog->state.term[0] = 'P', tlog->state.term[1] = 'R';
       co_return;
@@ -252,11 +301,28 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   }
   tt.client_fin = or_none(ft.client_fin);
   tt.server_fin = or_none(bt.server_fin);
-  net::IoBuffer c2s, s2c;
   TunnelResult r = co_await run_tunnel(w, client, d.conn->socket, c2s, s2c, tt, client_tls.get(), d.conn->tls.get());
   if (tlog) {
     tlog->state.bytes_in = r.client_to_server;
     tlog->state.bytes_out = r.server_to_client;
+    // Who ended the data phase, as HAProxy's termination state: a reset or
+    // failed write (C/S), else the idle timeout of the side whose timeout is
+    // the shorter one (c/s; HAProxy checks the client's first, hence c on a
+    // tie or with `timeout tunnel`).
+    char who = r.client_error ? 'C'
+               : r.server_error ? 'S'
+               : !r.timed_out   ? '-'
+               : (bt.tunnel || !bt.server || (ft.client && *ft.client <= *bt.server)) ? 'c'
+                                                                                     : 's';
+    if (who != '-') tlog->state.term[0] = who, tlog->state.term[1] = 'D';
+  }
+  if (r.client_error || r.server_error || r.timed_out) {
+    // cli_abrt / srv_abrt, as HAProxy counts the data phase's ends.
+    const bool client = r.client_error || (!r.server_error && (bt.tunnel || !bt.server ||
+                                                               (ft.client && *ft.client <= *bt.server)));
+    const Ctr c = client ? Ctr::client_aborts : Ctr::server_aborts;
+    be->counters().add(w.index(), c);
+    d.server->counters().add(w.index(), c);
   }
   fe.counters().add(w.index(), Ctr::bytes_in, r.client_to_server);
   fe.counters().add(w.index(), Ctr::bytes_out, r.server_to_client);
@@ -266,6 +332,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   d.server->counters().add(w.index(), Ctr::bytes_out, r.server_to_client);
   if (sticks.any()) sticks.count_bytes(stick::stick_now(SystemClock::instance()), r.client_to_server, r.server_to_client);
   d.server->sessions().leave();
+  if (tlog) tlog->state.srv_conn_at_release = static_cast<std::int64_t>(d.server->sessions().current());
   asio::error_code ec;
   d.conn->socket.close(ec);
   client.close(ec);

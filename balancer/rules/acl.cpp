@@ -273,7 +273,18 @@ Result<std::shared_ptr<const Acl>> Acl::compile(const std::vector<std::string>& 
   return std::shared_ptr<const Acl>(std::move(acl));
 }
 
-bool Acl::eval(EvalContext& ctx) const {
+Tri Acl::eval3(EvalContext& ctx) const {
+  if (all_headers_ == HeaderIteration::none) {
+    Sample s = expr_.eval(ctx);
+    if (patterns_.matches(s, ctx)) return Tri::pass;
+    // A value that may change (more bytes, the end of the delay) gets
+    // another chance before the final evaluation (HAProxy's rule).
+    return s.may_change && !ctx.content_final ? Tri::miss : Tri::fail;
+  }
+  return eval_headers(ctx) ? Tri::pass : Tri::fail;
+}
+
+bool Acl::eval_headers(EvalContext& ctx) const {
   if (all_headers_ != HeaderIteration::none && ctx.req) {
     // hdr(NAME) in an ACL tests every occurrence of the header, and every
     // comma-separated value of each (HAProxy's behaviour); fhdr each line
@@ -379,28 +390,27 @@ Result<Condition> Condition::parse(const std::vector<std::string>& words, size_t
   return c;
 }
 
-bool Condition::eval(EvalContext& ctx) const {
-  bool result = false;
+Tri Condition::eval3(EvalContext& ctx) const {
+  auto bits = [](Tri t) { return static_cast<unsigned>(t); };
+  unsigned result = bits(Tri::fail);
   for (const auto& all : any_of_) {
-    bool ok = true;
-    for (const Term& t : all) {  // left to right, stopping at the first false: order matters (sc_inc_gpc0)
-      bool v = false;
-      for (const auto& a : t.acls)
-        if (a->eval(ctx)) {
-          v = true;
-          break;
-        }
-      if (v == t.negate) {
-        ok = false;
-        break;
+    unsigned suite = bits(Tri::pass);
+    for (const Term& t : all) {  // left to right, stopping at the first non-pass: order matters (sc_inc_gpc0)
+      unsigned v = bits(Tri::fail);
+      for (const auto& a : t.acls) {
+        v |= bits(a->eval3(ctx));
+        if (v == bits(Tri::pass)) break;
       }
+      if (t.negate && v != bits(Tri::miss)) v = v == bits(Tri::pass) ? bits(Tri::fail) : bits(Tri::pass);
+      suite &= v;
+      if (suite != bits(Tri::pass)) break;
     }
-    if (ok) {
-      result = true;
-      break;
-    }
+    result |= suite;
+    if (result == bits(Tri::pass)) break;
   }
-  return unless_ ? !result : result;
+  Tri r = static_cast<Tri>(result);
+  if (unless_ && r != Tri::miss) r = r == Tri::pass ? Tri::fail : Tri::pass;
+  return r;
 }
 
 }  // namespace tandem::balancer::rules

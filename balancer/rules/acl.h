@@ -20,6 +20,11 @@
 
 namespace tandem::balancer::rules {
 
+// A condition's outcome during tcp-request content inspection: decided
+// (fail, pass), or undecided until more of the request arrives (miss). The
+// values combine as HAProxy's ACL_TEST_*: AND is &, OR is |.
+enum class Tri : std::uint8_t { fail = 0, miss = 1, pass = 3 };
+
 enum class MatchMethod { str, beg, end, sub, reg, dom, dir, len, found, integer, ip, boolean };
 
 class PatternSet {
@@ -51,7 +56,8 @@ class Acl {
   // `words` start at the criterion (after `acl NAME`, or inside `{ }`).
   static Result<std::shared_ptr<const Acl>> compile(const std::vector<std::string>& words, const Resolver& r,
                                                     std::string_view where, std::vector<std::string>* warnings);
-  bool eval(EvalContext& ctx) const;
+  bool eval(EvalContext& ctx) const { return eval3(ctx) == Tri::pass; }
+  Tri eval3(EvalContext& ctx) const;
   unsigned needs() const { return expr_.needs(); }
 
  private:
@@ -60,6 +66,7 @@ class Acl {
   // hdr*() criteria without an occurrence test every value of the header.
   enum class HeaderIteration : std::uint8_t { none, values, lines, addresses };
   HeaderIteration all_headers_ = HeaderIteration::none;
+  bool eval_headers(EvalContext& ctx) const;
 };
 
 // The named ACLs of one proxy, in declaration order.
@@ -77,7 +84,10 @@ class Condition {
   // Parses words[from..] (the words after `if`/`unless`); `unless` inverts.
   static Result<Condition> parse(const std::vector<std::string>& words, size_t from, bool unless, const AclSet& acls,
                                  const Resolver& r, std::string_view where, std::vector<std::string>* warnings);
-  bool eval(EvalContext& ctx) const;
+  bool eval(EvalContext& ctx) const { return eval3(ctx) == Tri::pass; }
+  // Three-valued, as HAProxy's acl_exec_cond: miss only before
+  // ctx.content_final, when a fetch that may change decides nothing yet.
+  Tri eval3(EvalContext& ctx) const;
   unsigned needs() const { return needs_; }
 
  private:

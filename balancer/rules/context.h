@@ -38,6 +38,14 @@ struct EvalContext {
   // read by the ssl_* fetches (balancer/tls/tls_fetches.cpp).
   const void* tls = nullptr;
 
+  // tcp-request content inspection (HAProxy's tcp_inspect_request): the
+  // bytes the client has sent so far (req.len), and whether this evaluation
+  // is the last one (inspect-delay over, buffer full, client closed, or no
+  // inspect-delay): until then a fetch that may still change (req.len,
+  // wait_end) leaves a condition undecided and the rules wait for more.
+  std::size_t req_len = 0;
+  bool content_final = true;
+
   // HTTP (null before/without a request, or outside http-response rules).
   const http::RequestHead* req = nullptr;
   const http::ResponseHead* resp = nullptr;

@@ -15,6 +15,7 @@ struct Predefined {
 // HAProxy 2.6's list, for the criteria Tandem evaluates.
 const Predefined kPredefined[] = {
     {"TRUE", {"always_true"}},
+    {"WAIT_END", {"wait_end"}},
     {"FALSE", {"always_false"}},
     {"LOCALHOST", {"src", "127.0.0.1/8", "::1"}},
     {"METH_CONNECT", {"method", "CONNECT"}},

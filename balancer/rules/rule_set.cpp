@@ -384,7 +384,7 @@ Result<TcpAction> parse_tcp_action(const config::Statement& st, bool& content, c
   if (!cond) return std::unexpected(cond.error());
   act.cond = std::move(*cond);
   unsigned needs = (act.cond ? act.cond->needs() : 0) | (act.key ? act.key->needs() : 0);
-  if (!content && (needs & (kNeedRequest | kNeedResponse)))
+  if (!content && (needs & (kNeedRequest | kNeedResponse | kNeedContent)))
     return fail(cat(where, ": a connection rule cannot read the request (use tcp-request content or http-request)"));
   return act;
 }
@@ -518,7 +518,7 @@ Result<std::shared_ptr<RuleSet>> RuleSet::compile(const config::Proxy& p, const 
         return fail(cat(where, ": expects 'monitor fail if|unless CONDITION'"));
       auto c = Condition::parse(w, 3, w[2] == "unless", rs->acls_, r, where, warnings);
       if (!c) return std::unexpected(c.error());
-      if (c->needs() & (kNeedRequest | kNeedResponse))
+      if (c->needs() & (kNeedRequest | kNeedResponse | kNeedContent))
         return fail(cat(where, ": the condition must not depend on a request (it decides the node's readiness)"));
       rs->monitor_fail_.push_back(std::move(*c));
     } else if (k == "stick") {
@@ -532,18 +532,39 @@ Result<std::shared_ptr<RuleSet>> RuleSet::compile(const config::Proxy& p, const 
   return rs;
 }
 
-bool RuleSet::run_tcp(EvalContext& ctx, bool content, StickHooks* sticks) const {
-  for (const TcpAction& a : content ? tcp_content_ : tcp_connection_) {
-    if (a.cond && !a.cond->eval(ctx)) continue;
+namespace {
+
+RuleSet::TcpVerdict run_tcp_rules(const std::vector<TcpAction>& rules, EvalContext& ctx, StickHooks* sticks) {
+  for (const TcpAction& a : rules) {
+    if (a.cond) {
+      Tri t = a.cond->eval3(ctx);
+      if (t == Tri::miss) return RuleSet::TcpVerdict::wait;
+      if (t == Tri::fail) continue;
+    }
     switch (a.kind) {
-      case TcpAction::Kind::accept: return true;
-      case TcpAction::Kind::reject: return false;
+      case TcpAction::Kind::accept: return RuleSet::TcpVerdict::accept;
+      case TcpAction::Kind::reject: return RuleSet::TcpVerdict::reject;
       case TcpAction::Kind::track_sc:
         if (sticks && !ctx.sc[static_cast<size_t>(a.counter)]) sticks->track(ctx, a.counter, *a.key, a.table, false);
         break;
     }
   }
-  return true;
+  return RuleSet::TcpVerdict::accept;
+}
+
+}  // namespace
+
+bool RuleSet::run_tcp(EvalContext& ctx, bool content, StickHooks* sticks) const {
+  // Decided at once: a condition still undecided here is evaluated as final.
+  const bool was_final = ctx.content_final;
+  ctx.content_final = true;
+  TcpVerdict v = run_tcp_rules(content ? tcp_content_ : tcp_connection_, ctx, sticks);
+  ctx.content_final = was_final;
+  return v != TcpVerdict::reject;
+}
+
+RuleSet::TcpVerdict RuleSet::run_tcp_content(EvalContext& ctx, StickHooks* sticks) const {
+  return run_tcp_rules(tcp_content_, ctx, sticks);
 }
 
 namespace {

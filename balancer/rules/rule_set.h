@@ -155,6 +155,12 @@ class RuleSet {
 
   // tcp-request connection|content: false when the connection is rejected.
   bool run_tcp(EvalContext& ctx, bool content, StickHooks* sticks) const;
+  // tcp-request content over what the client has sent so far (ctx.req_len,
+  // ctx.content_final): accept, reject, or wait for more bytes (or the end
+  // of inspect-delay) when a rule's condition cannot be decided yet. The
+  // rules run from the first again on the next call, as HAProxy's.
+  enum class TcpVerdict { accept, reject, wait };
+  TcpVerdict run_tcp_content(EvalContext& ctx, StickHooks* sticks) const;
   // http-request rules; header and path changes are applied to *req.
   HttpVerdict run_http_request(EvalContext& ctx, http::RequestHead& req, StickHooks* sticks) const;
   // The `redirect` rules (after http-request, in the frontend).

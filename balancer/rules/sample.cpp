@@ -179,6 +179,18 @@ Sample f_nbsrv(EvalContext& c, const FetchArgs& a) {
   return Sample::of_int(be->usable_active() ? be->usable_active() : be->usable_backup());
 }
 Sample f_true(EvalContext&, const FetchArgs&) { return Sample::of_bool(true); }
+// req.len: the bytes buffered so far; more may come until the final evaluation.
+Sample f_req_len(EvalContext& c, const FetchArgs&) {
+  Sample s = Sample::of_int(static_cast<long long>(c.req_len));
+  s.may_change = true;
+  return s;
+}
+// wait_end (the WAIT_END ACL): nothing until the final evaluation, then true.
+Sample f_wait_end(EvalContext& c, const FetchArgs&) {
+  Sample s = c.content_final ? Sample::of_bool(true) : Sample::none();
+  s.may_change = !c.content_final;
+  return s;
+}
 Sample f_false(EvalContext&, const FetchArgs&) { return Sample::of_bool(false); }
 Sample f_var(EvalContext& c, const FetchArgs& a) {
   for (auto it = c.vars.rbegin(); it != c.vars.rend(); ++it)
@@ -272,6 +284,9 @@ std::map<std::string, FetchDef, std::less<>>& registry() {
         {"ssl_fc_sni", f_ssl_fc_sni, T::str, kNeedNothing, A::none},
         {"nbsrv", f_nbsrv, T::integer, kNeedNothing, A::backend_opt},
         {"always_true", f_true, T::boolean, kNeedNothing, A::none},
+        {"req.len", f_req_len, T::integer, kNeedContent, A::none},
+        {"req_len", f_req_len, T::integer, kNeedContent, A::none},
+        {"wait_end", f_wait_end, T::boolean, kNeedContent, A::none},
         {"always_false", f_false, T::boolean, kNeedNothing, A::none},
         {"var", f_var, T::str, kNeedNothing, A::text},
         {"http_auth", f_http_auth, T::boolean, kNeedRequest, A::userlist},
@@ -447,10 +462,12 @@ Sample SampleExpr::eval(EvalContext& ctx) const {
   if ((needs_ & kNeedRequest) && !ctx.req) return Sample::none();
   if ((needs_ & kNeedResponse) && !ctx.resp) return Sample::none();
   Sample s = fetch_(ctx, args_);
+  const bool may_change = s.may_change;
   for (const auto& [fn, a] : convs_) {
     if (!s.present()) break;
     s = fn(ctx, s, a);
   }
+  s.may_change = may_change;
   return s;
 }
 

@@ -25,6 +25,10 @@ struct Sample {
   long long i = 0;
   std::string_view s;
   asio::ip::address ip;
+  // The value may still change as more of the request arrives (HAProxy's
+  // SMP_F_MAY_CHANGE): before the final evaluation, a condition it fails is
+  // undecided rather than false.
+  bool may_change = false;
 
   static Sample none() { return {}; }
   static Sample of_bool(bool v) {
@@ -58,7 +62,9 @@ struct Sample {
 
 // Where a fetch can run (a fetch needing the request cannot be used in a
 // tcp-request connection rule).
-enum Need : unsigned { kNeedNothing = 0, kNeedRequest = 1, kNeedResponse = 2, kNeedTracked = 4 };
+// kNeedContent: the bytes of the request buffered so far (req.len, wait_end),
+// readable from tcp-request content rules on, not by a connection rule.
+enum Need : unsigned { kNeedNothing = 0, kNeedRequest = 1, kNeedResponse = 2, kNeedTracked = 4, kNeedContent = 8 };
 
 // Compile-time lookups a fetch's argument may need (a backend for nbsrv, a
 // userlist for http_auth, a table for src_*). They return nullptr when the

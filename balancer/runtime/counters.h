@@ -29,6 +29,11 @@ enum class Ctr : unsigned {
   failed_checks,
   down_transitions,
   tls_handshake_errors,  // a frontend's refused or failed TLS handshakes
+  denied_responses,  // responses withheld by http-response deny (dresp)
+  client_aborts,  // a backend's or server's transfers the client ended (cli_abrt)
+  server_aborts,  // ... the server ended, closing or silent past its timeout (srv_abrt)
+  denied_connections,  // a frontend's connections refused by tcp-request connection rules (dcon)
+  intercepted,  // a frontend's requests answered by the proxy itself (return, redirect, auth, monitor-uri, stats, services)
   count_  // number of counters
 };
 

@@ -25,12 +25,12 @@ constexpr CommandHelp kCommands[] = {
     {"operator", "lower the level of the current CLI session to operator", CliLevel::admin},
     {"set server <bk>/<srv> [opts]", "change a server's state or weight", CliLevel::admin},
     {"set weight <bk>/<srv>  (DEPRECATED)", "change a server's weight (use 'set server' instead)", CliLevel::admin},
-    {"clear table <table> [key <k>]", "remove an entry from a table (all when no key)", CliLevel::operator_},
+    {"clear table <table> [key <k>]", "remove an entry from a table (all when no key)", CliLevel::user},
     {"set table <table> key <k> [data.* <v>]*", "update or create a table entry's data", CliLevel::operator_},
     {"show table <table> [<filter>]*", "report table usage stats or dump this table's contents (filter: data/key)", CliLevel::user},
     {"show cli level", "display the level of the current CLI session", CliLevel::user},
     {"show info [desc|json|typed]*", "report information about the running process", CliLevel::user},
-    {"show servers state [<backend>]", "dump volatile server information (all or for a single backend)", CliLevel::operator_},
+    {"show servers state [<backend>]", "dump volatile server information (all or for a single backend)", CliLevel::user},
     {"show sess", "report a summary of the current sessions", CliLevel::operator_},
     {"show stat [desc|json|no-maint|typed|up]*", "report counters for each proxy and server", CliLevel::user},
     {"user", "lower the level of the current CLI session to user", CliLevel::operator_},
@@ -235,8 +235,7 @@ std::string CliSession::run(std::string_view command, bool& close) {
       if (q.format == StatQuery::Format::typed) return render_typed(rows, q.desc);
       return render_csv(rows);
     }
-    if (w[1] == "servers" && w.size() >= 3 && w[2] == "state") {
-      if (!need(CliLevel::operator_)) return std::string(denied);
+    if (w[1] == "servers" && w.size() >= 3 && w[2] == "state") {  // any level, as HAProxy
       return show_servers_state(w.size() > 3 ? w[3] : std::string_view());
     }
     if (w[1] == "sess") {
@@ -246,14 +245,17 @@ std::string CliSession::run(std::string_view command, bool& close) {
     if (w[1] == "cli" && w.size() == 3 && w[2] == "level") return cat(level_name(level_), '\n');
     if (w[1] == "table") {
       if (!src_->sticks()) return "No such table\n";
-      return cli_show_table(src_->runtime(), *src_->sticks(), std::vector<std::string_view>(w.begin() + 2, w.end()));
+      return cli_show_table(src_->runtime(), *src_->sticks(), std::vector<std::string_view>(w.begin() + 2, w.end()),
+                            need(CliLevel::operator_));
     }
   }
   if ((w[0] == "clear" || w[0] == "set") && w.size() >= 2 && w[1] == "table") {
-    if (!need(CliLevel::operator_)) return std::string(denied);
+    // HAProxy checks the level per action: a user's `clear table T` clears
+    // nothing, a user's `clear table T key K` and `set table` are refused.
+    if (w[0] == "set" && !need(CliLevel::operator_)) return std::string(denied);
     if (!src_->sticks()) return "No such table\n";
     std::vector<std::string_view> args(w.begin() + 2, w.end());
-    return w[0] == "clear" ? cli_clear_table(src_->runtime(), *src_->sticks(), args)
+    return w[0] == "clear" ? cli_clear_table(src_->runtime(), *src_->sticks(), args, need(CliLevel::operator_))
                            : cli_set_table(src_->runtime(), *src_->sticks(), args);
   }
   // Server commands: `disable server B/S`, `enable server B/S`,
@@ -384,7 +386,7 @@ std::string CliSession::show_servers_state(std::string_view only) const {
     std::int64_t changed = s.last_change_unix_ms() ? s.last_change_unix_ms() / 1000 : src_->process().start_unix_s;
     append(out, stats::proxy_id(rt, be), ' ', be.name, ' ', s.id(), ' ', s.name(), ' ', s.config().address, ' ', op, ' ',
            admin, ' ', s.user_weight(), ' ', s.configured_weight(), ' ', std::max<std::int64_t>(0, now - changed), ' ',
-           hchk_number(cs, checked), ' ', result, ' ', r.num(Col::check_health), ' ', checked ? 6 : 0, " 0 0 0 - ",
+           hchk_number(cs, checked), ' ', result, ' ', checked ? r.num(Col::check_health) : s.config().params.rise, ' ', checked ? 6 : 0, " 0 0 0 - ",
            s.config().port, " - ", s.config().params.tls.enabled ? 1 : 0, ' ', s.config().params.check_port, ' ',
            s.config().params.check_addr.empty() ? "-" : s.config().params.check_addr, " - 0\n");
   }

@@ -135,9 +135,9 @@ Result<std::unique_ptr<CliServer>> CliServer::open(const config::Global& g, Stat
     if (!ec) s->acceptor->listen(64, ec);
     if (ec) return fail(cat(where, ": ", ec.message()));
     if (c.mode && ::chmod(c.path.c_str(), c.mode) != 0) return fail(cat(where, ": chmod: ", std::strerror(errno)));
-    if (!c.user.empty() || !c.group.empty()) {
-      uid_t uid = static_cast<uid_t>(-1);
-      gid_t gid = static_cast<gid_t>(-1);
+    if (!c.user.empty() || !c.group.empty() || c.uid || c.gid) {
+      uid_t uid = c.uid ? static_cast<uid_t>(*c.uid) : static_cast<uid_t>(-1);
+      gid_t gid = c.gid ? static_cast<gid_t>(*c.gid) : static_cast<gid_t>(-1);
       if (!c.user.empty()) {
         passwd* pw = ::getpwnam(c.user.c_str());
         if (!pw) return fail(cat(where, ": user '", c.user, "' does not exist"));

@@ -124,7 +124,8 @@ std::string_view table_key_type(const TableDef& d) {
   return "?";
 }
 
-std::string cli_show_table(runtime::Runtime& rt, StickRegistry& reg, const std::vector<std::string_view>& args) {
+std::string cli_show_table(runtime::Runtime& rt, StickRegistry& reg, const std::vector<std::string_view>& args,
+                           bool entries) {
   if (args.empty()) {
     std::string out;
     for (const std::string& n : rt.table_names())
@@ -162,7 +163,9 @@ std::string cli_show_table(runtime::Runtime& rt, StickRegistry& reg, const std::
       return "Optional argument only supports \"data.<store_data_type>\" <operator> <value> and key <key>\n";
     }
   }
+  if (!entries && key) return "Permission denied\n";
   std::string out = table_header(*t);
+  if (!entries) return out + "# contents not dumped due to insufficient privileges\n";
   StickNow n = now();
   ImageBatch batch;
   auto emit = [&] {
@@ -187,17 +190,19 @@ std::string cli_show_table(runtime::Runtime& rt, StickRegistry& reg, const std::
   return out;
 }
 
-std::string cli_clear_table(runtime::Runtime&, StickRegistry& reg, const std::vector<std::string_view>& args) {
+std::string cli_clear_table(runtime::Runtime&, StickRegistry& reg, const std::vector<std::string_view>& args,
+                            bool entries) {
   if (args.empty()) return "Missing table name.\n";
   auto t = reg.find(args[0]);
   if (!t) return "No such table\n";
   if (args.size() == 1) {
-    t->clear(now());
+    if (entries) t->clear(now());
     return "";
   }
   if (args[1] != "key" || args.size() != 3) return "Optional argument only supports \"key\" <key>\n";
   KeyBuf k;
   if (auto r = parse_key_text(t->key_format(), args[2], k); !r) return cat("Invalid key: ", r.error().message, "\n");
+  if (!entries) return "Permission denied\n";
   t->erase(k.view(), now());
   return "";
 }

@@ -13,8 +13,13 @@
 namespace tandem::balancer::stats {
 
 // `args`: the words after "show table" / "clear table" / "set table".
-std::string cli_show_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args);
-std::string cli_clear_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args);
+// `entries`: the socket's level lets it read and clear entries (operator or
+// admin, as HAProxy). Below that `show table T` gives the header only, and a
+// `key` lookup or removal is refused; `clear table T` clears nothing.
+std::string cli_show_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args,
+                           bool entries = true);
+std::string cli_clear_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args,
+                            bool entries = true);
 std::string cli_set_table(runtime::Runtime& rt, stick::StickRegistry& reg, const std::vector<std::string_view>& args);
 
 // A table's key type in HAProxy's words ("ip", "ipv6", "integer", "string", "binary").

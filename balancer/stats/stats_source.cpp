@@ -20,7 +20,7 @@ std::string server_addr(const config::Server& s) {
 void fill_traffic(StatRow& r, runtime::Counters& c, bool http, bool server) {
   r.set(Col::bin, c.sum(Ctr::bytes_in));
   r.set(Col::bout, c.sum(Ctr::bytes_out));
-  r.set(Col::dresp, 0);
+  r.set(Col::dresp, c.sum(Ctr::denied_responses));
   if (http) {
     r.set(Col::hrsp_1xx, c.sum(Ctr::http_1xx));
     r.set(Col::hrsp_2xx, c.sum(Ctr::http_2xx));
@@ -111,6 +111,8 @@ void StatsSource::fill_server(StatRow& r, runtime::Server& s, const config::Prox
   if (p.maxconn) r.set(Col::slim, p.maxconn);
   r.set(Col::stot, s.counters().sum(Ctr::sessions_total));
   fill_traffic(r, s.counters(), http, true);
+  r.set(Col::cli_abrt, s.counters().sum(Ctr::client_aborts));
+  r.set(Col::srv_abrt, s.counters().sum(Ctr::server_aborts));
   r.set(Col::econ, s.counters().sum(Ctr::connection_errors));
   r.set(Col::eresp, s.counters().sum(Ctr::response_errors));
   r.set(Col::wretr, s.counters().sum(Ctr::retries));
@@ -228,8 +230,8 @@ std::vector<StatRow> StatsSource::rows() const {
       r.set(Col::conn_rate, sr.cur);
       r.set(Col::conn_rate_max, sr.max);
       r.set(Col::conn_tot, f->counters().sum(Ctr::sessions_total));
-      if (http) r.set(Col::intercepted, 0u);
-      r.set(Col::dcon, 0u);
+      if (http) r.set(Col::intercepted, f->counters().sum(Ctr::intercepted));
+      r.set(Col::dcon, f->counters().sum(Ctr::denied_connections));
       r.set(Col::dses, 0u);
       out.push_back(std::move(r));
     }
@@ -265,6 +267,8 @@ std::vector<StatRow> StatsSource::rows() const {
       r.set(Col::slim, p.fullconn ? p.fullconn : std::max<std::uint32_t>(1, rt_.maxconn() / 10));
       r.set(Col::stot, http ? b->counters().sum(Ctr::http_requests) : b->counters().sum(Ctr::sessions_total));
       fill_traffic(r, b->counters(), http, false);
+      r.set(Col::cli_abrt, b->counters().sum(Ctr::client_aborts));
+      r.set(Col::srv_abrt, b->counters().sum(Ctr::server_aborts));
       r.set(Col::dreq, b->counters().sum(Ctr::denied_requests));
       r.set(Col::econ, b->counters().sum(Ctr::connection_errors));
       r.set(Col::eresp, b->counters().sum(Ctr::response_errors));

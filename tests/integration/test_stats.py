@@ -419,7 +419,7 @@ def test_server_commands(workdir, lb):
 def test_levels_are_enforced(workdir, lb):
     assert cli(workdir / "oper.sock", "set server farm/a state maint") == "Permission denied\n\n"
     assert cli(workdir / "user.sock", "disable server farm/a") == "Permission denied\n\n"
-    assert cli(workdir / "user.sock", "show servers state") == "Permission denied\n\n"
+    assert cli(workdir / "user.sock", "show servers state").startswith("1\n# be_id ")  # any level, as HAProxy
     assert cli(workdir / "user.sock", "operator") == "Permission denied\n\n"
     assert cli(workdir / "admin.sock", "user; set server farm/a weight 3") == "\nPermission denied\n\n"
     assert cli(workdir / "admin.sock", "operator; show cli level") == "\noperator\n\n"
@@ -529,6 +529,7 @@ print(" ".join(sorted(seen)))
 def test_table_commands(workdir, backends):
     port = free_port()
     cfg = (f"global\n    stats socket {workdir}/admin.sock level admin\n    stats socket {workdir}/user.sock level user\n"
+           f"    stats socket {workdir}/oper.sock level operator\n"
            "defaults\n    mode http\n    timeout connect 1s\n    timeout client 10s\n    timeout server 10s\n"
            f"frontend web\n    bind 127.0.0.1:{port}\n"
            "    stick-table type ip size 100 expire 30s store gpc0,conn_cnt,http_req_rate(10s)\n"
@@ -536,11 +537,16 @@ def test_table_commands(workdir, backends):
            "backend farm\n    stick-table type string len 32 size 10 store server_id\n"
            f"    server a {backends[0].address} id 7\n")
     with BalancerProcess(workdir, cfg, ports=[port]):
-        admin, user = workdir / "admin.sock", workdir / "user.sock"
+        admin, user, oper = workdir / "admin.sock", workdir / "user.sock", workdir / "oper.sock"
         get("127.0.0.1", port, "/")
         assert cli(user, "show table") == ("# table: web, type: ip, size:100, used:1\n"
                                            "# table: farm, type: string, size:10, used:0\n\n")
-        lines = cli(user, "show table web").splitlines()
+        # A user socket sees the header only (as HAProxy); operator and admin the entries.
+        assert cli(user, "show table web") == ("# table: web, type: ip, size:100, used:1\n"
+                                               "# contents not dumped due to insufficient privileges\n\n")
+        # The request's tracking ends when its connection is done: use=0 then.
+        wait_for(lambda: "use=0" in cli(oper, "show table web"), what="the entry released")
+        lines = cli(oper, "show table web").splitlines()
         assert lines[0] == "# table: web, type: ip, size:100, used:1"
         entry = lines[1].split(": ", 1)[1].split()
         assert entry[0] == "key=127.0.0.1" and entry[1] == "use=0" and entry[2].startswith("exp=")
@@ -548,20 +554,22 @@ def test_table_commands(workdir, backends):
         assert entry[3:] == ["gpc0=0", "conn_cnt=0", "http_req_rate(10000)=1"] or "http_req_rate(10000)=1" in entry
 
         assert cli(admin, "set table web key 10.0.0.1 data.gpc0 5") == "\n"
-        assert "key=10.0.0.1" in cli(user, "show table web key 10.0.0.1")
-        assert "key=127.0.0.1" not in cli(user, "show table web key 10.0.0.1")
-        filtered = cli(user, "show table web data.gpc0 gt 0")
+        assert "key=10.0.0.1" in cli(oper, "show table web key 10.0.0.1")
+        assert "key=127.0.0.1" not in cli(oper, "show table web key 10.0.0.1")
+        filtered = cli(oper, "show table web data.gpc0 gt 0")
         assert "key=10.0.0.1" in filtered and "key=127.0.0.1" not in filtered and "gpc0=5" in filtered
         assert cli(user, "show table web data.foo eq 1") == "Filter entry #1: Unknown data type\n\n"
         assert cli(admin, "set table web key 1.2.3.4 data.foo 1") == "Unknown data type\n\n"
         assert cli(admin, "set table farm key abc data.server_id 7") == "\n"
-        assert "key=abc use=0 exp=0 server_id=7" in cli(user, "show table farm")
+        assert "key=abc use=0 exp=0 server_id=7" in cli(oper, "show table farm")
         assert cli(user, "show table nope") == "No such table\n\n"
-        assert cli(user, "clear table web") == "Permission denied\n\n"
+        assert cli(user, "clear table web") == "\n"  # clears nothing at this level, as HAProxy
+        assert cli(user, "clear table web key 10.0.0.1") == "Permission denied\n\n"
+        assert "key=10.0.0.1" in cli(oper, "show table web")
         assert cli(admin, "clear table web key 10.0.0.1") == "\n"
-        assert "key=10.0.0.1" not in cli(user, "show table web")
+        assert "key=10.0.0.1" not in cli(oper, "show table web")
         assert cli(admin, "clear table web") == "\n"
-        assert cli(user, "show table web") == "# table: web, type: ip, size:100, used:0\n\n"
+        assert cli(oper, "show table web") == "# table: web, type: ip, size:100, used:0\n\n"
         assert cli(admin, "clear table nope") == "No such table\n\n"
 
 
@@ -675,3 +683,105 @@ def test_stats_http_request_config_errors(workdir):
     path.write_text(base + "    stats http-request deny if { nosuchfetch }\n")
     r = run([binary("tandem-balancer"), "-c", "-f", path])
     assert r.returncode == 1 and f"{path}:6" in r.stderr, r.stderr
+
+
+LEVEL_COMMANDS = ["show info", "show stat", "show servers state", "show table", "show table farm",
+                  "show table farm key 1.2.3.4", "show table farm data.gpc0 gt 0", "clear table farm key 1.2.3.4",
+                  "clear table farm", "show table farm", "set table farm key 1.2.3.4 data.gpc0 1",
+                  "disable server farm/a", "enable server farm/a", "set server farm/a state ready",
+                  "set server farm/a weight 1", "set weight farm/a 1", "get weight farm/a", "show sess", "operator",
+                  "user", "show cli level", "help", "frobnicate"]
+# Answers compared whole; the others by kind (refused, unknown, answered).
+LEVEL_WHOLE = ("show servers state", "show table", "clear table", "set table", "get weight", "show cli level",
+               "operator", "user", "enable", "disable", "set server", "set weight")
+
+
+def levels_config(d, port):
+    return (f"global\n    stats socket {d}/admin.sock mode 640 level admin user nobody group nogroup\n"
+            f"    stats socket {d}/oper.sock level operator uid 4242 gid 4243\n"
+            f"    stats socket {d}/user.sock level user\n"
+            "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+            "backend farm\n    stick-table type ip size 10 expire 1m store gpc0\n    server a 127.0.0.1:1\n")
+
+
+def levels_run(d):
+    import grp
+    import pwd
+    import re
+    out = {}
+    for level in ("user", "oper", "admin"):
+        cli(d / "admin.sock", "set table farm key 1.2.3.4 data.gpc0 1")
+        for c in LEVEL_COMMANDS:
+            text = re.sub(r"0x[0-9a-f]+|exp=\d+", "X", cli(d / f"{level}.sock", c))
+            if not c.startswith(LEVEL_WHOLE):
+                text = "refused" if text.startswith("Permission denied") else \
+                    "unknown" if text.startswith("Unknown command") else "answered"
+            out.setdefault((level, c), []).append(text)
+    st = os.stat(d / "admin.sock")
+    out["owner"] = (pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name, oct(stat.S_IMODE(st.st_mode)))
+    st = os.stat(d / "oper.sock")
+    out["ids"] = (st.st_uid, st.st_gid)
+    return out
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_command_levels_as_haproxys(workdir):
+    """Each runtime command of issue 7 on a user, an operator and an admin
+    socket answers as HAProxy 2.6's for the same configuration: refused above
+    the socket's level, stick-table contents withheld from a user socket
+    (header only, `key` refused, `clear table T` clearing nothing); the
+    socket file gets the configured mode, user and group."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        d = workdir / name
+        d.mkdir()
+        port = free_port()
+        if name == "tandem":
+            with BalancerProcess(workdir, levels_config(d, port), ports=[port]) as p:
+                wait_for_socket(d / "admin.sock", p)
+                results.append(levels_run(d))
+        else:
+            (d / "h.cfg").write_text(levels_config(d, port))
+            with Daemon(["haproxy", "-db", "-f", str(d / "h.cfg")], name="haproxy"):
+                wait_for(lambda: (d / "user.sock").exists(), what="haproxy's sockets")
+                results.append(levels_run(d))
+    ours, theirs = results
+    differ = {k: (ours[k], theirs[k]) for k in ours if ours[k] != theirs[k]}
+    assert not differ, "\n".join(f"{k}: tandem {o!r} haproxy {t!r}" for k, (o, t) in differ.items())
+    assert ours["owner"] == ("nobody", "nogroup", "0o640") and ours["ids"] == (4242, 4243)
+    assert ours[("user", "show table farm")][0].endswith("# contents not dumped due to insufficient privileges\n\n")
+
+
+def prometheus_families(port):
+    """Each family's name, type and help text."""
+    text = get("127.0.0.1", port, "/metrics").body.decode()
+    helps = {ln.split(" ", 3)[2]: ln.split(" ", 3)[3] for ln in text.splitlines() if ln.startswith("# HELP ")}
+    return {ln.split()[2]: (ln.split()[3], helps.get(ln.split()[2])) for ln in text.splitlines() if ln.startswith("# TYPE ")}
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_prometheus_families_are_haproxy_26s(workdir):
+    """Every metric family Tandem exports is one HAProxy 2.6's exporter
+    exports for the same configuration, with the same type (Tandem exports
+    a subset: what it counts)."""
+    cfg = ("defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+           "frontend web\n    bind 127.0.0.1:PORT\n    stick-table type ip size 10 store gpc0\n"
+           "    http-request use-service prometheus-exporter if { path /metrics }\n    default_backend farm\n"
+           "backend farm\n    server a 127.0.0.1:1 check\n")
+    port = free_port()
+    with BalancerProcess(workdir, cfg.replace("PORT", str(port)), ports=[port]):
+        ours = prometheus_families(port)
+    port = free_port()
+    path = workdir / "hap-prom.cfg"
+    path.write_text(cfg.replace("PORT", str(port)))
+    with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+        wait_for_port("127.0.0.1", port, h)
+        theirs = prometheus_families(port)
+    foreign = {n: t for n, t in ours.items() if n not in theirs or theirs[n][0] != t[0]}
+    assert not foreign, foreign
+    assert len(ours) >= 60
+    for name in ("haproxy_frontend_intercepted_requests_total", "haproxy_frontend_denied_connections_total",
+                 "haproxy_backend_client_aborts_total", "haproxy_server_server_aborts_total",
+                 "haproxy_frontend_responses_denied_total", "haproxy_frontend_connections_total"):
+        assert ours[name] == theirs[name], (name, ours[name], theirs[name])

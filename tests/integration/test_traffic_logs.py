@@ -99,7 +99,8 @@ def test_httplog_fields(workdir, syslog, app):
         assert int(f["Ta"]) >= int(f["Tr"])
         assert f["ST"] == "200" and int(f["B"]) > 100  # head and body
         assert f["CC"] == "-" and f["CS"] == "-" and f["tsc"] == "----"
-        assert f["ac"] == "1" and f["fc"] == "1" and f["bc"] == "1" and f["sc"] == "1" and f["rc"] == "0" and f["sq"] == "0" and f["bq"] == "0"
+        # HAProxy 2.6 logs after releasing the backend's and the server's count: 1/1/0/0/0.
+        assert f["ac"] == "1" and f["fc"] == "1" and f["bc"] == "0" and f["sc"] == "0" and f["rc"] == "0" and f["sq"] == "0" and f["bq"] == "0"
         assert f["hr"] == "{example.test|curl/}"  # each capture cut at its len
         assert f["hs"] == "{app1}"
         assert f["r"] == "GET /size/100?x=1 HTTP/1.1"
@@ -462,6 +463,13 @@ def test_queue_wait_is_tw_as_haproxys(workdir, app):
     with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
         wait_for_port("127.0.0.1", hport, h)
         theirs = run(None, h.output, hport)
+    # %ac/%fc/%bc/%sc/%rc as HAProxy counts them at log time: the connections
+    # open (this one included); the requests routed to the backend, queued
+    # ones included, and those the server serves, both without this one
+    # (HAProxy: 3/3/2/0/0, 2/2/1/0/0, 1/1/0/0/0).
+    def counts(served):
+        return [tuple(f[k] for k in ("ac", "fc", "bc", "sc", "rc")) for f in served]
+    assert counts(ours[0]) == counts(theirs[0]), f"tandem: {counts(ours[0])}\nhaproxy: {counts(theirs[0])}"
     for who, (served, gave_up) in (("tandem", ours), ("haproxy", theirs)):
         first, second, third = served
         # The first had the slot at once; each next one waited for the ones
@@ -688,6 +696,10 @@ def test_tcplog_queue_wait_as_haproxys(workdir, app):
         assert life >= 500 and life - 150 <= int(second["Tw"]) <= life + 150, (who, first, second)
         assert (second["sq"], second["bq"], second["ts"]) == ("0", "1", "--"), (who, second)
         assert int(second["Tc"]) >= 0 and int(second["Tt"]) >= int(second["Tw"]) + 500, (who, second)
+    # %ac/%fc/%bc/%sc/%rc as HAProxy counts them at log time: the first line
+    # while the second connection waits (it counts in %bc, not yet in %sc).
+    counts = [[tuple(f[k] for k in ("ac", "fc", "bc", "sc", "rc")) for f in r] for r in results]
+    assert counts[0] == counts[1], f"tandem: {counts[0]}\nhaproxy: {counts[1]}"
 
 
 # ------------------------------------------------ requests that never arrived
@@ -909,3 +921,488 @@ def test_stats_page_requests_are_logged_as_haproxys(workdir):
     assert ours[2] == theirs[2].replace(" 400 B ", " 403 B ")
     assert ours[0] == '127.0.0.1 web web/<STATS> 0/0/0/0 200 B - - LR-- 0 0/0 "GET /stats HTTP/1.1"'
     assert ours[2] == '127.0.0.1 web2 web2/<STATS> 0/0/0/-1 403 B - - PR-- 0 0/0 "GET /stats HTTP/1.1"'
+
+
+def newline_config(port, udp_port, unix_path):
+    """One request's line to four targets: UDP rfc3164 cut by `len 80`, a unix
+    datagram socket in rfc5424, UDP in rfc3164 uncut, stdout cut by `len 80`."""
+    return ("global\n"
+            f"    log udp@127.0.0.1:{udp_port} len 80 local0\n"
+            f"    log {unix_path} format rfc5424 local1\n"
+            f"    log udp@127.0.0.1:{udp_port} local2\n"
+            "    log stdout len 80 format raw local3\n"
+            "defaults\n    log global\n    mode http\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n"
+            "    log-format \"line %ft %ST %{+Q}r and some more words to be cut, enough of them to run past eighty\"\n"
+            "    http-request return status 200\n")
+
+
+NEWLINE_MSG = 'line web 200 "GET /nl HTTP/1.1" and some more words to be cut, enough of them to run past eighty'
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_log_datagrams_end_with_a_newline_as_haproxys(workdir):
+    """HAProxy ends every log datagram (UDP, unix) with a newline, after the
+    text cut at `len`; on stdout `len` counts the newline. Both proxies are
+    checked for the same datagrams."""
+    def run(proc_pid, port, udp, unix, output):
+        with Connection("127.0.0.1", port) as c:
+            assert c.request("GET", "/nl", {"Host": "x"}).status == 200
+        got = sorted([udp.sock.recv(65536), udp.sock.recv(65536)], key=len)
+        got.append(unix.sock.recv(65536))
+        wait_for(lambda: "line web" in output(), what="the stdout line")
+        return got, [l for l in output().splitlines() if l.startswith("line ")]
+
+    for name in ("tandem", "haproxy"):
+        udp = Syslog()
+        unix = Syslog(workdir / f"{name}-nl.sock")
+        port = free_port()
+        cfg = newline_config(port, udp.port, workdir / f"{name}-nl.sock")
+        try:
+            if name == "tandem":
+                with BalancerProcess(workdir, cfg, ports=[port]) as p:
+                    (cut, whole, rfc5424), stdout = run(p.proc.pid, port, udp, unix, p.output)
+            else:
+                path = workdir / "hap-nl.cfg"
+                path.write_text(cfg)
+                with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                    wait_for_port("127.0.0.1", port, h)
+                    (cut, whole, rfc5424), stdout = run(h.proc.pid, port, udp, unix, h.output)
+        finally:
+            udp.close()
+            unix.close()
+        for d in (cut, whole, rfc5424):
+            text = d.decode()
+            assert text.endswith("\n") and text.count("\n") == 1, (name, text)
+            m = SYSLOG_HEADER.match(text)
+            assert m, (name, text)
+            assert NEWLINE_MSG.startswith(text[m.end():-1]), (name, text)
+        assert len(cut) == 81, (name, cut)  # the text cut at 80, then the newline
+        assert whole.decode().endswith(NEWLINE_MSG + "\n") and rfc5424.decode().endswith(NEWLINE_MSG + "\n"), name
+        assert stdout == [NEWLINE_MSG[:79]], (name, stdout)  # 79 characters and the newline
+
+
+def answers_config(port, port2, app, sock):
+    """Requests answered in every way, each carrying a `SESS` cookie: by the
+    proxy itself (return, redirect, auth, deny, monitor-uri, the stats page,
+    Prometheus), by a server, by nobody (no backend); and a stats page that
+    `stats http-request deny` refuses on a second frontend."""
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n    capture cookie SESS len 20\n"
+            "    monitor-uri /mon\n    stats enable\n    stats uri /stats\n"
+            "    stick-table type ip size 1k expire 1m store http_req_cnt,http_err_cnt\n"
+            "    http-request track-sc0 src\n"
+            "    http-request return status 200 if { path /ret }\n"
+            "    http-request redirect location /x if { path /redir }\n"
+            "    http-request auth if { path /auth }\n"
+            "    http-request deny if { path /deny }\n"
+            "    http-request use-service prometheus-exporter if { path /metrics }\n"
+            "    use_backend farm if { path_beg /app }\n"
+            f"frontend web2\n    bind 127.0.0.1:{port2}\n    capture cookie SESS len 20\n"
+            "    stats enable\n    stats uri /stats\n    stats http-request deny\n"
+            "    stick-table type ip size 1k expire 1m store http_req_cnt,http_err_cnt\n"
+            "    http-request track-sc0 src\n"
+            f"backend farm\n    http-request deny if {{ path /app/deny }}\n    stats enable\n    stats uri /app/stats\n"
+            "    stats http-request deny if { path /app/stats } { req.hdr(x-no) -m found }\n"
+            f"    server a {app.address}\n")
+
+
+ANSWER_PATHS = ("/ret", "/redir", "/auth", "/deny", "/mon", "/stats", "/metrics", "/app", "/none", "/app/deny",
+                "/app/stats", "/app/stats?no")
+COUNTED = ("req_tot", "dreq", "ereq", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "intercepted")
+
+
+def answers_counts(sock, frontend):
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    row = next(l.split(",") for l in stat if l.startswith(f"{frontend},FRONTEND,"))
+    counts = {k: int(row[header.index(k)] or 0) for k in COUNTED}
+    if frontend == "web":
+        row = next(l.split(",") for l in stat if l.startswith("farm,BACKEND,"))
+        counts.update({"farm " + k: int(row[header.index(k)] or 0) for k in COUNTED})
+    entry = next((l for l in runtime_command(sock, f"show table {frontend}").splitlines() if "key=127.0.0.1 " in l), "")
+    fields = dict(w.split("=", 1) for w in entry.split()[1:] if "=" in w)
+    counts.update({k: int(fields.get(k, 0)) for k in ("http_req_cnt", "http_err_cnt")})
+    return counts
+
+
+def answers_run(port, port2, sock, output):
+    """Each path with its cookie: (path, status, CC field, tsc); then the two
+    frontends' counters."""
+    time.sleep(0.3)
+    before = {f: answers_counts(sock, f) for f in ("web", "web2")}
+    out = []
+    for p, path in [(port, x) for x in ANSWER_PATHS] + [(port2, "/stats")]:
+        with Connection("127.0.0.1", p) as c:
+            hdrs = {"Host": "x", "Cookie": "a=1; SESSID=s3cr3t"}
+            if path.endswith("?no"):
+                path, hdrs["X-No"] = path[:-3], "1"
+            r = c.request("GET", path, hdrs)
+            out.append((p == port2, path, r.status))
+    def lines():
+        return [l for l in output().splitlines() if HTTPLOG.match(l) and '"GET /' in l]
+    wait_for(lambda: any('"GET /none ' in l for l in lines()) and any(" web2 " in l for l in lines()),
+             what="the last requests' lines")
+    time.sleep(0.2)
+    def fields_of(m):
+        timers = (m["Tw"], m["Tc"], m["Tr"])
+        if not m["s"].startswith("<"):  # a server's answer: its timers set, their values left aside
+            timers = tuple("n" if int(v) >= 0 else v for v in timers)
+        return (m["ft"], m["r"].split()[1], m["b"], m["s"]) + timers + (m["ST"], m["CC"], m["tsc"])
+    fields = sorted(fields_of(m) for m in map(HTTPLOG.match, lines()))
+    time.sleep(0.2)
+    after = {f: answers_counts(sock, f) for f in ("web", "web2")}
+    return out, fields, {f: {k: after[f][k] - before[f][k] for k in after[f]} for f in after}
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_answers_capture_the_cookie_and_count_as_haproxys(workdir, app):
+    """%CC holds the request cookie only for a request that went on to a
+    backend or was denied (a stats http-request deny too), as HAProxy 2.6;
+    the proxy's own answers leave it '-'. A refused stats page counts as a
+    denied request (dreq, and the stick counters' http_err_cnt)."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        port, port2 = free_port(), free_port()
+        sock = workdir / f"{name}-answers.sock"
+        cfg = answers_config(port, port2, app, sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=[port, port2]) as p:
+                results.append(answers_run(port, port2, sock, p.output))
+        else:
+            path = workdir / "hap-answers.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                wait_for_port("127.0.0.1", port, h)
+                wait_for_port("127.0.0.1", port2, h)
+                results.append(answers_run(port, port2, sock, h.output))
+    ours, theirs = results
+    assert ours[0] == theirs[0]
+    # HAProxy logs status 400 for the stats deny it answers 403; Tandem logs its 403.
+    theirs_lines = sorted(f[:7] + ("403" if f[7] == "400" and f[9] == "PR--" else f[7],) + f[8:] for f in theirs[1])
+    assert ours[1] == theirs_lines, f"tandem: {ours[1]}\nhaproxy: {theirs_lines}"
+    by_path = {(f[0], f[1], f[7]): f for f in ours[1]}
+    assert ("web", "/mon", "200") not in by_path  # monitor-uri requests are not logged
+    assert by_path[("web", "/app", "200")][8] == "SESSID=s3cr3t" and by_path[("web", "/ret", "200")][8] == "-"
+    assert by_path[("web2", "/stats", "403")][8] == "SESSID=s3cr3t" and by_path[("web", "/stats", "200")][8] == "-"
+    assert ours[2] == theirs[2], f"tandem: {ours[2]}\nhaproxy: {theirs[2]}"
+    assert ours[2]["web2"]["dreq"] == 1 and ours[2]["web2"]["http_err_cnt"] == 1 and ours[2]["web"]["intercepted"] > 0
+
+
+def inspect_config(ports, app, sock):
+    """tcp-request content rules that wait: `held` for the whole
+    inspect-delay (WAIT_END), `sized` until 10 bytes have arrived (req.len),
+    rejecting what is still shorter when its delay ends. `held` refuses
+    127.0.0.4 outright (tcp-request connection)."""
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode tcp\n    option tcplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend held\n    bind 127.0.0.1:{ports[0]}\n    tcp-request inspect-delay 300ms\n"
+            "    tcp-request connection reject if { src 127.0.0.4 }\n"
+            "    tcp-request content accept if WAIT_END\n    default_backend farm\n"
+            f"frontend sized\n    bind 127.0.0.1:{ports[1]}\n    tcp-request inspect-delay 600ms\n"
+            "    tcp-request content accept if { req.len ge 10 }\n"
+            "    tcp-request content reject if WAIT_END\n    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n")
+
+
+def denied_counts(sock):
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    denied = {}
+    for fe in ("held", "sized"):
+        row = next(l.split(",") for l in stat if l.startswith(f"{fe},FRONTEND,"))
+        denied[fe] = {k: int(row[header.index(k)] or 0) for k in ("dreq", "dcon")}
+    return denied
+
+
+def inspect_traffic(ports, output, sock):
+    """Three connections from 127.0.0.3, one after the other: (what came
+    back, how long it took) and their log lines."""
+    def one(port, parts):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(CLIENT_IP, 0))
+        start = time.monotonic()
+        try:
+            for i, p in enumerate(parts):
+                if i:
+                    time.sleep(0.2)
+                s.sendall(p)
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+            return out.split(b"\r\n")[0], time.monotonic() - start
+        finally:
+            s.close()
+
+    # The readiness probes' connections (held by the inspection too, then
+    # forwarded) are gone first: they would count in %ac..%sc.
+    def idle():
+        stat = runtime_command(sock, "show stat").splitlines()
+        header = stat[0].lstrip("# ").split(",")
+        return all(int(r[header.index("scur")] or 0) == 0 for r in (l.split(",") for l in stat[1:] if l))
+    wait_for(idle, what="no session left from the probes")
+    before = denied_counts(sock)
+    answers = [one(ports[0], [b"GET /size/10 HTTP/1.0\r\n\r\n"]),
+               one(ports[1], [b"GET ", b"/size/10 HTTP/1.0\r\n\r\n"]),
+               one(ports[1], [b"GET "])]
+    try:
+        refused = socket.create_connection(("127.0.0.1", ports[0]), timeout=5, source_address=("127.0.0.4", 0))
+        try:
+            refused.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            assert refused.recv(100) == b""
+        finally:
+            refused.close()
+    except ConnectionResetError:
+        pass  # closed at once: before, while or after the bytes arrived
+    time.sleep(0.2)
+    after = denied_counts(sock)
+    answers.append({fe: {k: after[fe][k] - before[fe][k] for k in after[fe]} for fe in after})
+
+    def lines():
+        return [m.groupdict() for m in map(TCPLOG.match, output().splitlines()) if m and m["ci"] in (CLIENT_IP, "127.0.0.4")]
+    try:
+        wait_for(lambda: len(lines()) == 3, what="three lines")
+    except Exception:
+        raise AssertionError((answers, output()))
+    return answers, sorted(lines(), key=lambda f: (f["ft"], int(f["B"])))
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_tcp_content_inspection_as_haproxys(workdir, app):
+    """`tcp-request inspect-delay` with `WAIT_END` holds a connection for the
+    whole delay; `req.len` accepts once enough bytes arrived, and what is
+    still short at the end of the delay is rejected. %Tw counts the
+    inspection (from the accept), as HAProxy's; compared in the same run."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        ports = [free_port(), free_port()]
+        sock = workdir / f"{name}-inspect.sock"
+        cfg = inspect_config(ports, app, sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=ports) as p:
+                results.append(inspect_traffic(ports, p.output, sock))
+        else:
+            path = workdir / "hap-inspect.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                for port in ports:
+                    wait_for_port("127.0.0.1", port, h)
+                results.append(inspect_traffic(ports, h.output, sock))
+    for who, (answers, lines) in zip(("tandem", "haproxy"), results):
+        (held, held_s), (sized, sized_s), (short, short_s), denied = answers
+        # A content reject is a denied request; a connection reject a denied
+        # connection, never logged (three lines, none from 127.0.0.4).
+        assert denied == {"held": {"dreq": 0, "dcon": 1}, "sized": {"dreq": 1, "dcon": 0}}, (who, denied)
+        assert held == b"HTTP/1.1 200 OK" and 0.28 <= held_s <= 0.6, (who, answers)
+        assert sized == b"HTTP/1.1 200 OK" and 0.18 <= sized_s <= 0.5, (who, answers)  # at the second part
+        assert short == b"" and 0.58 <= short_s <= 0.9, (who, answers)  # closed when the delay ended
+        h, rejected, s = lines
+        assert (h["ft"], h["b"], h["s"], h["ts"]) == ("held", "farm", "a", "--"), (who, h)
+        assert 290 <= int(h["Tw"]) <= 450, (who, h)
+        assert (s["ft"], s["s"], s["ts"]) == ("sized", "a", "--") and 190 <= int(s["Tw"]) <= 350, (who, s)
+        assert (rejected["ft"], rejected["b"], rejected["s"], rejected["ts"]) == ("sized", "sized", "<NOSRV>", "PR"), \
+            (who, rejected)
+    ours, theirs = (r[1] for r in results)
+    def shape(f):  # what must be identical: all but the times, the ports and %ac/%fc (the
+        # test's other connections, stats socket and probes, close on each proxy's own time)
+        return (f["ft"], f["b"], f["s"], f["ts"], f["B"], f["Tc"] == "-1", f["Tw"] == "-1",
+                f["bc"], f["sc"], f["rc"], f["sq"], f["bq"])
+    assert [shape(f) for f in ours] == [shape(f) for f in theirs], f"tandem: {ours}\nhaproxy: {theirs}"
+
+
+def data_phase_config(ports, app, sock):
+    """TCP: `short_client` times the client out (300ms) before the server (5s),
+    `short_server` the other way round."""
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode tcp\n    option tcplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend short_client\n    bind 127.0.0.1:{ports[0]}\n    timeout client 300ms\n    default_backend farm\n"
+            f"frontend short_server\n    bind 127.0.0.1:{ports[1]}\n    default_backend farm_short\n"
+            f"backend farm\n    server a {app.address}\n"
+            f"backend farm_short\n    timeout server 300ms\n    server a {app.address}\n")
+
+
+def data_phase_traffic(ports, output):
+    """A slow answer (2s) through each frontend, and a client that resets its
+    connection while waiting: each line's (frontend, termination state)."""
+    import struct
+    def slow(port, reset=False):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(CLIENT_IP, 0))
+        s.sendall(b"GET /slow/2000 HTTP/1.0\r\n\r\n")
+        if reset:
+            time.sleep(0.1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+            return "reset"
+        try:
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+            return out.split(b"\r\n")[0].decode()
+        except ConnectionResetError:
+            return "reset by the proxy"
+        finally:
+            s.close()
+    answers = [slow(ports[0]), slow(ports[1]), slow(ports[1], reset=True)]
+
+    def lines():
+        return [m.groupdict() for m in map(TCPLOG.match, output().splitlines()) if m and m["ci"] == CLIENT_IP]
+    wait_for(lambda: len(lines()) == 3, what="three lines")
+    return answers, [(f["ft"], f["ts"], f["s"]) for f in lines()]
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_tcp_data_phase_termination_flags_as_haproxys(workdir, app):
+    """A TCP connection that ends in its data phase is logged with who ended
+    it as HAProxy says: `cD` the client timeout, `sD` the server timeout,
+    `CD` a client reset."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        ports = [free_port(), free_port()]
+        sock = workdir / f"{name}-data.sock"
+        cfg = data_phase_config(ports, app, sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=ports) as p:
+                time.sleep(0.4)
+                results.append(data_phase_traffic(ports, p.output) + (abort_counts(sock),))
+        else:
+            path = workdir / "hap-data.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                for port in ports:
+                    wait_for_port("127.0.0.1", port, h)
+                time.sleep(0.4)
+                results.append(data_phase_traffic(ports, h.output) + (abort_counts(sock),))
+    ours, theirs = results
+    assert ours[1] == theirs[1], f"tandem: {ours}\nhaproxy: {theirs}"
+    assert ours[1] == [("short_client", "cD", "a"), ("short_server", "sD", "a"), ("short_server", "CD", "a")]
+    # (Left different: on `timeout client` HAProxy only closes the client's
+    # direction and still forwards the server's late answer; Tandem's tunnel
+    # ends both directions at its idle timeout.)
+    assert ours[0][1:] == theirs[0][1:]
+    assert ours[2] == theirs[2], f"tandem: {ours[2]}\nhaproxy: {theirs[2]}"  # eresp, cli_abrt, srv_abrt
+
+
+def http_data_config(port, app, sock):
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n"
+            "    use_backend farm_short if { hdr(x-short) -m found }\n    default_backend farm\n"
+            f"backend farm\n    server a {app.address}\n"
+            "backend farm_short\n    timeout server 300ms\n"
+            f"    server a {app.address}\n")
+
+
+def abort_counts(sock):
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    out = {}
+    for line in stat[1:]:
+        row = line.split(",")
+        if len(row) > 2 and row[0] in ("farm", "farm_short", "web", "short_client", "short_server"):
+            out[f"{row[0]}/{row[1]}"] = {k: row[header.index(k)] or "0" for k in ("eresp", "cli_abrt", "srv_abrt")}
+    return out
+
+
+def http_data_traffic(port, output):
+    """A body the server cuts short, one it stalls past `timeout server`, and
+    one the client walks away from: each line's (path, status, state)."""
+    def one(path, leave=False, short=False):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(CLIENT_IP, 0))
+        try:
+            extra = "X-Short: 1\r\n" if short else ""
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n{extra}\r\n".encode())
+            out = s.recv(65536)
+            if leave:
+                time.sleep(0.2)
+                return out.split(b"\r\n")[0]
+            while chunk := s.recv(65536):
+                out += chunk
+            return out.split(b"\r\n")[0]
+        finally:
+            s.close()
+    answers = [one("/cut/10"), one("/stall/10", short=True), one("/stall/11", leave=True)]
+
+    def lines():
+        return [m.groupdict() for m in map(HTTPLOG.match, output().splitlines()) if m and m["ci"] == CLIENT_IP]
+    wait_for(lambda: len(lines()) == 3, what="three lines")
+    return answers, sorted((f["r"].split()[1], f["ST"], f["tsc"]) for f in lines())
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_http_body_termination_flags_as_haproxys(workdir, app):
+    """An HTTP response that ends in its body is logged with who ended it as
+    HAProxy says: `SD` a server that closed early, `sD` one silent past
+    `timeout server` (also when the client left meanwhile: nothing told the
+    proxy), and counted as HAProxy counts them (srv_abrt; eresp for the early
+    close only)."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        port = free_port()
+        sock = workdir / f"{name}-body.sock"
+        cfg = http_data_config(port, app, sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=[port]) as p:
+                results.append(http_data_traffic(port, p.output) + (abort_counts(sock),))
+        else:
+            path = workdir / "hap-body.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                wait_for_port("127.0.0.1", port, h)
+                results.append(http_data_traffic(port, h.output) + (abort_counts(sock),))
+    ours, theirs = results
+    assert ours == theirs, f"tandem: {ours}\nhaproxy: {theirs}"
+
+
+def response_deny_config(port, app, sock):
+    return ("global\n    log stdout format raw local0\n"
+            f"    stats socket {sock} level admin\n"
+            "defaults\n    log global\n    mode http\n    option httplog\n    option dontlognull\n"
+            "    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+            f"frontend web\n    bind 127.0.0.1:{port}\n    default_backend farm\n"
+            "backend farm\n    http-response deny if { status 404 }\n"
+            f"    server a {app.address}\n")
+
+
+def deny_counts(sock):
+    stat = runtime_command(sock, "show stat").splitlines()
+    header = stat[0].lstrip("# ").split(",")
+    return {f"{r[0]}/{r[1]}": {k: r[header.index(k)] or "0" for k in ("dreq", "dresp", "eresp")}
+            for r in (l.split(",") for l in stat[1:] if l)}
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_http_response_deny_as_haproxys(workdir, app):
+    """An answer withheld by `http-response deny` is a 502 logged PH-- and a
+    denied response (dresp) of the frontend, backend and server, as HAProxy's."""
+    results = []
+    for name in ("tandem", "haproxy"):
+        port = free_port()
+        sock = workdir / f"{name}-dresp.sock"
+        cfg = response_deny_config(port, app, sock)
+
+        def run(output):
+            assert get("127.0.0.1", port, "/status/404").status == 502
+            wait_for(lambda: any('"GET /status/404' in l for l in output().splitlines()), what="the line")
+            m = next(HTTPLOG.match(l) for l in output().splitlines() if '"GET /status/404' in l)
+            return (m["s"], m["ST"], m["tsc"]), deny_counts(sock)
+        if name == "tandem":
+            with BalancerProcess(workdir, cfg, ports=[port]) as p:
+                results.append(run(p.output))
+        else:
+            path = workdir / "hap-dresp.cfg"
+            path.write_text(cfg)
+            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+                wait_for_port("127.0.0.1", port, h)
+                results.append(run(h.output))
+    ours, theirs = results
+    assert ours == theirs, f"tandem: {ours}\nhaproxy: {theirs}"
+    assert ours[0] == ("a", "502", "PH--") and ours[1]["farm/a"]["dresp"] == "1"

@@ -11,6 +11,8 @@ did). Behaviour by path:
   /size/N                N bytes of body (Content-Length)
   /chunked/N             N bytes, chunked, in 1000-byte chunks
   /close                 body delimited by closing the connection (no length)
+  /cut/N                 announces N+100 bytes, sends N, closes (a body cut short)
+  /stall/N               announces N+100 bytes, sends N, then sends nothing more
   /echo                  echoes the request body
   /garbage               a malformed response
   /hang                  reads the request, never answers
@@ -246,6 +248,13 @@ class Backend:
         elif path == "/close":
             writer.write(f"HTTP/1.1 200 OK\r\n{common}Connection: close\r\n\r\n{self.name} until close\n".encode())
             await writer.drain()
+            return False
+        elif path.startswith("/cut/") or path.startswith("/stall/"):
+            n = int(path.split("/")[2])
+            writer.write(f"HTTP/1.1 200 OK\r\n{common}Content-Length: {n + 100}\r\n\r\n".encode() + b"z" * n)
+            await writer.drain()
+            if path.startswith("/stall/"):
+                await asyncio.sleep(3600)
             return False
         elif path == "/echo":
             send(200, rec.body)

@@ -230,7 +230,11 @@ TEST(LogSink, Framing) {
   LogSink::frame(out, "rfc3164", 16, Severity::info, 0, "lb1", "gtag", 9, "message", 1024);
   EXPECT_EQ(out, "<134>Jan  1 00:00:00 lb1 gtag[9]: message\n");
   LogSink::frame(out, "raw", 16, Severity::info, 0, "h", "haproxy", 9, std::string(100, 'x'), 80);
-  EXPECT_EQ(out.size(), 81u);  // `len 80`, then the newline
+  EXPECT_EQ(out.size(), 81u);  // a datagram: `len 80`, then the newline
+  EXPECT_EQ(out.back(), '\n');
+  LogSink::frame(out, "raw", 16, Severity::info, 0, "h", "haproxy", 9, std::string(100, 'x'), 80,
+                 LogSink::Target::stream);
+  EXPECT_EQ(out, std::string(79, 'x') + "\n");  // a stream: `len 80` counts the newline
 }
 
 TEST(LogSink, HeaderNamesFollowLogTagAndLogSendHostname) {

@@ -33,10 +33,15 @@ struct Receiver {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
   ~Receiver() { ::close(fd); }
+  // A datagram's line, without the newline that ends each (as HAProxy's).
   std::string next() {
     char buf[4096];
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+    if (n <= 0) return std::string();
+    std::string line(buf, static_cast<size_t>(n));
+    EXPECT_EQ(line.back(), '\n');
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    return line;
   }
   int fd = -1;
   std::uint16_t port = 0;
@@ -129,6 +134,7 @@ TEST(RequestLog, QueueWaitIsTw) {
   s.head_done = t0 + milliseconds(2);
   s.note_request(head);
   s.capture_request(**tl, head);
+  s.capture_request_cookie(**tl, head);
   s.connect_start = t0 + milliseconds(3);
   s.queue.until = t0 + milliseconds(441);
   s.queue.backend_pos = 1;

@@ -296,6 +296,65 @@ TEST(RuleSet, Errors) {
   }
 }
 
+// tcp-request content over the bytes buffered so far: a condition on a
+// value that may still change (req.len, WAIT_END) waits until it holds or
+// the evaluation is final (inspect-delay over, buffer full, client closed).
+TEST(RuleSet, TcpContentWaitsForReqLenAndWaitEnd) {
+  using V = RuleSet::TcpVerdict;
+  auto rs = rules_of(
+      "frontend f\n  mode tcp\n  tcp-request inspect-delay 2s\n"
+      "  tcp-request content accept if { req.len ge 10 }\n"
+      "  tcp-request content reject if WAIT_END\n");
+  ASSERT_TRUE(rs) << rs.error().message;
+  EXPECT_EQ((*rs)->inspect_delay(), config::Millis(2000));
+  EvalContext ctx;
+  ctx.content_final = false;
+  ctx.req_len = 0;
+  EXPECT_EQ((*rs)->run_tcp_content(ctx, nullptr), V::wait);
+  ctx.req_len = 9;
+  EXPECT_EQ((*rs)->run_tcp_content(ctx, nullptr), V::wait);
+  ctx.req_len = 10;
+  EXPECT_EQ((*rs)->run_tcp_content(ctx, nullptr), V::accept);
+  ctx.req_len = 4;
+  ctx.content_final = true;  // the delay expired with 4 bytes: req.len fails, WAIT_END holds
+  EXPECT_EQ((*rs)->run_tcp_content(ctx, nullptr), V::reject);
+
+  // Negation and `unless` keep an undecided term undecided; a decided OR
+  // branch decides at once.
+  auto neg = rules_of(
+      "frontend f\n  mode tcp\n  tcp-request inspect-delay 1s\n"
+      "  tcp-request content reject if !{ req.len gt 3 }\n"
+      "  tcp-request content reject unless { req.len lt 100 }\n"
+      "  tcp-request content accept if { src 192.0.2.0/24 } || WAIT_END\n"
+      "  tcp-request content reject\n");
+  ASSERT_TRUE(neg) << neg.error().message;
+  EvalContext c2;
+  c2.content_final = false;
+  c2.src = asio::ip::make_address("203.0.113.1");
+  c2.req_len = 2;
+  EXPECT_EQ((*neg)->run_tcp_content(c2, nullptr), V::wait);  // !{req.len gt 3}: undecided
+  c2.req_len = 5;
+  EXPECT_EQ((*neg)->run_tcp_content(c2, nullptr), V::wait);  // {req.len lt 100} holds; WAIT_END not yet
+  c2.src = asio::ip::make_address("192.0.2.1");
+  EXPECT_EQ((*neg)->run_tcp_content(c2, nullptr), V::accept);  // the src branch passes
+  c2.src = asio::ip::make_address("203.0.113.1");
+  c2.content_final = true;
+  EXPECT_EQ((*neg)->run_tcp_content(c2, nullptr), V::accept);  // WAIT_END
+  c2.req_len = 2;
+  EXPECT_EQ((*neg)->run_tcp_content(c2, nullptr), V::reject);  // final: 2 is not > 3
+
+  // Without inspection (the bool API, HTTP mode's content rules): final.
+  EvalContext c3;
+  c3.req_len = 0;
+  EXPECT_FALSE((*rs)->run_tcp(c3, true, nullptr));  // WAIT_END is true at once
+
+  auto conn = rules_of("frontend f\n  mode tcp\n  tcp-request connection reject if { req.len gt 0 }\n");
+  ASSERT_FALSE(conn);
+  EXPECT_EQ(conn.error().message,
+            "p.cfg:3: tcp-request connection reject: a connection rule cannot read the request (use tcp-request "
+            "content or http-request)");
+}
+
 TEST(Userlist, InsecureAndCryptPasswords) {
   config::Userlist cfg;
   cfg.name = "TrustedPeople";

@@ -322,7 +322,7 @@ TEST(Cli, Levels) {
   } cases[] = {
       {CliLevel::user, "disable server farm/a", "Permission denied\n\n"},
       {CliLevel::operator_, "set server farm/a weight 2", "Permission denied\n\n"},
-      {CliLevel::user, "show servers state", "Permission denied\n\n"},
+      {CliLevel::user, "show servers state nope", "Can't find backend.\n\n"},  // any level, as HAProxy
       {CliLevel::user, "show sess", "Permission denied\n\n"},
       {CliLevel::operator_, "show cli level", "operator\n\n"},
       {CliLevel::admin, "user; show cli level", "\nuser\n\n"},
