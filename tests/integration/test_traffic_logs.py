@@ -3,6 +3,7 @@ option httplog/tcplog, log-format, dontlognull, log-separate-errors and
 captures. Lines are received by a syslog listener in the test and parsed
 field by field against HAProxy's layout."""
 
+import contextlib
 import http.client
 import re
 import shutil
@@ -14,6 +15,22 @@ import pytest
 from backend import Backend
 from harness import BalancerProcess, Daemon, free_port, wait_for, wait_for_port
 from httpclient import Connection, get, raw_exchange
+
+
+@contextlib.contextmanager
+def running(name, workdir, cfg, ports, tag):
+    """tandem-balancer ("tandem") or HAProxy running `cfg`, once it listens
+    on every port: the process (its .output and .proc)."""
+    if name == "tandem":
+        with BalancerProcess(workdir, cfg, ports=ports) as p:
+            yield p
+    else:
+        path = workdir / f"hap-{tag}.cfg"
+        path.write_text(cfg)
+        with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
+            for port in ports:
+                wait_for_port("127.0.0.1", port, h)
+            yield h
 
 
 class Syslog:
@@ -1070,16 +1087,8 @@ def test_answers_capture_the_cookie_and_count_as_haproxys(workdir, app):
         port, port2 = free_port(), free_port()
         sock = workdir / f"{name}-answers.sock"
         cfg = answers_config(port, port2, app, sock)
-        if name == "tandem":
-            with BalancerProcess(workdir, cfg, ports=[port, port2]) as p:
-                results.append(answers_run(port, port2, sock, p.output))
-        else:
-            path = workdir / "hap-answers.cfg"
-            path.write_text(cfg)
-            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
-                wait_for_port("127.0.0.1", port, h)
-                wait_for_port("127.0.0.1", port2, h)
-                results.append(answers_run(port, port2, sock, h.output))
+        with running(name, workdir, cfg, [port, port2], "answers") as p:
+            results.append(answers_run(port, port2, sock, p.output))
     ours, theirs = results
     assert ours[0] == theirs[0]
     # HAProxy logs status 400 for the stats deny it answers 403; Tandem logs its 403.
@@ -1111,14 +1120,22 @@ def inspect_config(ports, app, sock):
             f"backend farm\n    server a {app.address}\n")
 
 
-def denied_counts(sock):
+def stat_columns(sock, wanted, columns):
+    """`show stat` columns (as text, "0" when empty) of the rows for which
+    wanted(pxname, svname) holds, keyed "pxname/svname"."""
     stat = runtime_command(sock, "show stat").splitlines()
     header = stat[0].lstrip("# ").split(",")
-    denied = {}
-    for fe in ("held", "sized"):
-        row = next(l.split(",") for l in stat if l.startswith(f"{fe},FRONTEND,"))
-        denied[fe] = {k: int(row[header.index(k)] or 0) for k in ("dreq", "dcon")}
-    return denied
+    out = {}
+    for line in stat[1:]:
+        row = line.split(",")
+        if len(row) > 2 and wanted(row[0], row[1]):
+            out[f"{row[0]}/{row[1]}"] = {k: row[header.index(k)] or "0" for k in columns}
+    return out
+
+
+def denied_counts(sock):
+    got = stat_columns(sock, lambda px, sv: sv == "FRONTEND" and px in ("held", "sized"), ("dreq", "dcon"))
+    return {fe: {k: int(v) for k, v in got[f"{fe}/FRONTEND"].items()} for fe in ("held", "sized")}
 
 
 def inspect_traffic(ports, output, sock):
@@ -1183,16 +1200,8 @@ def test_tcp_content_inspection_as_haproxys(workdir, app):
         ports = [free_port(), free_port()]
         sock = workdir / f"{name}-inspect.sock"
         cfg = inspect_config(ports, app, sock)
-        if name == "tandem":
-            with BalancerProcess(workdir, cfg, ports=ports) as p:
-                results.append(inspect_traffic(ports, p.output, sock))
-        else:
-            path = workdir / "hap-inspect.cfg"
-            path.write_text(cfg)
-            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
-                for port in ports:
-                    wait_for_port("127.0.0.1", port, h)
-                results.append(inspect_traffic(ports, h.output, sock))
+        with running(name, workdir, cfg, ports, "inspect") as p:
+            results.append(inspect_traffic(ports, p.output, sock))
     for who, (answers, lines) in zip(("tandem", "haproxy"), results):
         (held, held_s), (sized, sized_s), (short, short_s), denied = answers
         # A content reject is a denied request; a connection reject a denied
@@ -1267,18 +1276,9 @@ def test_tcp_data_phase_termination_flags_as_haproxys(workdir, app):
         ports = [free_port(), free_port()]
         sock = workdir / f"{name}-data.sock"
         cfg = data_phase_config(ports, app, sock)
-        if name == "tandem":
-            with BalancerProcess(workdir, cfg, ports=ports) as p:
-                time.sleep(0.4)
-                results.append(data_phase_traffic(ports, p.output) + (abort_counts(sock),))
-        else:
-            path = workdir / "hap-data.cfg"
-            path.write_text(cfg)
-            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
-                for port in ports:
-                    wait_for_port("127.0.0.1", port, h)
-                time.sleep(0.4)
-                results.append(data_phase_traffic(ports, h.output) + (abort_counts(sock),))
+        with running(name, workdir, cfg, ports, "data") as p:
+            time.sleep(0.4)
+            results.append(data_phase_traffic(ports, p.output) + (abort_counts(sock),))
     ours, theirs = results
     assert ours[1] == theirs[1], f"tandem: {ours}\nhaproxy: {theirs}"
     assert ours[1] == [("short_client", "cD", "a"), ("short_server", "sD", "a"), ("short_server", "CD", "a")]
@@ -1302,14 +1302,8 @@ def http_data_config(port, app, sock):
 
 
 def abort_counts(sock):
-    stat = runtime_command(sock, "show stat").splitlines()
-    header = stat[0].lstrip("# ").split(",")
-    out = {}
-    for line in stat[1:]:
-        row = line.split(",")
-        if len(row) > 2 and row[0] in ("farm", "farm_short", "web", "short_client", "short_server"):
-            out[f"{row[0]}/{row[1]}"] = {k: row[header.index(k)] or "0" for k in ("eresp", "cli_abrt", "srv_abrt")}
-    return out
+    names = ("farm", "farm_short", "web", "short_client", "short_server")
+    return stat_columns(sock, lambda px, sv: px in names, ("eresp", "cli_abrt", "srv_abrt"))
 
 
 def http_data_traffic(port, output):
@@ -1349,15 +1343,8 @@ def test_http_body_termination_flags_as_haproxys(workdir, app):
         port = free_port()
         sock = workdir / f"{name}-body.sock"
         cfg = http_data_config(port, app, sock)
-        if name == "tandem":
-            with BalancerProcess(workdir, cfg, ports=[port]) as p:
-                results.append(http_data_traffic(port, p.output) + (abort_counts(sock),))
-        else:
-            path = workdir / "hap-body.cfg"
-            path.write_text(cfg)
-            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
-                wait_for_port("127.0.0.1", port, h)
-                results.append(http_data_traffic(port, h.output) + (abort_counts(sock),))
+        with running(name, workdir, cfg, [port], "body") as p:
+            results.append(http_data_traffic(port, p.output) + (abort_counts(sock),))
     ours, theirs = results
     assert ours == theirs, f"tandem: {ours}\nhaproxy: {theirs}"
 
@@ -1394,15 +1381,8 @@ def test_http_response_deny_as_haproxys(workdir, app):
             wait_for(lambda: any('"GET /status/404' in l for l in output().splitlines()), what="the line")
             m = next(HTTPLOG.match(l) for l in output().splitlines() if '"GET /status/404' in l)
             return (m["s"], m["ST"], m["tsc"]), deny_counts(sock)
-        if name == "tandem":
-            with BalancerProcess(workdir, cfg, ports=[port]) as p:
-                results.append(run(p.output))
-        else:
-            path = workdir / "hap-dresp.cfg"
-            path.write_text(cfg)
-            with Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy") as h:
-                wait_for_port("127.0.0.1", port, h)
-                results.append(run(h.output))
+        with running(name, workdir, cfg, [port], "dresp") as p:
+            results.append(run(p.output))
     ours, theirs = results
     assert ours == theirs, f"tandem: {ours}\nhaproxy: {theirs}"
     assert ours[0] == ("a", "502", "PH--") and ours[1]["farm/a"]["dresp"] == "1"
