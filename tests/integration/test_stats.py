@@ -785,3 +785,47 @@ def test_prometheus_families_are_haproxy_26s(workdir):
                  "haproxy_backend_client_aborts_total", "haproxy_server_server_aborts_total",
                  "haproxy_frontend_responses_denied_total", "haproxy_frontend_connections_total"):
         assert ours[name] == theirs[name], (name, ours[name], theirs[name])
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed")
+def test_tcp_backend_current_sessions_as_haproxys(workdir):
+    """A TCP backend's scur/smax count its open connections, as HAProxy's."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held = []
+    results = []
+    try:
+        for name in ("tandem", "haproxy"):
+            port = free_port()
+            sock = workdir / f"{name}-tcp.sock"
+            cfg = (f"global\n    stats socket {sock} level admin\n"
+                   "defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
+                   f"frontend fe\n    bind 127.0.0.1:{port}\n    default_backend be\n"
+                   f"backend be\n    server s1 127.0.0.1:{server.getsockname()[1]}\n")
+            if name == "tandem":
+                proc = BalancerProcess(workdir, cfg, ports=[port])
+            else:
+                path = workdir / "hap-tcp.cfg"
+                path.write_text(cfg)
+                proc = Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy")
+            with proc:
+                wait_for_port("127.0.0.1", port, proc if name == "haproxy" else None)
+                wait_for_socket(sock)
+
+                def be_row():
+                    return parse_csv(cli(sock, "show stat"))[1][("be", "BACKEND")]
+                wait_for(lambda: be_row()["scur"] == "0", what="the readiness probe gone")
+                clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+                held += [server.accept()[0] for _ in clients]
+                wait_for(lambda: be_row()["scur"] == "2", what="two sessions on the backend")
+                for c in clients:
+                    c.close()
+                wait_for(lambda: be_row()["scur"] == "0", what="none left")
+                r = be_row()
+                results.append((r["scur"], r["smax"]))
+        assert results[0] == results[1] == ("0", "2"), results
+    finally:
+        for c in held:
+            c.close()
+        server.close()
