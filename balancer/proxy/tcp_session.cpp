@@ -310,24 +310,21 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   tt.client_fin = or_none(ft.client_fin);
   tt.server_fin = or_none(bt.server_fin);
   TunnelResult r = co_await run_tunnel(w, client, d.conn->socket, c2s, s2c, tt, client_tls.get(), d.conn->tls.get());
+  // An idle timeout is the client's when its timeout is the shorter one
+  // (HAProxy checks the client's first, hence the client's on a tie or with
+  // `timeout tunnel`).
+  const bool client_timed_out = bt.tunnel || !bt.server || (ft.client && *ft.client <= *bt.server);
   if (tlog) {
     tlog->state.bytes_in = r.client_to_server;
     tlog->state.bytes_out = r.server_to_client;
     // Who ended the data phase, as HAProxy's termination state: a reset or
-    // failed write (C/S), else the idle timeout of the side whose timeout is
-    // the shorter one (c/s; HAProxy checks the client's first, hence c on a
-    // tie or with `timeout tunnel`).
-    char who = r.client_error ? 'C'
-               : r.server_error ? 'S'
-               : !r.timed_out   ? '-'
-               : (bt.tunnel || !bt.server || (ft.client && *ft.client <= *bt.server)) ? 'c'
-                                                                                     : 's';
+    // failed write (C/S), else an idle timeout (c/s).
+    char who = r.client_error ? 'C' : r.server_error ? 'S' : !r.timed_out ? '-' : client_timed_out ? 'c' : 's';
     if (who != '-') tlog->state.term[0] = who, tlog->state.term[1] = 'D';
   }
   if (r.client_error || r.server_error || r.timed_out) {
     // cli_abrt / srv_abrt, as HAProxy counts the data phase's ends.
-    const bool client = r.client_error || (!r.server_error && (bt.tunnel || !bt.server ||
-                                                               (ft.client && *ft.client <= *bt.server)));
+    const bool client = r.client_error || (!r.server_error && client_timed_out);
     const Ctr c = client ? Ctr::client_aborts : Ctr::server_aborts;
     be->counters().add(w.index(), c);
     d.server->counters().add(w.index(), c);
