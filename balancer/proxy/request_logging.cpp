@@ -31,6 +31,19 @@ void capture(std::vector<std::string>& out, const std::vector<http::Header>& hs,
   out.push_back(std::move(v));
 }
 
+// `capture cookie`: the first Cookie (request) or Set-Cookie (response)
+// header holding the named cookie, into `out`; empty when none does.
+void capture_cookie_in(const logging::TrafficLog& t, const std::vector<http::Header>& hs, bool response,
+                       std::string& out) {
+  out.clear();
+  if (t.cookie_capture().empty()) return;
+  const std::string_view name = response ? "set-cookie" : "cookie";
+  for (const http::Header& h : hs)
+    if (iequals(h.name, name) &&
+        logging::capture_cookie(h.value, response, t.cookie_capture(), t.cookie_capture_len(), out))
+      return;
+}
+
 }  // namespace
 
 void RequestLogState::reset(Steady now) {
@@ -88,22 +101,12 @@ void RequestLogState::capture_request(const logging::TrafficLog& t, const http::
 }
 
 void RequestLogState::capture_request_cookie(const logging::TrafficLog& t, const http::RequestHead& req) {
-  cookie_req.clear();
-  if (!t.cookie_capture().empty())
-    for (const http::Header& h : req.headers)
-      if (iequals(h.name, "cookie") &&
-          logging::capture_cookie(h.value, false, t.cookie_capture(), t.cookie_capture_len(), cookie_req))
-        break;
+  capture_cookie_in(t, req.headers, false, cookie_req);
 }
 
 void RequestLogState::capture_response(const logging::TrafficLog& t, const http::ResponseHead& resp) {
   for (std::size_t i = t.request_captures(); i < t.captures().size(); ++i) capture(captures, resp.headers, t.captures()[i]);
-  cookie_res.clear();
-  if (!t.cookie_capture().empty())
-    for (const http::Header& h : resp.headers)
-      if (iequals(h.name, "set-cookie") &&
-          logging::capture_cookie(h.value, true, t.cookie_capture(), t.cookie_capture_len(), cookie_res))
-        break;
+  capture_cookie_in(t, resp.headers, true, cookie_res);
 }
 
 void emit_request_log(const logging::TrafficLog& t, const RequestLogState& s, const LogContext& c,

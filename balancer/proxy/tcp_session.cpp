@@ -269,11 +269,7 @@ asio::awaitable<void> serve_tcp(Worker& w, runtime::Runtime& rt, runtime::Fronte
   // The backend's current sessions (its scur on the stats page), as
   // HAProxy's beconn: from the moment the connection is the backend's,
   // waiting in its queue included, until it ends.
-  struct Assigned {
-    runtime::SessionGauge& g;
-    ~Assigned() { g.leave(); }
-  } assigned{be->sessions()};
-  be->sessions().enter();
+  runtime::SessionGauge::Held assigned(be->sessions());
   dr.client_dst_port = local.port();
   dr.ctx = &ctx;
   if (be->config().balance.algorithm == config::Balance::source) dr.hash = lb::source_hash(be->config().balance, addr);

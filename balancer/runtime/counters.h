@@ -79,6 +79,17 @@ class SessionGauge {
   }
   void enter() { (void)try_enter(0); }
   void leave() { current_.fetch_sub(1, std::memory_order_relaxed); }
+  // One session for as long as it lives.
+  class Held {
+   public:
+    explicit Held(SessionGauge& g) : g_(g) { g_.enter(); }
+    ~Held() { g_.leave(); }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+
+   private:
+    SessionGauge& g_;
+  };
   std::uint64_t current() const { return current_.load(std::memory_order_relaxed); }
   std::uint64_t max() const { return max_.load(std::memory_order_relaxed); }
 

@@ -3,6 +3,7 @@ stats socket, and the Prometheus exporter, against a running balancer. The
 CSV header is compared column by column with HAProxy 2.6's own."""
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -61,6 +62,20 @@ def lb(workdir, backends):
         wait_for_socket(workdir / "admin.sock", p)
         wait_for(lambda: all(csv_rows(p)[("farm", s)]["check_status"] == "L7OK" for s in "ab"), what="farm checked")
         yield p
+
+
+@contextlib.contextmanager
+def haproxy_twin(workdir, backends):
+    """HAProxy 2.6 running the `lb` fixture's configuration, less its
+    Prometheus service line: its admin socket."""
+    hdir = workdir / "hap"
+    hdir.mkdir()
+    cfg = hdir / "hap.cfg"
+    cfg.write_text(config(hdir, backends, free_port(), free_port())
+                   .replace("    http-request use-service prometheus-exporter if { path /metrics }\n", ""))
+    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
+        wait_for_socket(hdir / "admin.sock", h)
+        yield hdir / "admin.sock"
 
 
 def cli(path, line, timeout=5.0):
@@ -312,15 +327,9 @@ def typed_fields(text, info=False):
 def test_typed_output_matches_haproxy_26(workdir, lb, backends):
     """`show stat typed` and `show info typed`: every field both print has
     HAProxy's position, tags and type, for the same configuration."""
-    hdir = workdir / "hap"
-    hdir.mkdir()
-    sp, wp = free_port(), free_port()
-    cfg = hdir / "hap.cfg"
-    cfg.write_text(config(hdir, backends, sp, wp).replace("    http-request use-service prometheus-exporter if { path /metrics }\n", ""))
-    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
-        wait_for_socket(hdir / "admin.sock", h)
-        theirs_stat = typed_fields(cli(hdir / "admin.sock", "show stat typed"))
-        theirs_info = typed_fields(cli(hdir / "admin.sock", "show info typed"), info=True)
+    with haproxy_twin(workdir, backends) as hsock:
+        theirs_stat = typed_fields(cli(hsock, "show stat typed"))
+        theirs_info = typed_fields(cli(hsock, "show info typed"), info=True)
     ours_stat = typed_fields(cli(workdir / "user.sock", "show stat typed"))
     ours_info = typed_fields(cli(workdir / "user.sock", "show info typed"), info=True)
     for ours, theirs in ((ours_stat, theirs_stat), (ours_info, theirs_info)):
@@ -350,16 +359,10 @@ def test_field_descriptions_match_haproxy_26(workdir, lb, backends):
     """`show stat typed desc`, `show info desc` and `show info typed desc`:
     each field ends with HAProxy 2.6's description of it, for every field
     both print; `desc` changes neither the CSV nor the JSON forms."""
-    hdir = workdir / "hap"
-    hdir.mkdir()
-    sp, wp = free_port(), free_port()
-    cfg = hdir / "hap.cfg"
-    cfg.write_text(config(hdir, backends, sp, wp).replace("    http-request use-service prometheus-exporter if { path /metrics }\n", ""))
-    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
-        wait_for_socket(hdir / "admin.sock", h)
-        theirs_stat = described_fields(cli(hdir / "admin.sock", "show stat typed desc"))
-        theirs_info = described_fields(cli(hdir / "admin.sock", "show info typed desc"), info=True)
-        theirs_plain = cli(hdir / "admin.sock", "show info desc")
+    with haproxy_twin(workdir, backends) as hsock:
+        theirs_stat = described_fields(cli(hsock, "show stat typed desc"))
+        theirs_info = described_fields(cli(hsock, "show info typed desc"), info=True)
+        theirs_plain = cli(hsock, "show info desc")
     ours_stat = described_fields(cli(workdir / "user.sock", "show stat typed desc"))
     ours_info = described_fields(cli(workdir / "user.sock", "show info typed desc"), info=True)
     for ours, theirs in ((ours_stat, theirs_stat), (ours_info, theirs_info)):

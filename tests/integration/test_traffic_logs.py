@@ -343,19 +343,14 @@ def test_aborted_requests_are_logged_as_haproxys(workdir, app):
     """A connection that sends nothing, or closes in the middle of its head,
     is a "<BADREQ>" 400 CR-- line (the one that sent nothing only without dontlognull),
     as HAProxy 2.6 writes it; the readiness probe is such a connection too."""
-    port = free_port()
-    with BalancerProcess(workdir, aborted_config(port, app), ports=[port]) as p:
-        aborted_traffic(port)
-        wait_for(lambda: len(aborted_lines(p.output())) == 4, what="tandem's four lines")
-        ours = aborted_lines(p.output())
-    hport = free_port()
-    cfg = workdir / "hap-aborted.cfg"
-    cfg.write_text(aborted_config(hport, app))
-    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
-        wait_for_port("127.0.0.1", hport, h)
-        aborted_traffic(hport)
-        wait_for(lambda: len(aborted_lines(h.output())) == 4, what="haproxy's four lines")
-        theirs = aborted_lines(h.output())
+    results = []
+    for name in ("tandem", "haproxy"):
+        port = free_port()
+        with running(name, workdir, aborted_config(port, app), [port], "aborted") as p:
+            aborted_traffic(port)
+            wait_for(lambda: len(aborted_lines(p.output())) == 4, what=f"{name}'s four lines")
+            results.append(aborted_lines(p.output()))
+    ours, theirs = results
     # The aborted ones field for field (in whichever order the closes were
     # noticed); the request's timers and byte count are the proxies' own.
     def split(lines):
@@ -543,19 +538,14 @@ def test_capture_cookie_as_haproxys(workdir, app):
     show the first request/response cookie whose "name=value" starts with
     NAME, cut to N, as HAProxy 2.6 prints them for the same requests."""
     n = len(COOKIE_REQUESTS)
-    port = free_port()
-    with BalancerProcess(workdir, cookie_config(port, app), ports=[port]) as p:
-        cookie_traffic(port)
-        wait_for(lambda: len(cookie_fields(p.output())) == n, what="tandem's lines")
-        ours = cookie_fields(p.output())
-    hport = free_port()
-    cfg = workdir / "hap-cookie.cfg"
-    cfg.write_text(cookie_config(hport, app))
-    with Daemon(["haproxy", "-db", "-f", str(cfg)], name="haproxy") as h:
-        wait_for_port("127.0.0.1", hport, h)
-        cookie_traffic(hport)
-        wait_for(lambda: len(cookie_fields(h.output())) == n, what="haproxy's lines")
-        theirs = cookie_fields(h.output())
+    results = []
+    for name in ("tandem", "haproxy"):
+        port = free_port()
+        with running(name, workdir, cookie_config(port, app), [port], "cookie") as p:
+            cookie_traffic(port)
+            wait_for(lambda: len(cookie_fields(p.output())) == n, what=f"{name}'s lines")
+            results.append(cookie_fields(p.output()))
+    ours, theirs = results
     assert ours == theirs
     assert [(cc, cs) for cc, cs, _ in ours] == [
         ("SESSID=xyz01", "SESSIONID=ab"), ("SESS=abc", "-"), ("SESS=spaced", "-"), ("-", "SESS="),

@@ -46,16 +46,31 @@ struct Listener {
   }
 };
 
+// An IPPROTO_TCP option's value on `fd`.
+int tcp_option(int fd, int name) {
+  int v = -1;
+  socklen_t len = sizeof v;
+  ::getsockopt(fd, IPPROTO_TCP, name, &v, &len);
+  return v;
+}
+
+// What one asynchronous read on `s` brings (runs `io` until it completes).
+std::string read_async(asio::io_context& io, tcp::socket& s) {
+  char buf[8];
+  std::size_t got = 0;
+  s.async_read_some(asio::buffer(buf), [&](asio::error_code e, std::size_t n) {
+    EXPECT_FALSE(e);
+    got = n;
+  });
+  io.run();
+  io.restart();
+  return std::string(buf, got);
+}
+
 // An HTTP listener turns delayed ACKs on (quick ACKs off) once; its
 // accepted sockets start that way, so a request's ACK rides on the response.
 // A session turns quick ACKs back on when it waits for more bytes.
 TEST(ProxySockets, AcceptedSocketsInheritQuickAckOffAndASessionCanTurnItBackOn) {
-  auto quickack = [](int fd) {
-    int v = -1;
-    socklen_t len = sizeof v;
-    ::getsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &v, &len);
-    return v;
-  };
   asio::io_context io;
   Listener plain;
   tcp::socket c1(io);
@@ -63,7 +78,7 @@ TEST(ProxySockets, AcceptedSocketsInheritQuickAckOffAndASessionCanTurnItBackOn) 
   tcp::endpoint peer;
   int fd1 = accept_now(plain.fd, peer);
   ASSERT_GE(fd1, 0);
-  EXPECT_EQ(quickack(fd1), 1);  // the kernel's default: quick ACKs
+  EXPECT_EQ(tcp_option(fd1, TCP_QUICKACK), 1);  // the kernel's default: quick ACKs
 
   Listener http;
   set_quickack(http.fd, false);
@@ -71,9 +86,9 @@ TEST(ProxySockets, AcceptedSocketsInheritQuickAckOffAndASessionCanTurnItBackOn) 
   c2.connect(http.ep);
   int fd2 = accept_now(http.fd, peer);
   ASSERT_GE(fd2, 0);
-  EXPECT_EQ(quickack(fd2), 0);
+  EXPECT_EQ(tcp_option(fd2, TCP_QUICKACK), 0);
   set_quickack(fd2, true);
-  EXPECT_EQ(quickack(fd2), 1);
+  EXPECT_EQ(tcp_option(fd2, TCP_QUICKACK), 1);
   ::close(fd1);
   ::close(fd2);
 }
@@ -91,10 +106,7 @@ TEST(ProxySockets, AcceptNowGivesPeerAndANonBlockingSocketThatInheritsNodelay) {
   EXPECT_NE(::fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
   // start_slot sets TCP_NODELAY on the listener only: Linux copies it into
   // every accepted socket.
-  int nodelay = 0;
-  socklen_t len = sizeof nodelay;
-  ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len);
-  EXPECT_EQ(nodelay, 1);
+  EXPECT_EQ(tcp_option(fd, TCP_NODELAY), 1);
 
   asio::error_code ec;
   tcp::socket s = adopt_accepted(io, fd, peer, ec);
@@ -103,14 +115,7 @@ TEST(ProxySockets, AcceptNowGivesPeerAndANonBlockingSocketThatInheritsNodelay) {
   // Asynchronous operations work on the adopted socket (asio was told it is
   // non-blocking already).
   asio::write(client, asio::buffer("ping", 4));
-  char buf[8];
-  std::size_t got = 0;
-  s.async_read_some(asio::buffer(buf), [&](asio::error_code e, std::size_t n) {
-    EXPECT_FALSE(e);
-    got = n;
-  });
-  io.run();
-  EXPECT_EQ(std::string(buf, got), "ping");
+  EXPECT_EQ(read_async(io, s), "ping");
 }
 
 TEST(ProxySockets, AcceptNowOnAnEmptyBacklogSaysWouldBlock) {
@@ -143,10 +148,7 @@ TEST(ProxySockets, StartConnectToALocalListenerCompletesAtOnce) {
   if (st == ConnectState::in_progress) {
     EXPECT_FALSE(connect_result(s));
   }
-  int nodelay = 0;
-  socklen_t len = sizeof nodelay;
-  ::getsockopt(s.native_handle(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &len);
-  EXPECT_EQ(nodelay, 1);
+  EXPECT_EQ(tcp_option(s.native_handle(), TCP_NODELAY), 1);
   EXPECT_NE(::fcntl(s.native_handle(), F_GETFL) & O_NONBLOCK, 0);
   // The server side sees it, and data flows.
   tcp::endpoint peer;
@@ -154,14 +156,7 @@ TEST(ProxySockets, StartConnectToALocalListenerCompletesAtOnce) {
   ASSERT_GE(fd, 0);
   EXPECT_EQ(peer, s.local_endpoint());
   EXPECT_EQ(::send(fd, "pong", 4, 0), 4);
-  char buf[8];
-  std::size_t got = 0;
-  s.async_read_some(asio::buffer(buf), [&](asio::error_code e, std::size_t n) {
-    EXPECT_FALSE(e);
-    got = n;
-  });
-  io.run();
-  EXPECT_EQ(std::string(buf, got), "pong");
+  EXPECT_EQ(read_async(io, s), "pong");
   ::close(fd);
 }
 

@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
+#include <string_view>
+
 #include "balancer/config/parser.h"
 #include "balancer/logging/traffic_log.h"
 #include "balancer/proxy/request_logging.h"
@@ -47,26 +50,44 @@ struct Receiver {
   std::uint16_t port = 0;
 };
 
+// A frontend "web" logging with `log_lines` to `rx`, as the balancer builds
+// it: configuration, runtime, traffic log (with the sample fetches).
+struct LoggedFrontend {
+  void build(const Receiver& rx, std::string_view log_lines) {
+    std::string text =
+        cat("defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
+            "frontend web\n  bind 127.0.0.1:8080\n  log 127.0.0.1:",
+            rx.port, " format raw local0\n", log_lines,
+            "  default_backend farm\n"
+            "backend farm\n  server a 192.0.2.1:80\n");
+    auto lines = tandem::config::lex(text, "r.cfg");
+    ASSERT_TRUE(lines);
+    auto parsed = config::parse(*lines);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    cfg = std::move(*parsed);
+    auto built = runtime::Runtime::build(cfg, 1, sticks);
+    ASSERT_TRUE(built) << built.error().message;
+    rt = std::move(*built);
+    fe = rt->find_frontend("web");
+    auto made = logging::TrafficLog::create(fe->config(), cfg.global, logging::sample_resolver(*rt, "web"));
+    ASSERT_TRUE(made && *made) << (made ? "" : made.error().message);
+    tl = std::move(*made);
+  }
+  config::Config cfg;
+  stick::StickRegistry sticks{stick::StickRegistry::Options{.node = "n", .instance_id = "i", .log_capacity = 64}};
+  std::unique_ptr<runtime::Runtime> rt;
+  runtime::Frontend* fe = nullptr;
+  std::unique_ptr<logging::TrafficLog> tl;
+};
+
 TEST(RequestLog, RequestLineIsCopiedNotViewed) {
   Receiver rx;
-  std::string text =
-      cat("defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
-          "frontend web\n  bind 127.0.0.1:8080\n  log 127.0.0.1:",
-          rx.port, " format raw local0\n",
-          "  log-format \"%r|%HM|%HU|%[capture.req.uri]|%[method]|%[capture.req.ver]|%[src]\"\n"
-          "  default_backend farm\n"
-          "backend farm\n  server a 192.0.2.1:80\n");
-  auto lines = tandem::config::lex(text, "r.cfg");
-  ASSERT_TRUE(lines);
-  auto cfg = config::parse(*lines);
-  ASSERT_TRUE(cfg) << cfg.error().message;
-  stick::StickRegistry sticks{stick::StickRegistry::Options{.node = "n", .instance_id = "i", .log_capacity = 64}};
-  auto rt = runtime::Runtime::build(*cfg, 1, sticks);
-  ASSERT_TRUE(rt) << rt.error().message;
-  runtime::Frontend* fe = (*rt)->find_frontend("web");
-  auto tl = logging::TrafficLog::create(fe->config(), cfg->global, logging::sample_resolver(**rt, "web"));
-  ASSERT_TRUE(tl) << tl.error().message;
-  ASSERT_TRUE(*tl && (*tl)->uses_samples());
+  LoggedFrontend lf;
+  lf.build(rx, "  log-format \"%r|%HM|%HU|%[capture.req.uri]|%[method]|%[capture.req.ver]|%[src]\"\n");
+  ASSERT_FALSE(HasFatalFailure());
+  auto* fe = lf.fe;
+  logging::TrafficLog& tl = *lf.tl;
+  ASSERT_TRUE(tl.uses_samples());
 
   // The head's views point into the client buffer...
   std::string client_buffer = "GET /a?b=1 HTTP/1.0\r\n\r\n";
@@ -85,15 +106,15 @@ TEST(RequestLog, RequestLineIsCopiedNotViewed) {
   rules::EvalContext ctx;
   ctx.src = asio::ip::make_address("192.0.2.7");
   ctx.req = &head;
-  LogContext c{(*rt).get(), fe, nullptr, nullptr, "192.0.2.7", "127.0.0.1", 40000, 8080, &head, &ctx};
-  emit_request_log(**tl, s, c, now);
+  LogContext c{lf.rt.get(), fe, nullptr, nullptr, "192.0.2.7", "127.0.0.1", 40000, 8080, &head, &ctx};
+  emit_request_log(tl, s, c, now);
   EXPECT_EQ(rx.next(), "GET /a?b=1 HTTP/1.0|GET|/a?b=1|/a?b=1|GET|HTTP/1.0|192.0.2.7");
   EXPECT_EQ(ctx.req, &head);  // the context is left as it was
 
   // A request whose head never completed: <BADREQ>, and the fetches find nothing.
   s.reset(now);
   c.req = nullptr;
-  emit_request_log(**tl, s, c, now);
+  emit_request_log(tl, s, c, now);
   EXPECT_EQ(rx.next(), "<BADREQ>|||-|-|-|192.0.2.7");
 }
 
@@ -102,24 +123,11 @@ TEST(RequestLog, RequestLineIsCopiedNotViewed) {
 // HAProxy's sQ.
 TEST(RequestLog, QueueWaitIsTw) {
   Receiver rx;
-  std::string text =
-      cat("defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n"
-          "frontend web\n  bind 127.0.0.1:8080\n  log 127.0.0.1:",
-          rx.port, " format raw local0\n",
-          "  log-format \"%TR/%Tw/%Tc/%Tr %sq/%bq %ST %tsc %CC %CS\"\n"
-          "  capture cookie SESS len 9\n"
-          "  default_backend farm\n"
-          "backend farm\n  server a 192.0.2.1:80\n");
-  auto lines = tandem::config::lex(text, "r.cfg");
-  ASSERT_TRUE(lines);
-  auto cfg = config::parse(*lines);
-  ASSERT_TRUE(cfg) << cfg.error().message;
-  stick::StickRegistry sticks{stick::StickRegistry::Options{.node = "n", .instance_id = "i", .log_capacity = 64}};
-  auto rt = runtime::Runtime::build(*cfg, 1, sticks);
-  ASSERT_TRUE(rt) << rt.error().message;
-  runtime::Frontend* fe = (*rt)->find_frontend("web");
-  auto tl = logging::TrafficLog::create(fe->config(), cfg->global);
-  ASSERT_TRUE(tl && *tl) << (tl ? "" : tl.error().message);
+  LoggedFrontend lf;
+  lf.build(rx, "  log-format \"%TR/%Tw/%Tc/%Tr %sq/%bq %ST %tsc %CC %CS\"\n  capture cookie SESS len 9\n");
+  ASSERT_FALSE(HasFatalFailure());
+  auto* fe = lf.fe;
+  logging::TrafficLog& tl = *lf.tl;
 
   using std::chrono::milliseconds;
   http::RequestHead head;
@@ -133,17 +141,17 @@ TEST(RequestLog, QueueWaitIsTw) {
   s.reset(t0);
   s.head_done = t0 + milliseconds(2);
   s.note_request(head);
-  s.capture_request(**tl, head);
-  s.capture_request_cookie(**tl, head);
+  s.capture_request(tl, head);
+  s.capture_request_cookie(tl, head);
   s.connect_start = t0 + milliseconds(3);
   s.queue.until = t0 + milliseconds(441);
   s.queue.backend_pos = 1;
   s.connected = t0 + milliseconds(442);
   s.response_head = t0 + milliseconds(945);
-  s.capture_response(**tl, resp);
+  s.capture_response(tl, resp);
   s.status = 200;
-  LogContext c{(*rt).get(), fe, nullptr, nullptr, "192.0.2.7", "127.0.0.1", 40000, 8080, &head, nullptr};
-  emit_request_log(**tl, s, c, t0 + milliseconds(946));
+  LogContext c{lf.rt.get(), fe, nullptr, nullptr, "192.0.2.7", "127.0.0.1", 40000, 8080, &head, nullptr};
+  emit_request_log(tl, s, c, t0 + milliseconds(946));
   EXPECT_EQ(rx.next(), "2/439/1/503 0/1 200 ---- SESSID=01 SESSIONID");
 
   // Gave up in the queue after `timeout queue`: 503 sQ, no connect.
@@ -155,7 +163,7 @@ TEST(RequestLog, QueueWaitIsTw) {
   s.queue.backend_pos = 1;
   s.queue.timed_out = true;
   s.set_error_status(503, false);
-  emit_request_log(**tl, s, c, t0 + milliseconds(200));
+  emit_request_log(tl, s, c, t0 + milliseconds(200));
   EXPECT_EQ(rx.next(), "0/200/-1/-1 0/1 503 sQ-- - -");
 }
 

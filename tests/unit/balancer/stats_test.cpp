@@ -428,5 +428,18 @@ TEST(Cli, ShowInfoAndServersState) {
   EXPECT_NE(st.find(" farm 1 a 192.0.2.1 2 0 3 3 "), std::string::npos) << st;
 }
 
+// scur/smax of a TCP backend: a connection holds the backend's gauge for
+// as long as it lives, and smax keeps the highest count.
+TEST(SessionGauge, HeldCountsWhileItLives) {
+  runtime::SessionGauge g;
+  {
+    runtime::SessionGauge::Held a(g);
+    runtime::SessionGauge::Held b(g);
+    EXPECT_EQ(g.current(), 2u);
+  }
+  EXPECT_EQ(g.current(), 0u);
+  EXPECT_EQ(g.max(), 2u);
+}
+
 }  // namespace
 }  // namespace tandem::balancer::stats
