@@ -145,19 +145,25 @@ asio::awaitable<void> accept_loop(Worker& w, std::shared_ptr<AcceptSlot> slot) {
       (void)co_await pause.async_wait(use_nothrow);
       continue;
     }
-    tcp::socket sock = adopt_accepted(w.io(), fd, ends.peer, ec);
-    if (!ec && slot->local) ends.local = *slot->local;
-    else if (!ec) ends.local = sock.local_endpoint(ec);
-    if (ec) {
+    if (slot->local) ends.local = *slot->local;
+    else if (!local_end(fd, ends.local)) {
+      ::close(fd);
       fe.sessions().leave();
       rt.sessions().leave();
       continue;
     }
     fe.counters().add(w.index(), runtime::Ctr::sessions_total);
-    if (fe.mode() == config::Mode::http)
-      serve_http(w, rt, fe, std::move(sock), ends, t.tls);
-    else
-      asio::co_spawn(w.io(), serve_tcp(w, rt, fe, std::move(sock), ends, t.tls), asio::detached);
+    if (fe.mode() == config::Mode::http) {
+      serve_http(w, rt, fe, fd, ends, t.tls);
+      continue;
+    }
+    tcp::socket sock = adopt_accepted(w.io(), fd, ends.peer, ec);
+    if (ec) {
+      fe.sessions().leave();
+      rt.sessions().leave();
+      continue;
+    }
+    asio::co_spawn(w.io(), serve_tcp(w, rt, fe, std::move(sock), ends, t.tls), asio::detached);
   }
 }
 

@@ -2,6 +2,7 @@
 #include "balancer/proxy/worker.h"
 
 #include <asio/post.hpp>
+#include <cerrno>
 #include <asio/steady_timer.hpp>
 
 #include "balancer/proxy/sockets.h"
@@ -61,13 +62,35 @@ asio::awaitable<runtime::Server*> take_slot(Worker& w, runtime::Backend& be, con
   co_return s;
 }
 
+// The bytes a connect still in progress may try (see DispatchRequest);
+// `sent` says how many went.
+struct FirstBytes {
+  asio::const_buffer a, b;
+  std::size_t sent = 0;
+};
+
 asio::awaitable<asio::error_code> connect_once(Worker& w, Side& side, asio::ip::tcp::socket& sock,
-                                               const asio::ip::tcp::endpoint& ep, Millis timeout) {
+                                               const asio::ip::tcp::endpoint& ep, Millis timeout,
+                                               FirstBytes* first = nullptr) {
   side.socket = &sock;
   side.timed_out = false;
   asio::error_code ec;
   // Usually done at once (a local server); else wait for writability.
-  if (start_connect(sock, ep, ec) == ConnectState::in_progress) {
+  ConnectState state = start_connect(sock, ep, ec);
+  if (state == ConnectState::in_progress && first && first->a.size() + first->b.size() > 0) {
+    // Over loopback the handshake has completed by the time connect(2)
+    // returns: the send goes. EAGAIN: still connecting; another error: the
+    // connect failed (the kernel reports it to the first send).
+    long n = send_now(sock.native_handle(), first->a, first->b);
+    if (n >= 0) {
+      first->sent = static_cast<std::size_t>(n);
+      co_return ec;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) co_return asio::error_code(errno, asio::system_category());
+  } else if (state == ConnectState::in_progress) {
+    state = poll_connect(sock, ec);
+  }
+  if (state == ConnectState::in_progress) {
     if (timeout.count() > 0) w.arm(side.deadline, timeout);
     auto [wait_ec] = co_await sock.async_wait(asio::ip::tcp::socket::wait_write, use_nothrow);
     side.deadline.disarm();
@@ -161,13 +184,15 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
   for (std::uint32_t attempt = 0;; ++attempt) {
     auto conn = std::make_unique<ServerConn>(asio::ip::tcp::socket(w.io()));
     conn->server = server;
-    asio::error_code ec =
-        co_await connect_once(w, side, conn->socket, target_of(*server, req.client_dst_port), or_none(cfg.timeouts.connect));
+    FirstBytes first{req.first_a, req.first_b};
+    asio::error_code ec = co_await connect_once(w, side, conn->socket, target_of(*server, req.client_dst_port),
+                                                or_none(cfg.timeouts.connect), server->ssl() ? nullptr : &first);
     if (!ec && server->ssl()) ec = co_await start_tls(w, side, *conn, *server, sni, or_none(cfg.timeouts.connect));
     if (server->observes_layer4()) server->observe(bool(ec));
     if (!ec) {
       out.conn = std::move(conn);
       out.server = server;
+      out.sent = first.sent;
       co_return out;
     }
     server->counters().add(w.index(), runtime::Ctr::connection_errors);

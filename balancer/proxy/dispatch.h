@@ -24,12 +24,17 @@ struct DispatchRequest {
   bool allow_reuse = false;             // may take an idle pooled connection
   std::uint16_t client_dst_port = 0;    // for servers declared without a port
   rules::EvalContext* ctx = nullptr;    // evaluates a TLS server's `sni` expression
+  // The request's first bytes, for a plain connection whose connect(2) is
+  // still in progress: a send that succeeds proves the connection up
+  // (HAProxy does the same), where a poll(2) would cost a system call.
+  asio::const_buffer first_a, first_b;
 };
 
 struct Dispatched {
   std::unique_ptr<ServerConn> conn;   // set on success
   runtime::Server* server = nullptr;  // holds a slot on success (release it)
   bool reused = false;
+  std::size_t sent = 0;               // of first_a + first_b, already on the connection
   int error_status = 0;               // 503 when no server could be had
   const char* reason = "";            // why, for the log
   QueueWait queue;                    // the first slot's wait (%Tw, %sq/%bq)

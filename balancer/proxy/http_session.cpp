@@ -5,6 +5,7 @@
 #include <asio/steady_timer.hpp>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <map>
 #include <memory>
@@ -103,12 +104,12 @@ class LazySticks final : public rules::StickHooks {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession>, private SessionHook {
  public:
-  HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, const ClientEnds& ends,
+  HttpSession(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, int client_fd, const ClientEnds& ends,
               const tls::BindContext* tls)
       : w_(w),
         rt_(rt),
         fe_(fe),
-        client_(std::move(client)),
+        client_(w.io()),
         tls_ctx_(tls),
         client_addr_(ends.peer.address()),
         local_addr_(ends.local.address()),
@@ -117,6 +118,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
     if (client_addr_.is_v6() && client_addr_.to_v6().is_v4_mapped())
       client_addr_ = asio::ip::make_address_v4(asio::ip::v4_mapped, client_addr_.to_v6());
     client_side_.socket = &client_;
+    client_side_.unregistered_fd = client_fd;
+    client_side_.socket_protocol = ends.peer.protocol();
     SessionHook::rt = &rt;
     SessionHook::hard_stop = [](SessionHook* h) { static_cast<HttpSession*>(h)->hard_stop_now(); };
     w_.sessions().attach(*this);
@@ -153,7 +156,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   // hard-stop-after: both connections shut down; whatever the session waits
   // on fails, and it ends through its ordinary error paths.
   void hard_stop_now() {
-    shut_down_now(&client_);
+    shut_down_now(client_side_);
     if (sconn_) shut_down_now(&sconn_->socket);
   }
   void log_reject(int status, std::string_view reason);
@@ -268,7 +271,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
   Worker& w_;
   runtime::Runtime& rt_;
   runtime::Frontend& fe_;
-  tcp::socket client_;
+  tcp::socket client_;  // not open until client_side_ registers it
   const tls::BindContext* tls_ctx_;     // set on a `bind ... ssl` listener
   std::unique_ptr<tls::TlsConn> tls_;   // the client's TLS, once accepted
   Side client_side_;
@@ -315,7 +318,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, private Se
 // Runs the connection from its first request, or from the moment a parked
 // connection became readable again, until it closes or parks.
 awaitable<void> HttpSession::run() {
-  asio::error_code ec;
   if (!set_up_) {
     set_up_ = true;
     x_ = w_.exchanges().take(limits());
@@ -401,15 +403,15 @@ awaitable<void> HttpSession::run() {
     if (!x.client_keep_alive) break;
     idle_since_ = Worker::now();
   }
-  if (client_.is_open()) {
+  if (client_side_.fd() >= 0) {
     // shutdown() before close(), although close() alone would send the FIN:
     // when the client's next request is already here unread, close() sends
     // only a reset, and a client sees an error where the FIN first lets it
     // see the end of the connection and retry (wrk counts a read error; a
     // reload that retires this runtime closes connections this way).
     if (tls_) tls_->close_quietly();
-    client_.shutdown(tcp::socket::shutdown_both, ec);
-    client_.close(ec);
+    client_side_.shutdown(SHUT_RDWR);
+    client_side_.close();
   }
 }
 
@@ -457,7 +459,7 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     }
 
     // Part of a head is here: the client may hold the rest until we ACK.
-    if (!cbuf_.empty()) set_quickack(client_.native_handle(), true);
+    if (!cbuf_.empty()) set_quickack(client_side_.fd(), true);
     // After a park the socket is readable: bytes (or EOF) are there.
     cbuf_.ensure(w_.buffers());
     if (cbuf_.space_size() == 0) cbuf_.compact();
@@ -472,7 +474,7 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     std::optional<IoResult> at_once;
     if (bytes_expected_) {
       bytes_expected_ = false;
-      if (!tls_) at_once = recv_now(client_.native_handle(), space);
+      if (!tls_) at_once = recv_now(client_side_.fd(), space);
     }
     IoResult r = at_once ? *at_once : co_await read_some(w_, client_side_, space, read_limit);
     if (r.timed_out) {
@@ -516,8 +518,8 @@ void HttpSession::prepare_context(runtime::Backend* be) {
 // ClientHello, an unknown name under strict-sni, a certificate that does
 // not verify) is counted, logged (rate-limited) and closed.
 awaitable<bool> HttpSession::accept_tls() {
-  asio::error_code ec;
-  client_.non_blocking(true, ec);
+  asio::error_code ec = client_side_.ensure_registered();
+  if (!ec) client_.non_blocking(true, ec);
   SSL* ssl = ec ? nullptr : tls_ctx_->new_ssl();
   if (ssl) tls::set_worker(ssl, wi());
   tls_ = tls::TlsConn::create(ssl, client_.native_handle(), true);
@@ -529,7 +531,7 @@ awaitable<bool> HttpSession::accept_tls() {
   log_reject(0, cat("TLS handshake failed: ", r.timed_out ? std::string("timeout") : tls_->error()));
   client_side_.tls = nullptr;
   tls_.reset();
-  client_.close(ec);
+  client_side_.close();
   co_return false;
 }
 
@@ -651,9 +653,8 @@ awaitable<bool> HttpSession::answer_verdict(const rules::HttpVerdict& v, runtime
     verdict_keep_alive_ = true;
     co_return true;
   }
-  asio::error_code ec;
   if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
-  client_.shutdown(tcp::socket::shutdown_send, ec);
+  client_side_.shutdown(SHUT_WR);
   co_return true;
 }
 
@@ -666,7 +667,7 @@ awaitable<bool> HttpSession::answer_builtin(const config::Proxy& proxy, const ru
     co_await send_error(x_->req.body == http::BodyKind::chunked ? 411 : 413, "", nullptr);
     co_return true;
   }
-  if (cbuf_.size() < x_->req.head_length + body_len) set_quickack(client_.native_handle(), true);
+  if (cbuf_.size() < x_->req.head_length + body_len) set_quickack(client_side_.fd(), true);
   while (cbuf_.size() < x_->req.head_length + body_len) {
     if (cbuf_.space_size() == 0) cbuf_.compact();
     IoResult r = co_await read_some(w_, client_side_, asio::buffer(cbuf_.space(), cbuf_.space_size()), client_timeout());
@@ -737,6 +738,8 @@ void HttpSession::park() {
     Millis left = ka - std::chrono::duration_cast<Millis>(Worker::now() - idle_since_);
     w_.arm(client_side_.deadline, std::max(left, Millis(1)));
   }
+  // A failed registration ends the session here (its descriptor is closed).
+  if (client_side_.ensure_registered()) return;
   client_.async_wait(tcp::socket::wait_read, ParkHandler{shared_from_this()});
 }
 
@@ -978,7 +981,9 @@ awaitable<Exchange> HttpSession::exchange() {
     }
     tt.client_fin = or_none(fe_timeouts().client_fin);
     tt.server_fin = or_none(bt.server_fin);
-    set_quickack(client_.native_handle(), true);  // a stream now, not requests answered by responses
+    set_quickack(client_side_.fd(), true);  // a stream now, not requests answered by responses
+    // A failed registration closes the descriptor: the tunnel's first read fails.
+    (void)client_side_.ensure_registered();
     TunnelResult tr = co_await run_tunnel(w_, client_, sconn_->socket, cbuf_, x_->sbuf, tt, tls_.get(), sconn_->tls.get());
     count_in(tr.client_to_server);
     count_out(tr.server_to_client);
@@ -1106,6 +1111,8 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
     body_done = step.done;
   }
 
+  dr.first_a = asio::buffer(x_->head_out);
+  dr.first_b = asio::buffer(cbuf_.data() + head_len, first);
   for (int attempt = 0;; ++attempt) {
     reqlog().connect_start = Worker::now();
     Dispatched d = co_await dispatch(w_, x_->server_side, dr);
@@ -1125,8 +1132,16 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
     server_->counters().add(wi(), Ctr::http_requests);
     server_->counters().add(wi(), Ctr::sessions_total);
 
-    IoResult wr = co_await write_all(w_, x_->server_side, asio::buffer(x_->head_out),
-                                     asio::buffer(cbuf_.data() + head_len, first), server_timeout());
+    // What the connect's own send did not carry (see DispatchRequest).
+    asio::const_buffer rest_a = dr.first_a, rest_b = dr.first_b;
+    if (d.sent >= rest_a.size()) {
+      rest_b += d.sent - rest_a.size();
+      rest_a = asio::const_buffer();
+    } else {
+      rest_a += d.sent;
+    }
+    IoResult wr = co_await write_all(w_, x_->server_side, rest_a, rest_b, server_timeout());
+    wr.n += d.sent;
     if (!wr.ok()) {
       release_server(false);
       // A reused connection the server had just closed: once more on a fresh
@@ -1152,8 +1167,11 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   pump_failed_ = false;
   pump_done_ = body_done;
   if (body_pending) {
-    set_quickack(client_.native_handle(), true);  // more is to come: ACK it as it arrives
+    set_quickack(client_side_.fd(), true);  // more is to come: ACK it as it arrives
     pump_running_ = true;
+    // The pump's side shares the socket: registered first, once. A failed
+    // registration closes the descriptor: the pump's first read fails.
+    (void)client_side_.ensure_registered();
     x_->pump_client_side.socket = &client_;
     x_->pump_client_side.tls = tls_.get();
     x_->pump_server_side.socket = &sconn_->socket;
@@ -1283,9 +1301,8 @@ awaitable<void> HttpSession::send_error(int status, std::string_view, runtime::B
   // Whatever else the client sent is not going to be read.
   IoResult wr = co_await write_all(w_, client_side_, asio::buffer(body), {}, client_timeout());
   if (wr.ok()) count_out(wr.n);
-  asio::error_code ec;
   if (tls_) tls_->close_quietly();  // close_notify first: TLS clients treat a bare EOF as truncation
-  client_.shutdown(tcp::socket::shutdown_send, ec);
+  client_side_.shutdown(SHUT_WR);
 }
 
 void HttpSession::log_aborted_request() {
@@ -1336,11 +1353,11 @@ void HttpSession::log_reject(int status, std::string_view reason) {
 
 }  // namespace
 
-void serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, tcp::socket client, const ClientEnds& ends,
+void serve_http(Worker& w, runtime::Runtime& rt, runtime::Frontend& fe, int client_fd, const ClientEnds& ends,
                 const tls::BindContext* tls) {
   // The session in its own arena (session_alloc.h): idle connections pack
   // densely whatever the sizes of the frames of requests in flight.
-  auto s = std::allocate_shared<HttpSession>(SessionAllocator<HttpSession>{}, w, rt, fe, std::move(client), ends, tls);
+  auto s = std::allocate_shared<HttpSession>(SessionAllocator<HttpSession>{}, w, rt, fe, client_fd, ends, tls);
   asio::co_spawn(w.io(), [s = std::move(s)]() -> awaitable<void> { co_await s->run(); }, asio::detached);
 }
 

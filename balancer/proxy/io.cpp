@@ -6,7 +6,9 @@
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
+#include "balancer/proxy/sockets.h"
 #include "balancer/proxy/worker.h"
 #include "balancer/tls/tls_conn.h"
 
@@ -20,6 +22,35 @@ void Side::expire(void* p) {
     s->socket->cancel(ec);
   }
 }
+
+Side::~Side() {
+  if (unregistered_fd >= 0) ::close(unregistered_fd);
+}
+
+asio::error_code Side::ensure_registered() {
+  asio::error_code ec;
+  if (unregistered_fd < 0) return ec;
+  int fd = unregistered_fd;
+  unregistered_fd = -1;
+  adopt_into(*socket, socket_protocol, fd, ec);  // closes fd on failure
+  return ec;
+}
+
+void Side::shutdown(int how) const {
+  if (int d = fd(); d >= 0) ::shutdown(d, how);
+}
+
+void Side::close() {
+  if (unregistered_fd >= 0) {
+    ::close(unregistered_fd);
+    unregistered_fd = -1;
+  } else if (socket && socket->is_open()) {
+    asio::error_code ec;
+    socket->close(ec);
+  }
+}
+
+void shut_down_now(const Side& s) { s.shutdown(SHUT_RDWR); }
 
 namespace {
 struct Armed {
@@ -38,6 +69,7 @@ struct Armed {
 // consumed earlier can be missed. That MOD is also why waiting costs one
 // syscall; read_some waits first only when a read would find nothing.
 asio::awaitable<asio::error_code> tls_wait(Side& side, tls::Step step) {
+  if (auto ec = side.ensure_registered()) co_return ec;
   auto what = step == tls::Step::want_write ? asio::ip::tcp::socket::wait_write : asio::ip::tcp::socket::wait_read;
   auto [ec] = co_await side.socket->async_wait(what, use_nothrow);
   co_return ec;
@@ -115,6 +147,7 @@ asio::awaitable<IoResult> read_some(Worker& w, Side& side, asio::mutable_buffer 
       co_return IoResult{tls_error(op.step), 0, false};
     }
   }
+  if (auto ec = side.ensure_registered()) co_return IoResult{ec, 0, false};
   auto [ec, n] = co_await side.socket->async_read_some(buf, use_nothrow);
   co_return IoResult{ec, n, side.timed_out};
 }
@@ -134,9 +167,10 @@ asio::awaitable<IoResult> write_all(Worker& w, Side& side, asio::const_buffer a,
     co_return r2;
   }
   const std::size_t total = a.size() + b.size();
+  if (total == 0) co_return IoResult{};
   std::size_t sent = 0;
-  if (total > 0) {
-    ssize_t n = send_now(side.socket->native_handle(), a, b);
+  {
+    ssize_t n = send_now(side.fd(), a, b);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK)
         co_return IoResult{asio::error_code(errno, asio::error::get_system_category()), 0, false};
@@ -152,6 +186,7 @@ asio::awaitable<IoResult> write_all(Worker& w, Side& side, asio::const_buffer a,
   } else {
     a += sent;
   }
+  if (auto ec = side.ensure_registered()) co_return IoResult{ec, sent, false};
   Armed armed(w, side, timeout);
   std::array<asio::const_buffer, 2> bufs{a, b};
   auto [ec, n] = co_await asio::async_write(*side.socket, bufs, use_nothrow);
@@ -173,6 +208,7 @@ asio::awaitable<IoResult> tls_handshake(Worker& w, Side& side, Millis timeout) {
 
 asio::awaitable<IoResult> wait_readable(Worker& w, Side& side, Millis timeout) {
   if (side.tls && side.tls->pending()) co_return IoResult{};
+  if (auto ec = side.ensure_registered()) co_return IoResult{ec, 0, false};
   Armed armed(w, side, timeout);
   auto [ec] = co_await side.socket->async_wait(asio::ip::tcp::socket::wait_read, use_nothrow);
   co_return IoResult{ec, 0, side.timed_out};

@@ -31,8 +31,26 @@ struct Side {
   Side() = default;
   Side(const Side&) = delete;
   Side& operator=(const Side&) = delete;
+  ~Side();
 
   asio::ip::tcp::socket* socket = nullptr;
+  // A plain client connection reaches the worker's reactor (EPOLL_CTL_ADD,
+  // asio's per-descriptor state) only when an operation must wait: most
+  // close-mode clients never do (their request is there at accept, their
+  // response fits the socket), as with HAProxy. Until then the side owns
+  // the descriptor here, and `socket` is not open.
+  int unregistered_fd = -1;
+  asio::ip::tcp socket_protocol = asio::ip::tcp::v4();
+
+  // The descriptor, registered or not (-1: none).
+  int fd() const { return unregistered_fd >= 0 ? unregistered_fd : (socket && socket->is_open() ? socket->native_handle() : -1); }
+  // Hands an unregistered descriptor to `socket` (no-op once done); every
+  // asynchronous operation on the socket comes after this.
+  asio::error_code ensure_registered();
+  // shutdown(2) on the descriptor, registered or not (SHUT_WR, SHUT_RDWR).
+  void shutdown(int how) const;
+  // Closes the descriptor, registered or not.
+  void close();
   // Set when the side speaks TLS: reads and writes go through it (it
   // reads and writes the socket itself), and waits are for its readiness.
   tls::TlsConn* tls = nullptr;
@@ -83,6 +101,7 @@ inline void shut_down_now(asio::ip::tcp::socket* s) {
   asio::error_code ec;
   if (s && s->is_open()) s->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
 }
+void shut_down_now(const Side& s);
 
 // The optional timeout as a duration, 0 meaning none.
 inline Millis or_none(const std::optional<Millis>& t) { return t ? *t : Millis(0); }

@@ -46,23 +46,32 @@ int accept_now(int listen_fd, tcp::endpoint& peer) {
   return fd;
 }
 
-tcp::socket adopt_accepted(asio::io_context& io, int fd, const tcp::endpoint& peer, asio::error_code& ec) {
-  tcp::socket s(io);
-  s.assign(peer.protocol(), fd, ec);
+void adopt_into(tcp::socket& s, tcp protocol, int fd, asio::error_code& ec) {
+  s.assign(protocol, fd, ec);
   if (ec) {
     ::close(fd);
-    return s;
+    return;
   }
   mark_fresh(s);
+}
+
+tcp::socket adopt_accepted(asio::io_context& io, int fd, const tcp::endpoint& peer, asio::error_code& ec) {
+  tcp::socket s(io);
+  adopt_into(s, peer.protocol(), fd, ec);
   return s;
+}
+
+bool local_end(int fd, tcp::endpoint& local) {
+  socklen_t len = static_cast<socklen_t>(local.capacity());
+  if (::getsockname(fd, local.data(), &len) != 0) return false;
+  local.resize(len);
+  return true;
 }
 
 std::optional<tcp::endpoint> fixed_local_end(int listen_fd, bool transparent) {
   if (transparent) return std::nullopt;
   tcp::endpoint ep;
-  socklen_t len = static_cast<socklen_t>(ep.capacity());
-  if (::getsockname(listen_fd, ep.data(), &len) != 0) return std::nullopt;
-  ep.resize(len);
+  if (!local_end(listen_fd, ep)) return std::nullopt;
   if (ep.address().is_unspecified()) return std::nullopt;
   // A v6 listener bound to a v4-mapped address still names its
   // connections' local end in v6 form: getsockname would say the same.
@@ -94,7 +103,11 @@ ConnectState start_connect(tcp::socket& s, const tcp::endpoint& ep, asio::error_
     ec = errno_code(errno);
     return ConnectState::failed;
   }
-  pollfd p{fd, POLLOUT, 0};
+  return ConnectState::in_progress;
+}
+
+ConnectState poll_connect(tcp::socket& s, asio::error_code& ec) {
+  pollfd p{s.native_handle(), POLLOUT, 0};
   if (::poll(&p, 1, 0) != 1) return ConnectState::in_progress;
   if (p.revents & (POLLERR | POLLHUP)) {
     ec = connect_result(s);

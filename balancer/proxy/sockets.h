@@ -29,10 +29,19 @@ void mark_fresh(asio::ip::tcp::socket& s);
 // peer's address filled in. The new socket, or -1 with errno.
 int accept_now(int listen_fd, asio::ip::tcp::endpoint& peer);
 
+// Gives `fd` (made by this process, non-blocking, never duplicated) to the
+// closed socket `s`: registered with its io_context's reactor, marked fresh.
+// Closes `fd` on error.
+void adopt_into(asio::ip::tcp::socket& s, asio::ip::tcp protocol, int fd, asio::error_code& ec);
+
 // A socket accepted by accept_now, in asio's hands (registered with the
 // io_context's reactor, marked fresh). Closes `fd` on error.
 asio::ip::tcp::socket adopt_accepted(asio::io_context& io, int fd, const asio::ip::tcp::endpoint& peer,
                                      asio::error_code& ec);
+
+// A connection's local end (getsockname), for a listener whose connections
+// do not all arrive at one address. False on error.
+bool local_end(int fd, asio::ip::tcp::endpoint& local);
 
 // The address a listener's connections arrive at when all arrive at the
 // same one: a listener bound to one address (not a wildcard, not
@@ -52,11 +61,15 @@ void set_quickack(int fd, bool on);
 enum class ConnectState { connected, in_progress, failed };
 
 // Opens a non-blocking socket with TCP_NODELAY into `s` (not open yet, its
-// io_context's) and connects it to
-// `ep`. Over loopback the handshake completes within connect(2), so one
-// poll(2) usually finds it done: no wait for writability (EPOLL_CTL_MOD
-// and a trip through the event loop) and no SO_ERROR read.
+// io_context's) and connects it to `ep`. Over loopback the handshake has
+// completed by the time connect(2) returns EINPROGRESS: the caller's first
+// send (see DispatchRequest) or one poll_connect usually finds it done, with
+// no wait for writability (EPOLL_CTL_MOD and a trip through the event loop)
+// and no SO_ERROR read.
 ConnectState start_connect(asio::ip::tcp::socket& s, const asio::ip::tcp::endpoint& ep, asio::error_code& ec);
+
+// For a connect in progress: one poll(2) that says whether it is done.
+ConnectState poll_connect(asio::ip::tcp::socket& s, asio::error_code& ec);
 
 // After a wait for writability: the outcome of the connect (SO_ERROR).
 asio::error_code connect_result(asio::ip::tcp::socket& s);

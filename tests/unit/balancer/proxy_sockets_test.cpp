@@ -13,7 +13,10 @@
 
 #include <asio/io_context.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <string>
 
 #include "balancer/proxy/sockets.h"
 
@@ -136,18 +139,20 @@ TEST(ProxySockets, FixedLocalEndOnlyForOneAddressAndNotTransparent) {
   EXPECT_FALSE(fixed_local_end(any.fd, false).has_value());  // a wildcard: getsockname per connection
 }
 
-TEST(ProxySockets, StartConnectToALocalListenerCompletesAtOnce) {
+// Over loopback the handshake completes within connect(2), although a
+// non-blocking connect says EINPROGRESS: one poll finds it done, and so does
+// a first send (the dispatch's way, without the poll).
+TEST(ProxySockets, StartConnectToALocalListenerIsDoneWhenConnectReturns) {
   asio::io_context io;
   Listener l;
   tcp::socket s(io);
   asio::error_code ec;
   ConnectState st = start_connect(s, l.ep, ec);
   ASSERT_FALSE(ec) << ec.message();
-  // Over loopback the handshake completes within connect(2).
+  ASSERT_NE(st, ConnectState::failed);
+  if (st == ConnectState::in_progress) st = poll_connect(s, ec);
   EXPECT_EQ(st, ConnectState::connected);
-  if (st == ConnectState::in_progress) {
-    EXPECT_FALSE(connect_result(s));
-  }
+  EXPECT_FALSE(ec) << ec.message();
   EXPECT_EQ(tcp_option(s.native_handle(), TCP_NODELAY), 1);
   EXPECT_NE(::fcntl(s.native_handle(), F_GETFL) & O_NONBLOCK, 0);
   // The server side sees it, and data flows.
@@ -160,24 +165,49 @@ TEST(ProxySockets, StartConnectToALocalListenerCompletesAtOnce) {
   ::close(fd);
 }
 
-TEST(ProxySockets, StartConnectToAClosedPortFails) {
+TEST(ProxySockets, AFirstSendRightAfterConnectGoes) {
   asio::io_context io;
+  Listener l;
+  tcp::socket s(io);
+  asio::error_code ec;
+  ASSERT_NE(start_connect(s, l.ep, ec), ConnectState::failed) << ec.message();
+  EXPECT_EQ(::send(s.native_handle(), "ping", 4, MSG_DONTWAIT | MSG_NOSIGNAL), 4) << std::strerror(errno);
+  tcp::endpoint peer;
+  int fd = accept_now(l.fd, peer);
+  ASSERT_GE(fd, 0);
+  char buf[8] = {};
+  EXPECT_EQ(::recv(fd, buf, sizeof buf, 0), 4);
+  EXPECT_EQ(std::string(buf, 4), "ping");
+  ::close(fd);
+}
+
+// A refused connect shows in poll_connect, and to a first send as its error.
+TEST(ProxySockets, StartConnectToAClosedPortFails) {
   tcp::endpoint closed;
   {
     Listener l;  // a port that was just free, closed again
     closed = l.ep;
   }
-  tcp::socket s(io);
-  asio::error_code ec;
-  ConnectState st = start_connect(s, closed, ec);
-  if (st == ConnectState::in_progress) {
-    s.async_wait(tcp::socket::wait_write, [](asio::error_code) {});
-    io.run();
-    ec = connect_result(s);
-  } else {
-    EXPECT_EQ(st, ConnectState::failed);
+  for (bool by_send : {false, true}) {
+    asio::io_context io;
+    tcp::socket s(io);
+    asio::error_code ec;
+    ConnectState st = start_connect(s, closed, ec);
+    if (st == ConnectState::in_progress && by_send) {
+      ASSERT_LT(::send(s.native_handle(), "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL), 0);
+      EXPECT_EQ(errno, ECONNREFUSED) << std::strerror(errno);
+      continue;
+    }
+    if (st == ConnectState::in_progress) st = poll_connect(s, ec);
+    if (st == ConnectState::in_progress) {
+      s.async_wait(tcp::socket::wait_write, [](asio::error_code) {});
+      io.run();
+      ec = connect_result(s);
+    } else {
+      EXPECT_EQ(st, ConnectState::failed);
+    }
+    EXPECT_EQ(ec, asio::error::connection_refused) << ec.message();
   }
-  EXPECT_EQ(ec, asio::error::connection_refused) << ec.message();
 }
 
 }  // namespace
