@@ -15,13 +15,16 @@ namespace tandem::balancer::proxy {
 namespace {
 
 // A queued request's ticket owns the timer it sleeps on, so a wake-up posted
-// by another worker can never touch a timer that is gone.
+// by another worker can never touch a timer that is gone. Every request
+// takes a ticket, few ever queue: the timer is made only for those (on the
+// worker's thread, before the wait, so before any wake-up can run).
 struct WaitTicket final : runtime::QueueTicket {
-  explicit WaitTicket(asio::io_context& io) : timer(io) {}
+  explicit WaitTicket(asio::io_context& io) : io(io) {}
   void wake(std::shared_ptr<QueueTicket> self) override {
-    asio::post(timer.get_executor(), [self = std::move(self)] { static_cast<WaitTicket&>(*self).timer.cancel(); });
+    asio::post(io, [self = std::move(self)] { static_cast<WaitTicket&>(*self).timer->cancel(); });
   }
-  asio::steady_timer timer;
+  asio::io_context& io;
+  std::optional<asio::steady_timer> timer;
 };
 
 Millis queue_timeout(const config::Proxy& p) {
@@ -49,8 +52,9 @@ asio::awaitable<runtime::Server*> take_slot(Worker& w, runtime::Backend& be, con
       break;
   }
   Millis t = queue_timeout(be.config());
-  ticket->timer.expires_after(t.count() > 0 ? t : Millis(std::chrono::hours(24 * 365)));
-  (void)co_await ticket->timer.async_wait(use_nothrow);
+  ticket->timer.emplace(w.io());
+  ticket->timer->expires_after(t.count() > 0 ? t : Millis(std::chrono::hours(24 * 365)));
+  (void)co_await ticket->timer->async_wait(use_nothrow);
   runtime::Server* s = be.abandon(ticket);
   if (!s) reason = "timeout in the queue";
   if (wait) {
@@ -161,7 +165,7 @@ asio::awaitable<Dispatched> dispatch(Worker& w, Side& side, const DispatchReques
   const config::Proxy& cfg = be.config();
   Dispatched out;
   runtime::Backend::PickInput in{req.hash, nullptr};
-  runtime::Server* server = co_await take_slot(w, be, in, req.forced, out.reason, &out.queue);
+  runtime::Server* server = co_await take_slot(w, be, in, req.forced, out.reason, req.log_queue ? &out.queue : nullptr);
   if (!server) {
     out.error_status = 503;
     co_return out;

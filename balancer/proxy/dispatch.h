@@ -24,6 +24,7 @@ struct DispatchRequest {
   bool allow_reuse = false;             // may take an idle pooled connection
   std::uint16_t client_dst_port = 0;    // for servers declared without a port
   rules::EvalContext* ctx = nullptr;    // evaluates a TLS server's `sni` expression
+  bool log_queue = true;                // fill Dispatched::queue (only a log reads it)
   // The request's first bytes, for a plain connection whose connect(2) is
   // still in progress: a send that succeeds proves the connection up
   // (HAProxy does the same), where a poll(2) would cost a system call.

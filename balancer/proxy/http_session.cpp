@@ -421,11 +421,13 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
   request_started_ = !cbuf_.empty();
   // timeout http-request bounds the whole head; before the first byte of a
   // later request, timeout http-keep-alive applies (HAProxy's rules).
-  Millis http_request = or_none(fe_timeouts().http_request);
-  Millis keep_alive = keep_alive_timeout();
-  auto head_deadline = Worker::now() + (http_request.count() ? http_request : Millis(0));
+  // The clock is read only for a limit that is set: a fresh connection
+  // without `timeout http-request` needs none.
+  const Millis http_request = or_none(fe_timeouts().http_request);
+  const Millis keep_alive = keep_alive_timeout();
   bool idle_phase = cbuf_.empty();
-  auto idle_start = requests_ > 0 ? idle_since_ : Worker::now();
+  net::SteadyTime head_deadline{};
+  if (!idle_phase && http_request.count()) head_deadline = Worker::now() + http_request;
 
   for (;;) {
     if (!cbuf_.empty()) {
@@ -446,12 +448,14 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     }
     // How long we may wait for the next bytes.
     Millis limit = client_timeout();
-    auto now = Worker::now();
     if (idle_phase && requests_ > 0) {
-      Millis left = keep_alive.count() ? keep_alive - std::chrono::duration_cast<Millis>(now - idle_start) : Millis(0);
-      if (keep_alive.count() && left.count() <= 0) co_return HeadStatus::timed_out;
-      if (left.count() > 0 && (limit.count() == 0 || left < limit)) limit = left;
+      if (keep_alive.count()) {
+        Millis left = keep_alive - std::chrono::duration_cast<Millis>(Worker::now() - idle_since_);
+        if (left.count() <= 0) co_return HeadStatus::timed_out;
+        if (limit.count() == 0 || left < limit) limit = left;
+      }
     } else if (http_request.count()) {
+      auto now = Worker::now();
       if (idle_phase) head_deadline = now + http_request;
       Millis left = std::chrono::duration_cast<Millis>(head_deadline - now);
       if (left.count() <= 0) co_return HeadStatus::timed_out;
@@ -485,7 +489,7 @@ awaitable<HttpSession::HeadStatus> HttpSession::receive_request_head() {
     if (!r.ok() || r.n == 0) co_return HeadStatus::closed;
     if (idle_phase) {
       idle_phase = false;
-      head_deadline = Worker::now() + http_request;
+      if (http_request.count()) head_deadline = Worker::now() + http_request;
     }
     request_started_ = true;
     cbuf_.commit(r.n);
@@ -509,7 +513,8 @@ void HttpSession::prepare_context(runtime::Backend* be) {
   c.tls = tls_ ? tls_->ssl() : nullptr;
   const char* sni = tls_ ? SSL_get_servername(tls_->ssl(), TLSEXT_NAMETYPE_host_name) : nullptr;
   c.sni = sni ? std::string_view(sni) : std::string_view();
-  c.now = stick::stick_now(SystemClock::instance());
+  // Two clock reads per request that only stick tables use.
+  c.now = rt_.has_stick_tables() ? stick::stick_now(SystemClock::instance()) : stick::StickNow{};
   sticks_.attach(c);
 }
 
@@ -953,7 +958,7 @@ awaitable<Exchange> HttpSession::exchange() {
   note_status(x_->resp.status);
   const config::HttpConnMode mode = fe_.config().http_conn_mode;
   bool switching = x_->resp.status == 101 && x_->req.upgrade;
-  reqlog().response_head = Worker::now();
+  if (fe_.traffic_log()) reqlog().response_head = Worker::now();
   if (const logging::TrafficLog* tl = fe_.traffic_log(); tl && tl->captures_any()) reqlog().capture_response(*tl, x_->resp);
   bool client_keep = x_->req.wants_keep_alive() && x_->resp.body != http::BodyKind::until_close &&
                      mode != config::HttpConnMode::close && !switching && !rt_.retired();
@@ -1071,6 +1076,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   dr.hash = lb::request_hash(be.config().balance, x_->req, client_addr_);
   dr.forced = forced_server_;
   dr.ctx = &x_->ctx;
+  dr.log_queue = fe_.traffic_log() != nullptr;
 
   x_->head_out.clear();
   std::string client_ip;  // X-Forwarded-For's value
@@ -1114,7 +1120,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
   dr.first_a = asio::buffer(x_->head_out);
   dr.first_b = asio::buffer(cbuf_.data() + head_len, first);
   for (int attempt = 0;; ++attempt) {
-    reqlog().connect_start = Worker::now();
+    if (fe_.traffic_log()) reqlog().connect_start = Worker::now();  // for the log only, as the next
     Dispatched d = co_await dispatch(w_, x_->server_side, dr);
     if (attempt == 0) reqlog().queue = d.queue;
     if (!d.conn) {
@@ -1125,7 +1131,7 @@ awaitable<bool> HttpSession::send_request(runtime::Backend& be, bool& body_pendi
     server_ = d.server;
     x_->server = d.server;
     server_->sessions().enter();  // until release_server(): the log's %sc, HAProxy's cur_sess
-    reqlog().connected = Worker::now();
+    if (fe_.traffic_log()) reqlog().connected = Worker::now();
     sconn_ = std::move(d.conn);
     x_->server_side.socket = &sconn_->socket;
     x_->server_side.tls = sconn_->tls.get();
@@ -1336,7 +1342,7 @@ void HttpSession::log_request(bool before_any_byte) {
       prepare_context(nullptr);
       x_->ctx.req = nullptr;
     }
-    x_->ctx.now = stick::stick_now(SystemClock::instance());  // rates as of the log line, as HAProxy
+    if (rt_.has_stick_tables()) x_->ctx.now = stick::stick_now(SystemClock::instance());  // rates as of the log line, as HAProxy
     c.eval = &x_->ctx;
   }
   emit_request_log(*t, reqlog(), c, Worker::now());

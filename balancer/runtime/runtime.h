@@ -58,6 +58,9 @@ class Runtime {
   void set_stats(stats::StatsSource* s) { stats_ = s; }
   // The stick table declared by proxy `name`, or nullptr.
   stick::StickTable* find_table(std::string_view name) const;
+  // Whether any proxy declares a stick table: without one, nothing on the
+  // request path reads the stick clock.
+  bool has_stick_tables() const { return !tables_.empty(); }
   std::vector<std::string> table_names() const;
 
  private:
