@@ -806,19 +806,25 @@ def test_tcp_backend_current_sessions_as_haproxys(workdir):
                    "defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n"
                    f"frontend fe\n    bind 127.0.0.1:{port}\n    default_backend be\n"
                    f"backend be\n    server s1 127.0.0.1:{server.getsockname()[1]}\n")
+            # Readiness from the stats socket, not a probe connection: a probe
+            # through the frontend would be a session on the backend (until
+            # its timeouts) and count in smax.
             if name == "tandem":
-                proc = BalancerProcess(workdir, cfg, ports=[port])
+                proc = BalancerProcess(workdir, cfg)
             else:
                 path = workdir / "hap-tcp.cfg"
                 path.write_text(cfg)
                 proc = Daemon(["haproxy", "-db", "-f", str(path)], name="haproxy")
             with proc:
-                wait_for_port("127.0.0.1", port, proc if name == "haproxy" else None)
                 wait_for_socket(sock)
 
+                def rows():
+                    return parse_csv(cli(sock, "show stat"))[1]
+
                 def be_row():
-                    return parse_csv(cli(sock, "show stat"))[1][("be", "BACKEND")]
-                wait_for(lambda: be_row()["scur"] == "0", what="the readiness probe gone")
+                    return rows()[("be", "BACKEND")]
+                wait_for(lambda: rows()[("fe", "FRONTEND")]["status"] == "OPEN", what="the frontend open")
+                assert be_row()["stot"] == "0"
                 clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
                 held += [server.accept()[0] for _ in clients]
                 wait_for(lambda: be_row()["scur"] == "2", what="two sessions on the backend")

@@ -6,6 +6,7 @@ time: `wait_for` polls a condition with a deadline.
 """
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -39,9 +40,35 @@ def wait_for(condition, timeout=10.0, interval=0.01, what="condition"):
         time.sleep(interval)
 
 
+# Ports for the daemons under test come from 20000-32767, below the kernel's
+# ephemeral range (32768-60999 here): no connect() or bind(0) anywhere takes
+# them. Each test process walks its own slice (by pid), so two test files
+# running side by side (ctest -j2) are not handed the same port between
+# free_port() and their daemon's bind. Both would bind it (tandem and HAProxy
+# set SO_REUSEPORT) and share its connections: a stats request once came back
+# from another test's backend.
+_PORT_BASE, _PORT_SLICES, _PORT_SLICE = 20000, 16, 798
+_next_port = None
+
+
 def free_port(host="127.0.0.1") -> int:
-    """An ephemeral port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    """A port that was free a moment ago, from this process's slice."""
+    global _next_port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    first = _PORT_BASE + (os.getpid() % _PORT_SLICES) * _PORT_SLICE
+    if _next_port is None:
+        _next_port = random.randrange(_PORT_SLICE)
+    for _ in range(_PORT_SLICE):
+        port = first + _next_port
+        _next_port = (_next_port + 1) % _PORT_SLICE
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            try:
+                # Without SO_REUSEADDR: a port with connections in TIME_WAIT is skipped too.
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(family, socket.SOCK_STREAM) as s:  # the whole slice is busy
         s.bind((host, 0))
         return s.getsockname()[1]
 
